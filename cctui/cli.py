@@ -1,0 +1,161 @@
+"""Command line: the app, `validate`, `run --answers`, `runs`.
+
+Every failure a user can cause ends in one plain message and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from cctui.settings import Settings, SettingsError, load_settings
+
+DEFAULT_WORKFLOW = Path("workflows/cc")
+
+
+def _default_workflow() -> Path:
+    # From a checkout, `workflows/cc` next to the package; otherwise relative to the cwd.
+    here = Path(__file__).resolve().parent.parent / "workflows" / "cc"
+    return here if here.is_dir() and not DEFAULT_WORKFLOW.is_dir() else DEFAULT_WORKFLOW
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from cctui.engine.engine import load
+    from cctui.workflow.errors import WorkflowError, WorkflowErrors
+
+    folder = Path(args.workflow_dir or _default_workflow())
+    try:
+        workflow = load(folder)
+    except WorkflowErrors as exc:
+        for err in exc.errors:
+            print(f"error: {err}", file=sys.stderr)
+        print(f"{folder}: {len(exc.errors)} problem(s)", file=sys.stderr)
+        return 2
+    except WorkflowError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{workflow.name} ({workflow.workflow_id}) from {workflow.root}")
+    for i, step in enumerate(workflow.steps):
+        modules = ", ".join(f"{m.name} [{m.module_id}]" for m in step.modules)
+        print(f"  {i + 1}. {step.step_id}: {workflow.step_title(i)} -- {modules}")
+    print(f"ok: {len(workflow.steps)} steps")
+    return 0
+
+
+async def _open_engine(settings: Settings, providers):
+    from cctui.engine.engine import Engine
+
+    return await Engine.open(settings.db_path, providers, settings.runs_dir())
+
+
+def _providers(settings: Settings):
+    from cctui.providers.registry import Providers
+
+    return Providers(settings)
+
+
+async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
+    from cctui.batch import BatchRunner, check_answers, load_answers
+    from cctui.engine.engine import load
+
+    answers = load_answers(Path(args.answers))
+    check_answers(answers, load(Path(args.workflow_dir)), source=str(args.answers))
+    standin = None
+    if args.demo:
+        from cctui.demo import start_demo
+
+        standin, settings = start_demo(settings)
+    providers = _providers(settings)
+    engine = await _open_engine(settings, providers)
+    try:
+        run = await BatchRunner(engine, answers).run(Path(args.workflow_dir))
+        print(f"completed run {run.run_id}")
+        return 0
+    finally:
+        await engine.close()
+        if hasattr(providers, "aclose"):
+            await providers.aclose()
+        if standin is not None:
+            standin.stop()
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_run_batch(args, settings))
+
+
+async def _list_runs(settings: Settings) -> int:
+    from cctui.store.db import Store
+
+    if not settings.db_path.exists():
+        print("no runs yet")
+        return 0
+    store = await Store.open(settings.db_path)
+    try:
+        for row in await store.list_runs():
+            pos = row["position"]
+            print(f"{row['run_id']}  {row['workflow_id']}  {row['status']:9}  step {pos.get('step', 0) + 1}")
+    finally:
+        await store.close()
+    return 0
+
+
+def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from cctui.ui.app import run_app
+    except ImportError:
+        print("The terminal app is not built yet in this version; use `cctui run WORKFLOW --answers FILE`.",
+              file=sys.stderr)
+        return 1
+    return run_app(settings, demo=args.demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cctui", description="Short pet videos with AI, reviewed at every step.")
+    parser.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
+    parser.add_argument("--data-dir", help="where runs, media and the database live (default: user data dir)")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("validate", help="check a workflow folder and list its steps")
+    p.add_argument("workflow_dir", nargs="?", help="default: workflows/cc")
+    p = sub.add_parser("run", help="run a workflow without a screen, answers from a file")
+    p.add_argument("workflow_dir")
+    p.add_argument("--answers", required=True, help="JSON answers file (see examples/cc-answers.json)")
+    p.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
+    sub.add_parser("runs", help="list runs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return cmd_validate(args)
+        settings = load_settings(data_dir=args.data_dir)
+        if args.command == "run":
+            return cmd_run(args, settings)
+        if args.command == "runs":
+            return asyncio.run(_list_runs(settings))
+        return cmd_app(args, settings)
+    except KeyboardInterrupt:
+        print("interrupted; the run is saved and can be resumed", file=sys.stderr)
+        return 130
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        from cctui.engine.errors import EngineError
+        from cctui.workflow.errors import WorkflowError, WorkflowErrors
+
+        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        import logging
+
+        logging.getLogger("cctui").exception("unexpected error")
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The engine: opens runs, owns the services, and tells listeners what happened.
+
+The TUI, the tests and batch mode all drive runs through this API; nothing here knows Textual.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from cctui.engine.errors import EngineError
+from cctui.engine.modules import REGISTRY
+from cctui.engine.run import Run
+from cctui.engine.services import Services
+from cctui.jobs.manager import JobManager
+from cctui.store.db import Store
+from cctui.workflow.errors import WorkflowError, WorkflowErrors
+from cctui.workflow.loader import load_workflow
+from cctui.workflow.models import Workflow
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+def load(folder: Path | str) -> Workflow:
+    return load_workflow(folder, module_ids=REGISTRY.keys())
+
+
+class Engine:
+    def __init__(self, store: Store, providers, runs_dir: Path, *, jobs: JobManager | None = None):
+        jobs = jobs or JobManager(store, providers)
+        self.services = Services(store=store, providers=providers, jobs=jobs, runs_dir=Path(runs_dir))
+        self._listeners: list[Listener] = []
+        self._runs: dict[str, Run] = {}
+        jobs.subscribe(self._on_job)
+
+    @classmethod
+    async def open(cls, db_path: Path, providers, runs_dir: Path, **kwargs: Any) -> "Engine":
+        store = await Store.open(db_path)
+        return cls(store, providers, runs_dir, **kwargs)
+
+    async def close(self) -> None:
+        await self.services.jobs.close()
+        await self.services.store.close()
+
+    # ------------------------------------------------------------------ listeners
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def notify(self, event: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("engine listener failed")
+
+    async def _on_job(self, job: dict[str, Any]) -> None:
+        if job["status"] in ("completed", "failed", "unknown"):
+            await self.services.store.add_event(
+                job["run_id"], "sub_action_finished",
+                (await self.services.store.get_run(job["run_id"]) or {}).get("branch", 0),
+                {"job_id": job["job_id"], "status": job["status"], "error": job["error"],
+                 "interaction_id": job["interaction_id"]},
+                job["step_id"], job["module"])
+        self.notify({"type": "job", "run_id": job["run_id"], "job_id": job["job_id"], "status": job["status"],
+                     "progress": job["progress"], "interaction_id": job["interaction_id"]})
+
+    # ------------------------------------------------------------------ runs
+
+    async def new_run(self, workflow_dir: Path | str) -> Run:
+        workflow = load(workflow_dir)
+        store = self.services.store
+        async with store.transaction():
+            run_id = await store.create_run(workflow.workflow_id, str(workflow.root),
+                                            dict(workflow.initial_state), {"step": 0, "module": 0})
+            await store.add_event(run_id, "run_started", 0,
+                                  {"workflow_id": workflow.workflow_id, "workflow_dir": str(workflow.root),
+                                   "version": workflow.version})
+        run = Run(self, await store.get_run(run_id), workflow)
+        self._runs[run_id] = run
+        self.notify({"type": "run_started", "run_id": run_id})
+        return run
+
+    async def open_run(self, run_id: str) -> Run:
+        """A run as it was stored: a pending interaction comes back with its stored inputs, and
+        its unfinished jobs are followed again."""
+        if run_id in self._runs:
+            return self._runs[run_id]
+        row = await self.services.store.get_run(run_id)
+        if row is None:
+            raise EngineError(f"no run {run_id!r} in {self.services.store.path}")
+        try:
+            workflow = load(row["workflow_dir"])
+        except (WorkflowError, WorkflowErrors) as exc:
+            raise EngineError(f"run {run_id}: its workflow no longer loads:\n{exc}") from None
+        run = Run(self, row, workflow)
+        self._runs[run_id] = run
+        await self.services.jobs.resume(run_id)
+        return run
+
+    async def list_runs(self) -> list[dict[str, Any]]:
+        return await self.services.store.list_runs()

@@ -1,0 +1,13 @@
+"""Modules, one file each, registered by module id on import."""
+
+from cctui.engine.modules import (  # noqa: F401  (imported to register)
+    api_llm,
+    io_render_template,
+    io_write_file,
+    media_generate,
+    user_select,
+    user_text_input,
+)
+from cctui.engine.modules.base import REGISTRY, Module, ModuleContext
+
+__all__ = ["REGISTRY", "Module", "ModuleContext"]

@@ -1,0 +1,64 @@
+"""What every module implements, and the registry of module ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from cctui.engine.services import Services
+    from cctui.workflow.models import ModuleSpec, Step, Workflow
+
+
+@dataclass
+class ModuleContext:
+    run_id: str
+    workflow: "Workflow"
+    step: "Step"
+    step_index: int
+    spec: "ModuleSpec"
+    state: dict[str, Any]
+    services: "Services"
+    run_dir: Path
+    # Earlier turns for an LLM module re-run with feedback: [{"role", "content"}, ...].
+    history: list[dict[str, str]] = field(default_factory=list)
+    interaction_id: int | None = None
+
+    @property
+    def where(self) -> str:
+        return f"step {self.step.step_id!r}, module {self.spec.name!r}"
+
+    def template_context(self) -> dict[str, Any]:
+        from cctui.workflow.templates import build_context
+
+        step = {"step_id": self.step.step_id, "step_number": self.step_index + 1,
+                "name": self.workflow.step_title(self.step_index), "description": self.step.description}
+        module = {"name": self.spec.name, "module_id": self.spec.module_id}
+        return build_context(self.state, step, module, self.workflow.config)
+
+
+class Module:
+    module_id: ClassVar[str]
+    interactive: ClassVar[bool] = False
+    kind: ClassVar[str] = "task"  # the UI picks a screen by this: select | text_input | media | task
+
+    async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Run a non-interactive module and return its outputs."""
+        raise NotImplementedError
+
+    async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The display data of an interaction request (interactive modules)."""
+        raise NotImplementedError
+
+    async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        """Check an answer to the interaction and return the module's outputs."""
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, type[Module]] = {}
+
+
+def register(cls: type[Module]) -> type[Module]:
+    REGISTRY[cls.module_id] = cls
+    return cls

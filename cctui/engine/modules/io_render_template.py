@@ -1,0 +1,22 @@
+"""`io.render_template`: a Jinja2 template over the run's state, rendered to text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cctui.engine.errors import ModuleError
+from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.workflow.templates import render_string
+
+
+@register
+class RenderTemplate(Module):
+    module_id = "io.render_template"
+
+    async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        template = inputs.get("template")
+        if not isinstance(template, str):
+            raise ModuleError(f"{ctx.where}: input `template` must be text", retryable=False)
+        source = getattr(template, "source", "") or "inputs.template"
+        text = render_string(template, ctx.template_context(), f"{ctx.where}, template {source}")
+        return {"text": str(text)}

@@ -1,0 +1,71 @@
+"""`media.generate`: prompts per provider, generations started as sub-actions, one picked.
+
+The interaction's display data carries the prompts, the display schema, the sub-actions and the
+source image; the generations themselves are read from the jobs and content tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cctui.engine.errors import AnswerError, ModuleError
+from cctui.engine.generations import module_generations, selectable_items
+from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.ux import media_tabs
+
+
+def source_content_id(inputs: dict[str, Any]) -> str | None:
+    source = inputs.get("source_image")
+    return source.get("content_id") if isinstance(source, dict) else None
+
+
+@register
+class MediaGenerate(Module):
+    module_id = "media.generate"
+    interactive = True
+    kind = "media"
+
+    async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        schema = inputs.get("schema") or {}
+        tabs = media_tabs(schema)
+        if not tabs:
+            raise ModuleError(f"{ctx.where}: the display schema has no `render_as: tab.media` property",
+                              retryable=False)
+        prompts = inputs.get("prompts") or {}
+        if not isinstance(prompts, dict):
+            raise ModuleError(f"{ctx.where}: `prompts` must be an object keyed by provider tab")
+        source = inputs.get("source_image")
+        return {
+            "title": inputs.get("title", "Generate"),
+            "data": {**prompts, "_source_image": source},
+            "schema": schema,
+            "tabs": list(tabs),
+            "sub_actions": [s.model_dump() for s in ctx.spec.sub_actions],
+            "source_image": source,
+            "_source_image": source,
+            "generations": [],
+        }
+
+    async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        gens = await module_generations(ctx.services.store, ctx.run_id, ctx.step.step_id, ctx.spec.name,
+                                        source_content_id(inputs))
+        items = selectable_items(gens)
+        if not items:
+            raise AnswerError(f"{ctx.where}: nothing has been generated yet; generate first, then choose one")
+        chosen = None
+        if answer.get("selected_content_id"):
+            chosen = next((i for i in items if i["content_id"] == answer["selected_content_id"]), None)
+            if chosen is None:
+                raise AnswerError(f"{ctx.where}: no finished generation {answer['selected_content_id']!r} here")
+        else:
+            index = answer.get("select", answer.get("selected_index"))
+            if isinstance(index, list) and len(index) == 1:
+                index = index[0]
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(items):
+                raise AnswerError(f"{ctx.where}: choose a generation by number, 0 to {len(items) - 1}")
+            chosen = items[index]
+        return {
+            "selected_content_id": chosen["content_id"],
+            "selected_content": chosen,
+            "generations": gens,
+        }

@@ -1,0 +1,340 @@
+"""One run of a workflow: the step/module loop, interactions, retry and jump, sub-actions.
+
+Every change is an event in the log plus the state and position it produced, written in one
+transaction, so a run closed (or killed) at any point opens again exactly where it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cctui.engine.errors import AnswerError, EngineError, ModuleError
+from cctui.engine.forms import FormError, form_values
+from cctui.engine.generations import module_generations
+from cctui.engine.interaction import Interaction
+from cctui.engine.modules import REGISTRY, ModuleContext
+from cctui.engine.modules.media_generate import source_content_id
+from cctui.engine.ux import media_tabs
+from cctui.providers.base import MediaRequest, ProviderError
+from cctui.workflow.models import ModuleSpec, Workflow
+from cctui.workflow.templates import TemplateError, render_value
+
+if TYPE_CHECKING:
+    from cctui.engine.engine import Engine
+
+RUN_ERRORS = (TemplateError, ModuleError, ProviderError)
+
+
+class Run:
+    def __init__(self, engine: "Engine", row: dict[str, Any], workflow: Workflow):
+        self.engine = engine
+        self.run_id: str = row["run_id"]
+        self.workflow = workflow
+        self.state: dict[str, Any] = row["state"]
+        self.position: dict[str, Any] = row["position"]
+        self.status: str = row["status"]
+        self.branch: int = row["branch"]
+        self.error: str | None = row.get("error")
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def services(self):
+        return self.engine.services
+
+    @property
+    def store(self):
+        return self.engine.services.store
+
+    @property
+    def run_dir(self) -> Path:
+        return self.services.run_dir(self.run_id)
+
+    def _where(self) -> tuple[int, int]:
+        return self.position["step"], self.position["module"]
+
+    def current_spec(self) -> ModuleSpec | None:
+        si, mi = self._where()
+        if si >= len(self.workflow.steps):
+            return None
+        return self.workflow.steps[si].modules[mi]
+
+    async def _event(self, type_: str, data: dict | None = None, spec: ModuleSpec | None = None,
+                     step_index: int | None = None) -> int:
+        si = self.position["step"] if step_index is None else step_index
+        step_id = self.workflow.steps[si].step_id if si < len(self.workflow.steps) else None
+        event_id = await self.store.add_event(self.run_id, type_, self.branch, data, step_id,
+                                              spec.name if spec else None)
+        self.engine.notify({"type": type_, "run_id": self.run_id, "event_id": event_id,
+                            "step_id": step_id, "module": spec.name if spec else None})
+        return event_id
+
+    async def _save(self) -> None:
+        await self.store.save_run(self.run_id, state=self.state, position=self.position,
+                                  status=self.status, branch=self.branch, error=self.error)
+
+    def _ctx(self, si: int, spec: ModuleSpec, interaction_id: int | None = None) -> ModuleContext:
+        return ModuleContext(
+            run_id=self.run_id, workflow=self.workflow, step=self.workflow.steps[si], step_index=si,
+            spec=spec, state=self.state, services=self.services, run_dir=self.run_dir,
+            history=list(self.position.get("history") or []), interaction_id=interaction_id,
+        )
+
+    def _resolve_inputs(self, ctx: ModuleContext) -> dict[str, Any]:
+        inputs = copy.deepcopy(ctx.spec.inputs)
+        server = ctx.spec.server_resolved()
+        inputs.pop("resolver_schema", None)
+        tctx = ctx.template_context()
+        for key in server:
+            if key in inputs:
+                inputs[key] = render_value(inputs[key], tctx, f"{ctx.where}, input {key}")
+        # Plain JSON from here on: these inputs are stored with the interaction event.
+        return json.loads(json.dumps(inputs, ensure_ascii=False))
+
+    # ------------------------------------------------------------------ the loop
+
+    async def advance(self) -> str:
+        """Run modules until one waits for the creator, the run completes, or a module fails."""
+        while self.status not in ("completed", "error"):
+            if self.position.get("interaction_id"):
+                self.status = "waiting"
+                return self.status
+            si, mi = self._where()
+            if si >= len(self.workflow.steps):
+                async with self.store.transaction():
+                    self.status = "completed"
+                    await self._event("run_completed", {"state_keys": sorted(self.state)}, step_index=si)
+                    await self._save()
+                return self.status
+            spec = self.workflow.steps[si].modules[mi]
+            module = REGISTRY[spec.module_id]()
+            ctx = self._ctx(si, spec)
+            try:
+                if mi == 0 and not self.position.get("history"):
+                    await self._event("step_started", {"title": self.workflow.step_title(si)})
+                await self._event("module_started", {"module_id": spec.module_id,
+                                                     "history": self.position.get("history") or []}, spec)
+                inputs = self._resolve_inputs(ctx)
+                if module.interactive:
+                    display = await module.display(ctx, inputs)
+                    async with self.store.transaction():
+                        iid = await self._event("interaction_requested",
+                                                {"_resolved_inputs": inputs, "display": display}, spec)
+                        self.position["interaction_id"] = iid
+                        self.status = "waiting"
+                        await self._save()
+                    return self.status
+                outputs = await module.execute(ctx, inputs)
+                await self._complete(spec, outputs)
+            except RUN_ERRORS as exc:
+                await self._fail(spec, exc)
+        return self.status
+
+    async def _fail(self, spec: ModuleSpec, exc: Exception) -> None:
+        message = str(exc)
+        if isinstance(exc, ProviderError) and exc.provider and not message.startswith(exc.provider):
+            message = f"{exc.provider}: {message}"
+        retryable = getattr(exc, "retryable", True)
+        async with self.store.transaction():
+            self.status = "error"
+            self.error = message
+            await self._event("module_failed", {"error": message, "kind": getattr(exc, "kind", "module"),
+                                                "retryable": retryable}, spec)
+            await self._save()
+
+    async def _complete(self, spec: ModuleSpec, outputs: dict[str, Any]) -> None:
+        missing = [k for k in spec.outputs_to_state if k not in outputs]
+        if missing:
+            raise ModuleError(f"module {spec.name!r} produced no output {missing[0]!r}", retryable=False)
+        written = {state_key: outputs[out_key] for out_key, state_key in spec.outputs_to_state.items()}
+        si, mi = self._where()
+        step = self.workflow.steps[si]
+        nxt = {"step": si, "module": mi + 1} if mi + 1 < len(step.modules) else {"step": si + 1, "module": 0}
+        async with self.store.transaction():
+            await self._event("module_completed", {"outputs": outputs}, spec)
+            self.state.update(copy.deepcopy(written))
+            await self._event("outputs_written", {"written": written}, spec)
+            self.position = nxt
+            self.status = "running"
+            await self._save()
+
+    # ------------------------------------------------------------------ interactions
+
+    async def pending(self) -> Interaction | None:
+        iid = self.position.get("interaction_id")
+        if not iid:
+            return None
+        event = await self.store.get_event(iid)
+        si, mi = self._where()
+        spec = self.workflow.steps[si].modules[mi]
+        display = dict(event["data"]["display"])
+        if spec.module_id == "media.generate":
+            display["generations"] = await self.generations()
+        return Interaction(
+            interaction_id=iid, run_id=self.run_id, step_id=self.workflow.steps[si].step_id, step_index=si,
+            step_title=self.workflow.step_title(si), module_name=spec.name, module_id=spec.module_id,
+            kind=REGISTRY[spec.module_id].kind, display=display,
+            resolved_inputs=event["data"]["_resolved_inputs"], retryable=spec.retryable,
+            sub_actions=list(spec.sub_actions),
+        )
+
+    async def _require_pending(self, interaction_id: int) -> tuple[int, ModuleSpec, dict[str, Any]]:
+        if self.position.get("interaction_id") != interaction_id:
+            raise AnswerError(f"interaction {interaction_id} is not waiting for an answer")
+        si, _ = self._where()
+        event = await self.store.get_event(interaction_id)
+        return si, self.current_spec(), event["data"]["_resolved_inputs"]
+
+    async def answer(self, interaction_id: int, answer: dict[str, Any]) -> str:
+        si, spec, inputs = await self._require_pending(interaction_id)
+        module = REGISTRY[spec.module_id]()
+        outputs = await module.respond(self._ctx(si, spec, interaction_id), inputs, answer)
+        async with self.store.transaction():
+            await self._event("interaction_answered", {"interaction_id": interaction_id, "answer": answer}, spec)
+            self.position["interaction_id"] = None
+            await self._complete(spec, outputs)
+        return await self.advance()
+
+    async def choose(self, interaction_id: int, option_id: str, feedback: str | None = None,
+                     answer: dict[str, Any] | None = None) -> str:
+        """Take one of the module's `retryable` options: continue, retry or jump."""
+        si, spec, _ = await self._require_pending(interaction_id)
+        option = spec.retryable.option(option_id) if spec.retryable else None
+        if option is None:
+            known = ", ".join(o.id for o in spec.retryable.options) if spec.retryable else "none"
+            raise AnswerError(f"module {spec.name!r} has no option {option_id!r} (options: {known})")
+        if option.mode == "continue":
+            return await self.answer(interaction_id, answer or {})
+        target_si = self.workflow.step_index(option.target_step) if option.target_step else si
+        target_step = self.workflow.steps[target_si]
+        target_mi = target_step.module_index(option.target_module) if option.target_module else 0
+        history: list[dict[str, str]] = []
+        if option.mode == "retry":
+            history = await self._retry_history(target_si, target_mi, option, feedback)
+        data = {"option": option.id, "mode": option.mode, "interaction_id": interaction_id,
+                "target_step": target_step.step_id, "target_module": target_step.modules[target_mi].name,
+                "feedback": history[-1]["content"] if history else None}
+        await self._rewind(target_si, target_mi, option.mode, data, spec, history)
+        return await self.advance()
+
+    async def _retry_history(self, si: int, mi: int, option, feedback: str | None) -> list[dict[str, str]]:
+        target = self.workflow.steps[si].modules[mi]
+        last = await self.store.last_event(self.run_id, "module_completed", self.workflow.steps[si].step_id,
+                                           target.name, self.branch)
+        started = await self.store.last_event(self.run_id, "module_started", self.workflow.steps[si].step_id,
+                                              target.name, self.branch)
+        text = (feedback or "").strip()
+        if not text:
+            text = (option.feedback.default_message if option.feedback else "") or "Please try again with a different answer."
+        history = list((started or {}).get("data", {}).get("history") or [])
+        if last is not None:
+            outputs = last["data"]["outputs"]
+            previous = outputs.get("_raw") or json.dumps(outputs.get("response", outputs), ensure_ascii=False)
+            history.append({"role": "assistant", "content": previous})
+        history.append({"role": "user", "content": text})
+        return history
+
+    def _discard_from(self, si: int, mi: int) -> dict[str, Any]:
+        """Remove state written by the module at (si, mi) and every module after it."""
+        discarded: dict[str, Any] = {}
+        for s_index, step in enumerate(self.workflow.steps):
+            for m_index, spec in enumerate(step.modules):
+                if (s_index, m_index) < (si, mi):
+                    continue
+                for key in spec.outputs_to_state.values():
+                    if key in self.state:
+                        discarded[key] = self.state.pop(key)
+                    if key in self.workflow.initial_state:
+                        self.state[key] = copy.deepcopy(self.workflow.initial_state[key])
+        return discarded
+
+    async def _rewind(self, si: int, mi: int, mode: str, data: dict, spec: ModuleSpec,
+                      history: list[dict[str, str]]) -> None:
+        async with self.store.transaction():
+            data["discarded"] = self._discard_from(si, mi)
+            await self._event(mode, data, spec)
+            self.branch += 1
+            self.position = {"step": si, "module": mi, "interaction_id": None, "history": history}
+            self.status = "running"
+            self.error = None
+            await self._save()
+
+    async def jump_to(self, step_id: str, module: str | None = None) -> str:
+        """Go back to an earlier module (the UI's "go back" after an error)."""
+        si = self.workflow.step_index(step_id)
+        if si is None:
+            raise AnswerError(f"no step {step_id!r}")
+        mi = self.workflow.steps[si].module_index(module) if module else 0
+        if mi is None:
+            raise AnswerError(f"no module {module!r} in step {step_id!r}")
+        if (si, mi) > self._where():
+            raise AnswerError("you can only go back to this or an earlier module")
+        spec = self.current_spec()
+        await self._rewind(si, mi, "jump", {"option": None, "mode": "jump", "target_step": step_id,
+                                            "target_module": self.workflow.steps[si].modules[mi].name}, spec, [])
+        return await self.advance()
+
+    async def retry_failed(self) -> str:
+        """Run the module that failed again."""
+        if self.status != "error":
+            raise AnswerError("the run has not failed; nothing to retry")
+        async with self.store.transaction():
+            self.status = "running"
+            self.error = None
+            await self._event("retry", {"mode": "retry_failed"}, self.current_spec())
+            await self._save()
+        return await self.advance()
+
+    # ------------------------------------------------------------------ sub-actions
+
+    async def generations(self) -> list[dict[str, Any]]:
+        spec = self.current_spec()
+        iid = self.position.get("interaction_id")
+        if spec is None or not iid:
+            return []
+        event = await self.store.get_event(iid)
+        return await module_generations(self.store, self.run_id, self.workflow.steps[self._where()[0]].step_id,
+                                        spec.name, source_content_id(event["data"]["_resolved_inputs"]))
+
+    async def sub_action(self, interaction_id: int, sub_action_id: str, tab: str,
+                         values: dict[str, Any] | None = None) -> str:
+        """Start one generation from a paused media interaction; returns the job id.
+
+        The source image comes from the interaction's stored resolved inputs, never from the
+        caller, so what is generated is what the creator saw when the step paused.
+        """
+        si, spec, inputs = await self._require_pending(interaction_id)
+        sub = next((s for s in spec.sub_actions if s.id == sub_action_id), None)
+        if sub is None:
+            raise AnswerError(f"module {spec.name!r} has no sub-action {sub_action_id!r}")
+        tabs = media_tabs(inputs.get("schema") or {})
+        if tab not in tabs:
+            raise AnswerError(f"no provider tab {tab!r} here (tabs: {', '.join(tabs)})")
+        from cctui.engine.ux import ux
+
+        provider = ux(tabs[tab]).get("provider") or tab
+        try:
+            params = form_values(tabs[tab], (inputs.get("prompts") or {}).get(tab), values or {})
+        except FormError as exc:
+            raise AnswerError(str(exc)) from None
+        source = inputs.get("source_image") if sub.action_type in ("img2vid", "img2img") else None
+        if sub.action_type in ("img2vid", "img2img"):
+            if not isinstance(source, dict) or not source.get("local_path"):
+                raise AnswerError(f"{sub.label}: this step has no source image to start from")
+            if not Path(source["local_path"]).is_file():
+                raise AnswerError(f"{sub.label}: the source image {source['local_path']} is missing on disk")
+        step_id = self.workflow.steps[si].step_id
+        request = MediaRequest(action=sub.action_type, provider=provider, params=params, source_image=source,
+                               media_dir=str(self.run_dir / "media"), stem="")
+        job_id = await self.services.jobs.start(request, run_id=self.run_id, interaction_id=interaction_id,
+                                                step_id=step_id, module=spec.name, prompt_key=tab)
+        await self._event("sub_action_started", {"interaction_id": interaction_id, "sub_action": sub.id,
+                                                 "tab": tab, "provider": provider, "job_id": job_id,
+                                                 "params": params}, spec)
+        return job_id
+
+
+__all__ = ["Run", "EngineError"]

@@ -1,0 +1,55 @@
+"""Reading `_ux` display hints, in both spellings, and finding what a creator selects from.
+
+Both the engine (to check a selection) and the UI (to draw it) use these, so the two always
+agree on which list is selectable. Unknown hints are ignored: a display schema is advisory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ux(schema: Any) -> dict[str, Any]:
+    """All `_ux` hints of one schema node: the nested object merged with flat `_ux.x` keys."""
+    if not isinstance(schema, dict):
+        return {}
+    hints = dict(schema.get("_ux") or {}) if isinstance(schema.get("_ux"), dict) else {}
+    for key, value in schema.items():
+        if key.startswith("_ux."):
+            hints[key[4:]] = value
+    return hints
+
+
+def display_mode(schema: Any) -> str:
+    """`visible`, `hidden` or `passthrough`; booleans and absence map onto these."""
+    value = ux(schema).get("display", "visible")
+    if value is True or value == "visible":
+        return "visible"
+    if value is False or value == "hidden":
+        return "hidden"
+    if value == "passthrough":
+        return "passthrough"
+    return "visible"
+
+
+def find_selectable(schema: Any, data: Any, path: tuple = ()) -> tuple[tuple, list] | None:
+    """The (path, list) of the first array whose items are marked selectable, or data itself
+    when data is a list."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "array" or "items" in schema:
+            if isinstance(data, list) and ux(schema.get("items")).get("selectable"):
+                return path, data
+        for name, sub in (schema.get("properties") or {}).items():
+            if isinstance(data, dict) and name in data:
+                found = find_selectable(sub, data[name], path + (name,))
+                if found:
+                    return found
+    if path == () and isinstance(data, list):
+        return (), data
+    return None
+
+
+def media_tabs(schema: Any) -> dict[str, dict[str, Any]]:
+    """Properties rendered as `tab.media`, keyed by tab key, in schema order."""
+    props = (schema or {}).get("properties") or {}
+    return {k: v for k, v in props.items() if ux(v).get("render_as") == "tab.media"}

@@ -1,0 +1,86 @@
+"""The openai SDK's exceptions, as ProviderErrors with a plain-language message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+
+from .base import ProviderError
+from .http_errors import redact, retry_after_seconds, short
+
+
+def api_message(exc: openai.APIError) -> str:
+    """The `error.message` of an OpenAI error body, else the SDK's own text."""
+    body: Any = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = inner.get("message") if isinstance(inner, dict) else None
+        if isinstance(message, str) and message.strip():
+            return short(message)
+    return short(exc.message or type(exc).__name__)
+
+
+def api_code(exc: openai.APIError) -> str | None:
+    if exc.code:
+        return exc.code
+    body: Any = exc.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = body["error"].get("code")
+        return str(code) if code is not None else None
+    return None
+
+
+def from_openai_error(exc: Exception, *, what: str, base_url: str, secrets: list[str],
+                      provider: str = "openai", key_hint: str = "OPENAI_API_KEY",
+                      model: str | None = None) -> ProviderError:
+    """Map an openai SDK exception to a ProviderError. `what` says what was being done
+    ("OpenAI chat completion"), `key_hint` which setting holds the key."""
+
+    def err(message: str, kind, **kw) -> ProviderError:
+        return ProviderError(redact(message, secrets), kind, provider=provider, **kw)
+
+    if isinstance(exc, openai.APITimeoutError):
+        return err(f"{what}: {base_url} did not answer in time, even after retrying.", "server")
+    if isinstance(exc, openai.APIConnectionError):
+        return err(f"{what}: could not connect to {base_url} ({short(str(exc), 120)}).", "server")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        request_id = exc.request_id
+        ref = f" (request id {request_id})" if request_id else ""
+        message = api_message(exc)
+        code = api_code(exc)
+        common = {"status": status, "request_id": request_id}
+        if status == 401:
+            return err(f"{what}: the API key was refused (401: {message}). Check {key_hint}.{ref}",
+                       "auth", **common)
+        if status == 403:
+            return err(f"{what}: access denied (403: {message}). Check {key_hint} and that the "
+                       f"account may use this model.{ref}", "auth", **common)
+        if status == 404:
+            subject = f"the model '{model}'" if model else "this endpoint"
+            return err(f"{what}: {subject} is not served at {base_url} (404: {message}).{ref}",
+                       "not_found", **common)
+        if status == 429:
+            if code == "insufficient_quota":
+                return err(f"{what}: the account is out of credits or over its quota ({message}). "
+                           f"Add credits or raise the limit, then try again.{ref}", "quota", **common)
+            wait = retry_after_seconds(exc.response.headers)
+            hint = f" Try again in {wait:.0f} s." if wait else " Try again in a moment."
+            return err(f"{what}: rate limited (429: {message}).{hint}{ref}", "rate_limit",
+                       retry_after=wait, **common)
+        if code == "moderation_blocked":
+            return err(f"{what}: blocked by OpenAI's content filter ({message}). Change the prompt "
+                       f"or the image.{ref}", "moderation", **common)
+        if status >= 500:
+            return err(f"{what}: {base_url} had a server error ({status}: {message}), even after "
+                       f"retrying.{ref}", "server", **common)
+        if code == "invalid_json_schema":
+            return err(f"{what}: the output schema was refused ({message}).{ref}", "bad_request",
+                       **common)
+        return err(f"{what}: the request was refused ({status}: {message}).{ref}", "bad_request",
+                   **common)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return err(f"{what}: {base_url} answered with something that is not an OpenAI response.",
+                   "invalid_output")
+    return err(f"{what}: {type(exc).__name__}: {short(str(exc), 200)}", "server")

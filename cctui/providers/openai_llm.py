@@ -1,0 +1,172 @@
+"""OpenAI (or any OpenAI-compatible server) as the workflow's LLM, through Chat Completions with
+strict structured output, images given as data URLs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import openai
+from PIL import Image, UnidentifiedImageError
+
+from ..settings import Settings
+from .base import ImagePart, LLMRequest, LLMResult, LLMUsage, ProviderError, TextPart
+from .http_errors import not_configured, redact, short
+from .openai_errors import from_openai_error
+
+DEFAULT_TIMEOUT = 120.0  # seconds per attempt; a vision answer with a long schema takes a while
+DEFAULT_MAX_RETRIES = 2  # the SDK's own retries (connection errors, 408/409/429/5xx)
+
+# The formats the vision models accept as they are; anything else Pillow reads is sent as PNG.
+_SENDABLE = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def schema_name(name: str) -> str:
+    """OpenAI's rule for `json_schema.name`: [a-zA-Z0-9_-], at most 64 characters."""
+    cleaned = re.sub(r"[^a-zA-Z0-9_-]+", "_", name or "").strip("_")
+    return (cleaned or "output")[:64]
+
+
+def image_data_url(path: Path) -> str:
+    """A `data:<mime>;base64,...` URL of a local image; ProviderError(bad_request) if unusable."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProviderError(f"The image {path} cannot be read: {exc.strerror or exc}.",
+                            "bad_request", provider="openai") from None
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            animated = getattr(img, "is_animated", False)
+            if fmt not in _SENDABLE or (fmt == "GIF" and animated):
+                out = io.BytesIO()
+                img.convert("RGBA" if "A" in img.getbands() else "RGB").save(out, "PNG")
+                data, mime = out.getvalue(), "image/png"
+            else:
+                mime = _SENDABLE[fmt]
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ProviderError(f"The image {path} is not a picture that can be sent to the model "
+                            f"({short(str(exc), 120)}).", "bad_request", provider="openai") from None
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _first_schema_error(data: Any, schema: dict[str, Any]) -> str | None:
+    validator_cls = jsonschema.validators.validator_for(schema)
+    errors = sorted(validator_cls(schema).iter_errors(data),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return None
+    first = errors[0]
+    where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+    return f"at {where}: {short(first.message, 200)}"
+
+
+class OpenAILLM:
+    """`LLMProvider` over `AsyncOpenAI.chat.completions`.
+
+    settings: openai_api_key (required), openai_base_url, llm_model.
+    """
+
+    name = "openai"
+
+    def __init__(self, settings: Settings, *, timeout: float = DEFAULT_TIMEOUT,
+                 max_retries: int = DEFAULT_MAX_RETRIES, client: openai.AsyncOpenAI | None = None):
+        if client is None and (settings.openai_api_key is None
+                               or not settings.openai_api_key.get_secret_value()):
+            raise not_configured("OpenAI", "OPENAI_API_KEY", "openai")
+        self.settings = settings
+        self.base_url = settings.openai_base_url
+        self.model = settings.llm_model
+        self._secrets = settings.secret_values()
+        self.client = client or openai.AsyncOpenAI(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+    def build_messages(self, request: LLMRequest) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = [{"role": "system", "content": text}
+                                          for text in request.system if text]
+        for turn in request.history:
+            messages.append({"role": turn["role"], "content": turn["content"]})
+        content: list[dict[str, Any]] = []
+        for part in request.user:
+            if isinstance(part, TextPart):
+                content.append({"type": "text", "text": part.text})
+            elif isinstance(part, ImagePart):
+                content.append({"type": "image_url",
+                                "image_url": {"url": image_data_url(part.path),
+                                              "detail": part.detail or "auto"}})
+            else:
+                raise ProviderError(f"Unknown message part {type(part).__name__}.", "bad_request",
+                                    provider=self.name)
+        messages.append({"role": "user", "content": content})
+        return messages
+
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        model = request.model or self.model
+        name = schema_name(request.schema_name)
+        what = f"OpenAI answer for '{name}'"
+        messages = self.build_messages(request)
+        try:
+            completion = await self.client.chat.completions.create(
+                model=model,
+                messages=messages,
+                response_format={"type": "json_schema",
+                                 "json_schema": {"name": name, "schema": request.output_schema,
+                                                 "strict": True}},
+            )
+        except openai.OpenAIError as exc:
+            raise from_openai_error(exc, what=what, base_url=self.base_url, secrets=self._secrets,
+                                    model=model) from None
+        request_id = getattr(completion, "_request_id", None)
+        ref = f" (request id {request_id})" if request_id else ""
+
+        def fail(message: str, kind) -> ProviderError:
+            return ProviderError(redact(message + ref, self._secrets), kind, provider=self.name,
+                                 request_id=request_id)
+
+        if not completion.choices:
+            raise fail(f"{what}: the server returned no answer.", "invalid_output")
+        choice = completion.choices[0]
+        message = choice.message
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise fail(f"{what}: the model declined to answer: {short(refusal, 300)}", "refusal")
+        if choice.finish_reason == "length":
+            raise fail(f"{what}: the answer was cut off at the output length limit; a shorter "
+                       f"answer or a model with a larger limit is needed.", "truncated")
+        if choice.finish_reason == "content_filter":
+            raise fail(f"{what}: the answer was stopped by the content filter.", "moderation")
+        raw = message.content or ""
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise fail(f"{what}: the answer is not valid JSON ({exc.msg} at character {exc.pos}).",
+                       "invalid_output") from None
+        if not isinstance(data, dict):
+            raise fail(f"{what}: the answer is JSON but not an object.", "invalid_output")
+        try:
+            problem = _first_schema_error(data, request.output_schema)
+        except jsonschema.SchemaError as exc:
+            raise fail(f"{what}: the output schema itself is not valid JSON Schema "
+                       f"({short(exc.message, 200)}).", "bad_request") from None
+        if problem:
+            raise fail(f"{what}: the answer does not match the schema {problem}.", "invalid_output")
+        usage = LLMUsage()
+        if completion.usage is not None:
+            usage = LLMUsage(input_tokens=completion.usage.prompt_tokens or 0,
+                             output_tokens=completion.usage.completion_tokens or 0)
+        return LLMResult(data=data, raw_text=raw, model=completion.model or model, usage=usage)

@@ -1,0 +1,270 @@
+"""The one class over aiosqlite: runs, events, state, content and jobs.
+
+Rows become plain dicts (JSON columns decoded) at this boundary. Writes that belong together
+(an event, the state it produced and the run's position) go in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from cctui.store.migrations import MIGRATIONS
+
+_JSON_COLUMNS = {"state", "position", "data", "metadata", "request"}
+
+# One connection is shared by the engine and the job workers. A transaction must not swallow
+# another task's write (a job row must be committed before its paid request goes out), so every
+# write takes the lock, except writes made inside the transaction that already holds it.
+_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("cctui_in_tx", default=False)
+
+
+def _row(row: aiosqlite.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    out = dict(row)
+    for key in _JSON_COLUMNS & out.keys():
+        if isinstance(out[key], str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> "Store":
+        store = cls(path)
+        await store._connect()
+        return store
+
+    async def _connect(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = not self.path.exists()
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        if fresh:
+            os.chmod(self.path, 0o600)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"{self.path} was written by a newer cctui (schema {version}); upgrade cctui")
+        for number in range(version, len(MIGRATIONS)):
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, MIGRATIONS[number].split(";")):
+                    await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version={number + 1}")
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is closed")
+        return self._db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            return (await cur.fetchone())[0]
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextlib.asynccontextmanager
+    async def transaction(self):
+        if _in_transaction.get():
+            yield
+            return
+        async with self._lock:
+            token = _in_transaction.set(True)
+            try:
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                except BaseException:
+                    await self.db.execute("ROLLBACK")
+                    raise
+                await self.db.execute("COMMIT")
+            finally:
+                _in_transaction.reset(token)
+
+    async def _write(self, sql: str, args: tuple | list = ()) -> aiosqlite.Cursor:
+        if _in_transaction.get():
+            return await self.db.execute(sql, args)
+        async with self._lock:
+            return await self.db.execute(sql, args)
+
+    # ------------------------------------------------------------------ runs
+
+    async def create_run(self, workflow_id: str, workflow_dir: str, state: dict, position: dict) -> str:
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        now = time.time()
+        await self._write(
+            "INSERT INTO runs(run_id, workflow_id, workflow_dir, status, state, position, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+            (run_id, workflow_id, workflow_dir, _dumps(state), _dumps(position), now, now),
+        )
+        return run_id
+
+    async def get_run(self, run_id: str) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)) as cur:
+            return _row(await cur.fetchone())
+
+    async def list_runs(self, limit: int = 200) -> list[dict[str, Any]]:
+        async with self.db.execute("SELECT * FROM runs ORDER BY updated_at DESC LIMIT ?", (limit,)) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def save_run(self, run_id: str, *, state: dict, position: dict, status: str, branch: int,
+                       error: str | None = None) -> None:
+        await self._write(
+            "UPDATE runs SET state = ?, position = ?, status = ?, branch = ?, error = ?, updated_at = ?"
+            " WHERE run_id = ?",
+            (_dumps(state), _dumps(position), status, branch, error, time.time(), run_id),
+        )
+
+    # ------------------------------------------------------------------ events
+
+    async def add_event(self, run_id: str, type_: str, branch: int, data: dict | None = None,
+                        step_id: str | None = None, module: str | None = None) -> int:
+        cur = await self._write(
+            "INSERT INTO events(run_id, type, step_id, module, branch, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, type_, step_id, module, branch, _dumps(data or {}), time.time()),
+        )
+        return cur.lastrowid
+
+    async def get_event(self, event_id: int) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM events WHERE event_id = ?", (event_id,)) as cur:
+            return _row(await cur.fetchone())
+
+    async def events(self, run_id: str, types: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events WHERE run_id = ?"
+        args: list[Any] = [run_id]
+        if types:
+            sql += f" AND type IN ({','.join('?' * len(types))})"
+            args.extend(types)
+        async with self.db.execute(sql + " ORDER BY event_id", args) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def last_event(self, run_id: str, type_: str, step_id: str, module: str,
+                         branch: int | None = None) -> dict[str, Any] | None:
+        sql = "SELECT * FROM events WHERE run_id = ? AND type = ? AND step_id = ? AND module = ?"
+        args: list[Any] = [run_id, type_, step_id, module]
+        if branch is not None:
+            sql += " AND branch = ?"
+            args.append(branch)
+        async with self.db.execute(sql + " ORDER BY event_id DESC LIMIT 1", args) as cur:
+            return _row(await cur.fetchone())
+
+    # ------------------------------------------------------------------ content
+
+    async def add_content(self, *, run_id: str, kind: str, provider: str, local_path: str | None,
+                          url: str | None, prompt_key: str | None, metadata: dict, job_id: str | None = None,
+                          interaction_id: int | None = None, step_id: str | None = None,
+                          module: str | None = None) -> str:
+        content_id = "c_" + uuid.uuid4().hex[:12]
+        await self._write(
+            "INSERT INTO content(content_id, run_id, job_id, interaction_id, step_id, module, kind, provider,"
+            " local_path, url, prompt_key, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (content_id, run_id, job_id, interaction_id, step_id, module, kind, provider, local_path, url,
+             prompt_key, _dumps(metadata), time.time()),
+        )
+        return content_id
+
+    async def get_content(self, content_id: str) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM content WHERE content_id = ?", (content_id,)) as cur:
+            return _row(await cur.fetchone())
+
+    async def content_for(self, run_id: str, step_id: str, module: str) -> list[dict[str, Any]]:
+        async with self.db.execute(
+            "SELECT * FROM content WHERE run_id = ? AND step_id = ? AND module = ? ORDER BY created_at, rowid",
+            (run_id, step_id, module),
+        ) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def content_of_run(self, run_id: str) -> list[dict[str, Any]]:
+        async with self.db.execute("SELECT * FROM content WHERE run_id = ? ORDER BY rowid", (run_id,)) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    # ------------------------------------------------------------------ jobs
+
+    async def create_job(self, *, run_id: str, interaction_id: int | None, step_id: str | None,
+                         module: str | None, provider: str, action: str, prompt_key: str | None,
+                         request: dict) -> str:
+        job_id = "j_" + uuid.uuid4().hex[:12]
+        now = time.time()
+        await self._write(
+            "INSERT INTO jobs(job_id, run_id, interaction_id, step_id, module, provider, action, prompt_key,"
+            " request, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?)",
+            (job_id, run_id, interaction_id, step_id, module, provider, action, prompt_key, _dumps(request), now, now),
+        )
+        return job_id
+
+    async def update_job(self, job_id: str, **fields: Any) -> None:
+        if not fields:
+            return
+        fields["updated_at"] = time.time()
+        for key in _JSON_COLUMNS & fields.keys():
+            fields[key] = _dumps(fields[key])
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        await self._write(f"UPDATE jobs SET {cols} WHERE job_id = ?", (*fields.values(), job_id))
+
+    async def get_job(self, job_id: str) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)) as cur:
+            return _row(await cur.fetchone())
+
+    async def jobs_for_interaction(self, run_id: str, interaction_id: int) -> list[dict[str, Any]]:
+        async with self.db.execute(
+            "SELECT * FROM jobs WHERE run_id = ? AND interaction_id = ? ORDER BY created_at, rowid",
+            (run_id, interaction_id),
+        ) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def jobs_for_module(self, run_id: str, step_id: str, module: str) -> list[dict[str, Any]]:
+        async with self.db.execute(
+            "SELECT * FROM jobs WHERE run_id = ? AND step_id = ? AND module = ? ORDER BY created_at, rowid",
+            (run_id, step_id, module),
+        ) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def unfinished_jobs(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM jobs WHERE status NOT IN ('completed', 'failed', 'cancelled')"
+        args: tuple = ()
+        if run_id:
+            sql += " AND run_id = ?"
+            args = (run_id,)
+        async with self.db.execute(sql + " ORDER BY created_at", args) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def jobs_of_run(self, run_id: str) -> list[dict[str, Any]]:
+        async with self.db.execute("SELECT * FROM jobs WHERE run_id = ? ORDER BY created_at, rowid", (run_id,)) as cur:
+            return [_row(r) for r in await cur.fetchall()]

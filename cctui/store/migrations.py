@@ -1,0 +1,71 @@
+"""Ordered schema upgrades; `PRAGMA user_version` holds how many have been applied."""
+
+MIGRATIONS: list[str] = [
+    # 1: runs, their event log and state, generated content, paid jobs.
+    """
+    CREATE TABLE runs (
+        run_id        TEXT PRIMARY KEY,
+        workflow_id   TEXT NOT NULL,
+        workflow_dir  TEXT NOT NULL,
+        status        TEXT NOT NULL,          -- running | waiting | error | completed
+        state         TEXT NOT NULL,          -- JSON
+        position      TEXT NOT NULL,          -- JSON: step, module, interaction_id, retry context
+        branch        INTEGER NOT NULL DEFAULT 0,
+        error         TEXT,
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE TABLE events (
+        event_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id        TEXT NOT NULL REFERENCES runs(run_id),
+        type          TEXT NOT NULL,
+        step_id       TEXT,
+        module        TEXT,
+        branch        INTEGER NOT NULL,
+        data          TEXT NOT NULL,          -- JSON
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX events_by_run ON events(run_id, event_id);
+    CREATE TABLE content (
+        content_id    TEXT PRIMARY KEY,
+        run_id        TEXT NOT NULL REFERENCES runs(run_id),
+        job_id        TEXT,
+        interaction_id INTEGER,
+        step_id       TEXT,
+        module        TEXT,
+        kind          TEXT NOT NULL,          -- image | video | audio | poster
+        provider      TEXT NOT NULL,
+        local_path    TEXT,
+        url           TEXT,
+        prompt_key    TEXT,
+        metadata      TEXT NOT NULL,          -- JSON
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX content_by_run ON content(run_id, step_id, module);
+    CREATE TABLE jobs (
+        job_id          TEXT PRIMARY KEY,
+        run_id          TEXT NOT NULL REFERENCES runs(run_id),
+        interaction_id  INTEGER,
+        step_id         TEXT,
+        module          TEXT,
+        provider        TEXT NOT NULL,
+        action          TEXT NOT NULL,
+        prompt_key      TEXT,
+        provider_job_id TEXT,
+        request         TEXT NOT NULL,        -- JSON MediaRequest, never a key
+        status          TEXT NOT NULL,        -- submitting | submitted | running | downloading | completed | failed | unknown
+        progress        REAL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        error           TEXT,
+        error_kind      TEXT,
+        cost_amount     REAL,
+        cost_unit       TEXT,
+        created_at      REAL NOT NULL,
+        updated_at      REAL NOT NULL,
+        submitted_at    REAL,
+        finished_at     REAL
+    );
+    CREATE INDEX jobs_by_status ON jobs(status);
+    CREATE INDEX jobs_by_interaction ON jobs(run_id, interaction_id);
+    """,
+]

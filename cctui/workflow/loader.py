@@ -1,0 +1,171 @@
+"""Load a workflow folder: resolve `$ref`s, build the models, run every static check.
+
+Everything wrong is reported as a WorkflowError naming the file, the JSON path inside it and
+the reason, so `cctui validate` can print it without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from pydantic import ValidationError
+
+from cctui.workflow.errors import WorkflowError, WorkflowErrors
+from cctui.workflow.models import Workflow
+from cctui.workflow.refs import LiteralText, RefResolver
+from cctui.workflow.strict_schema import strict_problems
+from cctui.workflow.templates import check_syntax, is_template, state_reads
+
+WORKFLOW_FILE = "workflow_v3.json"
+SCHEMA_INPUT_KEYS = ("schema", "output_schema", "input_schema")
+
+
+def find_workflow_file(folder: Path) -> Path:
+    if folder.is_file():
+        return folder
+    candidates = sorted(folder.glob("workflow*.json"))
+    preferred = folder / WORKFLOW_FILE
+    if preferred.is_file():
+        return preferred
+    if candidates:
+        return candidates[0]
+    raise WorkflowError(str(folder), "$", f"no {WORKFLOW_FILE} (or workflow*.json) in this folder")
+
+
+def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None) -> Workflow:
+    folder = Path(folder)
+    if not folder.exists():
+        raise WorkflowError(str(folder), "$", "workflow folder not found")
+    file = find_workflow_file(folder)
+    resolver = RefResolver(file.parent)
+    tree = resolver.load_json(file)
+    if not isinstance(tree, dict):
+        raise WorkflowError(resolver.display(file), "$", "the workflow file must hold a JSON object")
+    try:
+        workflow = Workflow.model_validate(tree)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where_file, where_path = resolver.locate(loc)
+            errors.append(WorkflowError(where_file, where_path, _pydantic_reason(err)))
+        raise WorkflowErrors(errors) from None
+    workflow.root = file.parent.resolve()
+    problems = list(_check(workflow, resolver, module_ids))
+    if problems:
+        raise WorkflowErrors(problems)
+    return workflow
+
+
+def _pydantic_reason(err: dict) -> str:
+    if err["type"] == "missing":
+        return f"required field {err['loc'][-1]!r} is missing"
+    if err["type"] == "extra_forbidden":
+        return f"unknown field {err['loc'][-1]!r}"
+    return err["msg"]
+
+
+def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | None):
+    def err(path: tuple, reason: str) -> WorkflowError:
+        file, jpath = resolver.locate(path)
+        return WorkflowError(file, jpath, reason)
+
+    seen_steps: dict[str, int] = {}
+    seen_modules: dict[str, tuple[int, int]] = {}
+    written: set[str] = set(wf.initial_state)
+    for si, step in enumerate(wf.steps):
+        sp = ("steps", si)
+        if step.step_id in seen_steps:
+            yield err(sp + ("step_id",), f"step_id {step.step_id!r} is used twice")
+        seen_steps[step.step_id] = si
+        if not step.modules:
+            yield err(sp + ("modules",), "a step needs at least one module")
+        for mi, mod in enumerate(step.modules):
+            mp = sp + ("modules", mi)
+            if module_ids is not None and mod.module_id not in module_ids:
+                yield err(mp + ("module_id",),
+                          f"unknown module_id {mod.module_id!r}; known: {', '.join(sorted(module_ids))}")
+            if mod.name in seen_modules:
+                yield err(mp + ("name",), f"module name {mod.name!r} is used twice in this workflow")
+            seen_modules[mod.name] = (si, mi)
+            yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
+            yield from _check_templates(mod.inputs, mp + ("inputs",), err, written)
+            yield from _check_retry(wf, si, mod, mp, err)
+            written.update(mod.outputs_to_state.values())
+    for i, field in enumerate(wf.status_display):
+        problem = check_syntax(field.template)
+        if problem:
+            yield err(("status_display", i, "template"), problem)
+
+
+def _check_schemas(value: Any, at: tuple, err, module_id: str):
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if key in SCHEMA_INPUT_KEYS and isinstance(sub, dict):
+                try:
+                    jsonschema.Draft202012Validator.check_schema(sub)
+                except jsonschema.SchemaError as exc:
+                    inner = tuple(exc.path)
+                    yield err(at + (key,) + inner, f"not a valid JSON Schema (Draft 2020-12): {exc.message}")
+                if key == "output_schema" and module_id == "api.llm":
+                    for path, reason in strict_problems(sub):
+                        yield err(at + (key,) + path, reason)
+            if key not in ("resolver_schema",):
+                yield from _check_schemas(sub, at + (key,), err, module_id)
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _check_schemas(sub, at + (i,), err, module_id)
+
+
+def _check_templates(value: Any, at: tuple, err, written: set[str]):
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _check_templates(sub, at + (key,), err, written)
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _check_templates(sub, at + (i,), err, written)
+    elif isinstance(value, str) and not isinstance(value, LiteralText) and is_template(value):
+        problem = check_syntax(value)
+        if problem:
+            yield err(at, problem)
+            return
+        for key in sorted(state_reads(value) - written):
+            yield err(at, f"reads state.{key}, which no earlier module writes (outputs_to_state) "
+                          f"and initial_state does not set")
+
+
+def _check_retry(wf: Workflow, si: int, mod, mp: tuple, err):
+    if not mod.retryable:
+        return
+    step = wf.steps[si]
+    ids = [o.id for o in mod.retryable.options]
+    if mod.retryable.default_option and mod.retryable.default_option not in ids:
+        yield err(mp + ("retryable", "default_option"),
+                  f"default_option {mod.retryable.default_option!r} is not one of the options")
+    for oi, opt in enumerate(mod.retryable.options):
+        op = mp + ("retryable", "options", oi)
+        if opt.mode == "continue":
+            continue
+        target_si = si
+        if opt.target_step:
+            found = wf.step_index(opt.target_step)
+            if found is None:
+                yield err(op + ("target_step",), f"no step with step_id {opt.target_step!r}")
+                continue
+            target_si = found
+            if found > si:
+                yield err(op + ("target_step",), "a jump can only go back to this or an earlier step")
+        if opt.mode == "retry" and opt.target_step and target_si != si:
+            yield err(op + ("target_step",), "retry re-runs a module of this step; use mode jump for another step")
+        if opt.target_module:
+            target_mi = wf.steps[target_si].module_index(opt.target_module)
+            if target_mi is None:
+                yield err(op + ("target_module",),
+                          f"no module named {opt.target_module!r} in step {wf.steps[target_si].step_id!r}")
+            elif target_si == si and target_mi > step.module_index(mod.name):
+                yield err(op + ("target_module",), "the target module comes after this one")
+        elif opt.mode == "retry":
+            yield err(op, "a retry option needs target_module")
