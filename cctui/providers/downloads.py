@@ -170,6 +170,7 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
     directory.mkdir(parents=True, exist_ok=True)
     part = directory / f"{stem}{suffix}.part"
     last_problem = ""
+    last_error: ProviderError | None = None
     for attempt in range(1, max(1, attempts) + 1):
         try:
             async with open_stream() as stream:
@@ -208,13 +209,14 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
             _unlink(part)
             if exc.kind != "server":
                 raise
-            last_problem = exc.message
+            last_problem, last_error = exc.message, exc
         except _Incomplete as exc:
             _unlink(part)
-            last_problem = str(exc)
+            last_problem, last_error = str(exc), None
         except TRANSFER_ERRORS as exc:
             _unlink(part)
-            last_problem = f"{what}: the transfer broke off ({type(exc).__name__})."
+            last_problem, last_error = (f"{what}: the connection failed or broke off "
+                                        f"({type(exc).__name__})."), None
         except OSError as exc:
             _unlink(part)
             raise ProviderError(f"{what}: could not write into {directory}: {exc.strerror or exc}.",
@@ -224,8 +226,14 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
             raise
         if attempt < attempts:
             await sleep(backoff * 2 ** (attempt - 1))
-    raise ProviderError(redact(f"{last_problem} Gave up after {attempts} attempts; no file was kept.",
-                               secrets), "server", provider=provider)
+    if attempts <= 1 and last_error is not None:
+        raise last_error
+    tries = "1 attempt" if attempts <= 1 else f"{attempts} attempts"
+    raise ProviderError(redact(f"{last_problem} Gave up after {tries}; no file was kept.", secrets),
+                        "server", provider=provider,
+                        status=last_error.status if last_error else None,
+                        request_id=last_error.request_id if last_error else None,
+                        retry_after=last_error.retry_after if last_error else None)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -1,0 +1,547 @@
+"""The stand-in LLM: sensible pet-video JSON for any JSON Schema, deterministic per request.
+
+`generate(schema, messages_text, seed_material, schema_name)` walks the schema (objects, arrays
+with minItems/maxItems, enums, integers/numbers with bounds, strings with maxLength / format,
+`$ref` into `$defs`, anyOf / oneOf / allOf) and fills strings from `vocabulary` by property name:
+title, hook, narrative, setting, element / motion_type / location, prompt / positive_prompt /
+negative_prompt, lines, hashtags, bpm, key, instruments, mood, colours, sounds, genres, ...
+Unknown names get a reasonable generic sentence.
+
+Coherence, not randomness:
+- one `Theme` (a place, its light, colours, movable things, sounds) per answer, picked from the
+  place named in the messages ("reading nook", "garden") or else from the seed; array items that
+  are whole concepts (they have a title / name / setting / label / style) each take the next
+  theme, so three scene concepts are three different scenes;
+- the pet (cat, dog, or both) and its name come from the messages (a known name like "Mochi"
+  already used is kept), so later steps talk about the same animal;
+- video prompts use the motion elements the user selected (`- **element**: motion (location)`
+  lines) and put the elements listed after "STATIC:" in the negative prompt;
+- the seed is a hash of all the messages and the schema, so a retry with different feedback
+  gives a different answer, and the same request the same answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import vocabulary as V
+
+# Array items with one of these keys are whole scenes: each takes its own theme.
+SCENE_KEYS = {"title", "setting", "narrative", "hook", "scene_title"}
+COZY_ENUM_PREFS = {"subtle", "quiet", "calm", "serene", "warm", "gentle/flowing", "slow/meditative",
+                   "medium-low", "low", "medium", "cozy", "soft", "gentle"}
+DEFAULT_COUNTS = {"titles": 5, "hashtags": 6, "lines": 5, "key_subjects": 4, "dominant_colors": 4,
+                  "all_potential_elements": 8, "detected_elements": 4, "instruments": 3, "scenes": 3,
+                  "visual_moments": 4, "scene_keywords": 5, "implied_sounds": 3}
+
+
+def seed_from(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()[:8], "big")
+
+
+@dataclass(frozen=True)
+class Frame:
+    theme: V.Theme
+    index: int = 0  # index of the innermost array item we are in
+    concept_index: int = 0  # index of the concept (scene, option, set) we are in
+    in_concept: bool = False
+
+
+def _detect_pet(text: str) -> str:
+    low = text.lower()
+    if re.search(r"\bcat\s*(&|and)\s*dog\b|\bdog\s*(&|and)\s*cat\b|\bcats and dogs\b", low):
+        return "duo"
+    cats = len(re.findall(r"\b(cat|cats|kitten|kitty|tabby)\b", low))
+    dogs = len(re.findall(r"\b(dog|dogs|puppy|pup|corgi|retriever|beagle)\b", low))
+    return "dog" if dogs > cats else "cat"
+
+
+def _detect_theme(text: str) -> int | None:
+    low = text.lower()
+    best, best_hits = None, 0
+    for i, theme in enumerate(V.THEMES):
+        hits = low.count(theme.place)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+class Generator:
+    def __init__(self, root: dict[str, Any], messages_text: str, seed_material: str, schema_name: str = ""):
+        self.root = root
+        self.text = messages_text
+        self.seed = seed_from(seed_material, schema_name)
+        self.schema_name = schema_name or ""
+        self.pet_kind = _detect_pet(messages_text)
+        self.pet = V.PETS[self.pet_kind]
+        names = [n for n in self.pet["names"] if n in messages_text]
+        self.pet_name = names[0] if names else self.pet["names"][0]
+        detected = _detect_theme(messages_text)
+        self.theme_base = detected if detected is not None else self.seed % len(V.THEMES)
+        last_user = messages_text[-1500:]
+        self.domain_text = (self.schema_name + " " + last_user[:600]).lower()
+        self.selected = re.findall(r"^\s*-\s*\*\*(.+?)\*\*:\s*(.+?)\s*\((.+?)\)\s*$", messages_text, re.M)
+        blocked = re.search(r"STATIC:\s*\n\s*(.+)", messages_text)
+        chosen = {s[0].strip().lower() for s in self.selected}
+        self.blocked = [b.strip() for b in blocked.group(1).split(",") if b.strip()
+                        and b.strip().lower() not in chosen] if blocked else []
+        title = re.search(r"\*\*Title:\*\*\s*(.+)", messages_text) or re.search(r"(?m)^Title:\s*(.+)$", messages_text)
+        self.title_hint = title.group(1).strip() if title else None
+        duration = re.search(r"(\d{1,3})\s*(?:seconds|second|s)\b", messages_text)
+        self.duration_hint = int(duration.group(1)) if duration else None
+
+    # ------------------------------------------------------------------ helpers
+
+    def rng(self, path: tuple[Any, ...]) -> random.Random:
+        return random.Random(seed_from(str(self.seed), "/".join(map(str, path))))
+
+    def theme_at(self, offset: int) -> V.Theme:
+        return V.THEMES[(self.theme_base + offset) % len(V.THEMES)]
+
+    def domain(self, path: tuple[Any, ...]) -> str:
+        text = self.schema_name.lower() + " " + " ".join(str(p) for p in path).lower()
+        for words, name in ((("music", "song", "soundtrack"), "music"), (("video", "motion", "sora"), "video"),
+                            (("overlay",), "overlay"), (("social", "titles_social", "description", "hashtag"), "social"),
+                            (("image", "leonardo", "midjourney", "stable", "openai", "dalle"), "image")):
+            if any(w in text for w in words):
+                return name
+        for words, name in ((("music", "soundtrack"), "music"), (("video", "motion"), "video"),
+                            (("overlay",), "overlay"), (("title", "social"), "social"), (("image",), "image")):
+            if any(w in self.domain_text for w in words):
+                return name
+        return "scene"
+
+    def fill(self, template: str, frame: Frame, rng: random.Random) -> str:
+        theme = frame.theme
+        prop = theme.props[(frame.index + frame.concept_index) % len(theme.props)]
+        values = {
+            "name": self.pet_name, "noun": self.pet["noun"], "Noun": self.pet["noun"].title(),
+            "trait": rng.choice(self.pet["traits"]), "Trait": rng.choice(self.pet["traits"]).title(),
+            "place": theme.place, "Place": theme.place.title(), "time": theme.time_of_day,
+            "Time": theme.time_of_day.title(), "weather": theme.weather,
+            "Weather_word": {"sunny": "Sunshine", "rainy": "Rain", "snowing": "Snow"}.get(theme.weather, "Dreams"),
+            "prop": prop, "Prop": prop.title(), "sound": theme.sounds[0],
+            "lighting_short": theme.lighting.split(",")[0], "adj": rng.choice(V.ADJECTIVES),
+        }
+        return template.format(**values)
+
+    def pick(self, options: tuple[str, ...] | list[str], frame: Frame, salt: int = 0) -> str:
+        """Same request → same choice; different items (and different requests) → different ones."""
+        return options[(self.seed % 997 + frame.concept_index + frame.index + salt) % len(options)]
+
+    # ------------------------------------------------------------------ schema walking
+
+    def resolve(self, schema: Any) -> dict[str, Any]:
+        if not isinstance(schema, dict):
+            return {}
+        seen = 0
+        while "$ref" in schema and seen < 32:
+            ref = schema["$ref"]
+            target: Any = self.root
+            if not ref.startswith("#"):
+                break
+            for part in [p for p in ref[1:].split("/") if p]:
+                part = part.replace("~1", "/").replace("~0", "~")
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            merged = {k: v for k, v in schema.items() if k != "$ref"}
+            schema = {**target, **merged}
+            seen += 1
+        if "allOf" in schema:
+            merged = {k: v for k, v in schema.items() if k != "allOf"}
+            for sub in schema["allOf"]:
+                sub = self.resolve(sub)
+                merged.setdefault("properties", {}).update(sub.get("properties", {}))
+                merged["required"] = list(dict.fromkeys(merged.get("required", []) + sub.get("required", [])))
+                for key, value in sub.items():
+                    if key not in ("properties", "required"):
+                        merged.setdefault(key, value)
+            schema = merged
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                options = [self.resolve(o) for o in schema[key]]
+                usable = [o for o in options if o.get("type") != "null"] or options
+                base = {k: v for k, v in schema.items() if k != key}
+                schema = {**base, **usable[0]} if usable else base
+        return schema
+
+    def value(self, schema: Any, path: tuple[Any, ...], frame: Frame, name: str) -> Any:
+        schema = self.resolve(schema)
+        rng = self.rng(path)
+        if "const" in schema:
+            return copy.deepcopy(schema["const"])
+        if "enum" in schema and schema["enum"]:
+            return self.enum_value(schema["enum"], frame, rng)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        if kind is None:
+            kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
+        if kind == "object":
+            return self.object_value(schema, path, frame)
+        if kind == "array":
+            return self.array_value(schema, path, frame, name)
+        if kind == "integer":
+            return self.number_value(schema, name, frame, rng, integer=True)
+        if kind == "number":
+            return self.number_value(schema, name, frame, rng, integer=False)
+        if kind == "boolean":
+            return name.lower().startswith(("is_", "has_", "include", "use_")) or rng.random() < 0.5
+        if kind == "null":
+            return None
+        return self.string_value(schema, path, frame, name, rng)
+
+    def enum_value(self, enum: list[Any], frame: Frame, rng: random.Random) -> Any:
+        preferred = [e for e in enum if isinstance(e, str) and e.lower() in COZY_ENUM_PREFS]
+        pool = preferred or enum
+        return copy.deepcopy(pool[(frame.concept_index + rng.randrange(len(pool))) % len(pool)])
+
+    def object_value(self, schema: dict[str, Any], path: tuple[Any, ...], frame: Frame) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        properties = schema.get("properties") or {}
+        for prop, sub in properties.items():
+            out[prop] = self.value(sub, path + (prop,), frame, prop)
+        for prop in schema.get("required") or []:
+            if prop not in out:
+                out[prop] = self.string_value({}, path + (prop,), frame, prop, self.rng(path + (prop,)))
+        return out
+
+    def array_value(self, schema: dict[str, Any], path: tuple[Any, ...], frame: Frame, name: str) -> list[Any]:
+        items = self.resolve(schema.get("items") or {})
+        low = int(schema.get("minItems", 0) or 0)
+        high = schema.get("maxItems")
+        want = DEFAULT_COUNTS.get(name.lower(), 3)
+        if name.lower() == "lines" and self.duration_hint:
+            want = max(3, min(8, self.duration_hint // 5))
+        count = max(low, want if high is None else min(int(high), want))
+        props = set((items.get("properties") or {}).keys())
+        is_concept = items.get("type") == "object" or bool(props)
+        is_concept = is_concept and not frame.in_concept
+        new_theme = bool(props & SCENE_KEYS)
+        out: list[Any] = []
+        seen: set[str] = set()
+        for i in range(count):
+            if is_concept:
+                sub = Frame(self.theme_at(i) if new_theme else frame.theme, index=0, concept_index=i,
+                            in_concept=True)
+            else:
+                sub = replace(frame, index=i)
+            item = self.value(items, path + (i,), sub, name)
+            if isinstance(item, str):
+                tries = 0
+                while item in seen and tries < 40:
+                    tries += 1
+                    item = self.value(items, path + (i, tries), replace(sub, index=i + tries * count), name)
+                if item in seen:
+                    item = f"{item} ({i + 1})"
+                seen.add(item)
+            out.append(item)
+        return out
+
+    def number_value(self, schema: dict[str, Any], name: str, frame: Frame, rng: random.Random,
+                     *, integer: bool) -> int | float:
+        low_name = name.lower()
+        lo = schema.get("minimum")
+        hi = schema.get("maximum")
+        if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
+            lo = schema["exclusiveMinimum"] + (1 if integer else 0.01)
+        if "exclusiveMaximum" in schema and not isinstance(schema["exclusiveMaximum"], bool):
+            hi = schema["exclusiveMaximum"] - (1 if integer else 0.01)
+        if "bpm" in low_name or "tempo" in low_name:
+            value: float = 70 + (rng.randrange(7) + frame.concept_index * 5) % 30
+        elif "duration" in low_name or "seconds" in low_name or "length" in low_name:
+            value = self.duration_hint or (30 if self.domain(()) == "music" else 5)
+        elif "strength" in low_name or "intensity" in low_name:
+            value = 3
+        elif "year" in low_name:
+            value = 2026
+        elif "index" in low_name:
+            value = frame.index
+        elif any(w in low_name for w in ("confidence", "score", "probability")):
+            value = 0.8 + rng.random() * 0.15 if not integer else 8
+        elif lo is not None and hi is not None:
+            value = (lo + hi) / 2
+        else:
+            value = 1 + rng.randrange(9)
+        if lo is not None:
+            value = max(value, lo)
+        if hi is not None:
+            value = min(value, hi)
+        step = schema.get("multipleOf")
+        if step:
+            value = round(value / step) * step
+            if lo is not None and value < lo:
+                value += step
+        return int(round(value)) if integer else round(float(value), 3)
+
+    def string_value(self, schema: dict[str, Any], path: tuple[Any, ...], frame: Frame, name: str,
+                     rng: random.Random) -> str:
+        fmt = schema.get("format")
+        if fmt == "date":
+            text = "2026-01-26"
+        elif fmt == "date-time":
+            text = "2026-01-26T10:00:00Z"
+        elif fmt in ("uri", "url"):
+            text = f"https://example.com/standin/{name}/{frame.index}"
+        elif fmt == "email":
+            text = "pets@example.com"
+        elif fmt == "uuid":
+            text = "00000000-0000-4000-8000-%012d" % (frame.index + 1)
+        else:
+            text = self.text_for(name, path, frame, rng)
+        max_len = schema.get("maxLength")
+        if isinstance(max_len, int) and len(text) > max_len:
+            cut = text[:max_len]
+            text = cut.rsplit(" ", 1)[0] if " " in cut[1:] else cut
+        min_len = schema.get("minLength")
+        if isinstance(min_len, int) and len(text) < min_len:
+            filler = " with soft light and calm paws"
+            while len(text) < min_len:
+                text += filler
+            if isinstance(max_len, int):
+                text = text[:max_len]
+        pattern = schema.get("pattern")
+        if pattern:
+            try:
+                if not re.search(pattern, text):
+                    for candidate in (str(frame.index + 1), self.pet_name.lower(), "a", "A1", "cozy-cat"):
+                        if re.search(pattern, candidate):
+                            text = candidate
+                            break
+            except re.error:
+                pass
+        return text
+
+    # ------------------------------------------------------------------ vocabulary by name
+
+    def text_for(self, name: str, path: tuple[Any, ...], frame: Frame, rng: random.Random) -> str:
+        n = name.lower()
+        theme = frame.theme
+        dom = self.domain(path)
+        i = frame.index + frame.concept_index
+        if "negative" in n:
+            return self.negative_prompt(dom, theme)
+        if "hashtag" in n or n == "tags":
+            pool = V.PET_HASHTAGS[self.pet_kind] + V.HASHTAGS
+            return pool[(i + frame.concept_index * 2) % len(pool)]
+        if "prompt" in n:
+            return self.prompt(dom, path, frame, rng)
+        if "title" in n:
+            if self.title_hint and n == "scene_title":
+                return self.title_hint
+            return self.fill(self.pick(V.TITLE_TEMPLATES, frame), frame, rng)
+        if "hook" in n:
+            return self.fill(self.pick(V.HOOKS, frame), frame, rng)
+        if "narrative" in n or "story" in n:
+            return self.fill(self.pick(V.NARRATIVES, frame), frame, rng)
+        if "arc" in n.split("_") or "emotional_arc" in n:
+            return self.pick(V.EMOTIONAL_ARCS, frame)
+        if "behavior" in n or "behaviour" in n:
+            return f"{self.pet_name} {self.pick(self.pet['behaviors'], frame)}"
+        if "moment" in n:
+            return self.fill(V.VISUAL_MOMENTS[(i + frame.concept_index) % len(V.VISUAL_MOMENTS)], frame, rng)
+        if "keyword" in n:
+            return V.KEYWORDS[(i + frame.concept_index * 2) % len(V.KEYWORDS)]
+        if n.endswith("setting") or n == "scene":
+            return theme.setting
+        if "time_of_day" in n or n == "time":
+            return theme.time_of_day
+        if "weather" in n:
+            return theme.weather
+        if "location_type" in n:
+            return theme.location_type
+        if "subject" in n:
+            pool = [f"{rng.choice(self.pet['traits'])} {self.pet['noun']} ({self.pet_name})", *theme.props]
+            return pool[i % len(pool)]
+        if "color" in n or "colour" in n or "palette" in n:
+            return theme.colors[i % len(theme.colors)]
+        if "atmosphere" in n or n == "vibe":
+            return theme.atmosphere
+        if "lighting" in n or n == "light":
+            return theme.lighting
+        if n in ("element", "elements", "all_potential_elements") or n.endswith("_elements"):
+            names = [e[0] for e in theme.elements]
+            pool = names if n == "element" else names + list(theme.static_things)
+            return pool[i % len(pool)]
+        if "motion_type" in n or n == "motion":
+            return theme.elements[i % len(theme.elements)][1]
+        if n == "location" or n.endswith("_location") or n == "position":
+            return theme.elements[i % len(theme.elements)][2]
+        if "sound" in n:
+            return theme.sounds[i % len(theme.sounds)]
+        if "genre" in n:
+            return theme.genres[(i + frame.concept_index) % len(theme.genres)]
+        if "era" in n.split("_"):
+            return theme.era
+        if "cultur" in n:
+            return theme.culture
+        if "texture" in n:
+            return f"warm and gentle: {theme.genres[0]} textures, soft attack, lots of air"
+        if "instrument" in n:
+            return V.INSTRUMENTS[(i + frame.concept_index * 3 + rng.randrange(2)) % len(V.INSTRUMENTS)]
+        if "mood" in n:
+            return V.MUSIC_MOODS[frame.concept_index % len(V.MUSIC_MOODS)] if dom == "music" else theme.atmosphere
+        if "energy" in n:
+            return ("low", "medium-low", "medium")[frame.concept_index % 3]
+        if n in ("key", "musical_key", "key_signature"):
+            return V.KEYS[(frame.concept_index + rng.randrange(3)) % len(V.KEYS)]
+        if "bpm" in n or "tempo" in n:
+            return str(70 + (frame.concept_index * 8 + rng.randrange(6)) % 30)
+        if n == "name":
+            if dom == "music":
+                return V.MUSIC_NAMES[(frame.concept_index + self.theme_base) % len(V.MUSIC_NAMES)]
+            return self.fill(V.TITLE_TEMPLATES[frame.concept_index % len(V.TITLE_TEMPLATES)], frame, rng)
+        if n == "label":
+            if dom == "music":
+                return ("Gentle version", "Playful version", "Cinematic version", "Minimal version")[frame.concept_index % 4]
+            return f"Option {frame.concept_index + 1}: {theme.place.title()}"
+        if n == "style" or n == "tone":
+            if dom in ("overlay", "social", "scene"):
+                return V.OVERLAY_STYLES[frame.concept_index % len(V.OVERLAY_STYLES)]
+            return "soft natural-light pet photography, shallow depth of field"
+        if n in ("lines", "line", "overlay", "overlays", "caption", "captions") or (n == "text" and dom == "overlay"):
+            style = V.OVERLAY_STYLES[frame.concept_index % 3]
+            lines = V.OVERLAY_LINES[style]
+            return self.fill(lines[i % len(lines)], frame, rng)
+        if n == "text" or "description" in n or n == "caption":
+            return self.description(dom, frame, rng)
+        if "summary" in n:
+            if dom == "video":
+                return self.motion_phrase(frame) + f"; {self.pet_name} and the camera stay completely still."
+            return self.fill(self.pick(V.NARRATIVES, frame), frame, rng)
+        if "notes" in n or "composition" in n:
+            return self.notes(dom, n, path, frame)
+        if "strength" in n:
+            return "subtle"
+        if n == "id" or n.endswith("_id"):
+            return f"{(str(path[-3]) if len(path) >= 3 else 'item').rstrip('s')}_{i + 1}"
+        if "url" in n:
+            return f"https://example.com/standin/{n}/{i}"
+        if "aspect" in n:
+            return "9:16"
+        if "duration" in n:
+            return f"{self.duration_hint or 5} seconds"
+        if "camera" in n:
+            return "static camera at pet eye level, no zoom or pan"
+        if "emoji" in n:
+            return V.EMOJIS[i % len(V.EMOJIS)]
+        if any(w in n for w in ("reason", "rationale", "why", "explanation", "feedback")):
+            return self.fill("It keeps the {place} calm and lets {name} stay the quiet star of the shot.", frame, rng)
+        return self.fill(V.GENERIC[(i + frame.concept_index + rng.randrange(len(V.GENERIC))) % len(V.GENERIC)],
+                         frame, rng)
+
+    # ------------------------------------------------------------------ composed texts
+
+    def motion_phrase(self, frame: Frame) -> str:
+        if self.selected:
+            parts = [f"{e.strip()} {m.strip()} ({loc.strip()})" for e, m, loc in self.selected[:4]]
+        else:
+            parts = [f"{e} {m} ({loc})" for e, m, loc in frame.theme.elements[:3]]
+        return "; ".join(parts)
+
+    def negative_prompt(self, dom: str, theme: V.Theme) -> str:
+        if dom == "music":
+            return ", ".join(V.NEGATIVE_MUSIC)
+        if dom == "video":
+            blocked = self.blocked or list(theme.static_things)
+            return ", ".join(list(V.NEGATIVE_STANDARD) + list(V.NEGATIVE_PET) + blocked +
+                             ["camera movement", "zoom", "pan"])
+        return ", ".join(V.NEGATIVE_IMAGE)
+
+    def prompt(self, dom: str, path: tuple[Any, ...], frame: Frame, rng: random.Random) -> str:
+        theme = frame.theme
+        where = " ".join(str(p) for p in path).lower()
+        trait = rng.choice(self.pet["traits"])
+        prop = theme.props[frame.concept_index % len(theme.props)]
+        if dom == "music":
+            genre = theme.genres[frame.concept_index % len(theme.genres)]
+            seconds = self.duration_hint or 30
+            instruments = ", ".join(V.INSTRUMENTS[(frame.concept_index * 3 + k) % len(V.INSTRUMENTS)] for k in range(3))
+            return (f"Gentle instrumental {genre} at {72 + frame.concept_index * 8} BPM in "
+                    f"{V.KEYS[(frame.concept_index + self.theme_base) % len(V.KEYS)]}, featuring {instruments}; "
+                    f"{V.MUSIC_MOODS[frame.concept_index % len(V.MUSIC_MOODS)]}, made for a {seconds}-second cozy "
+                    f"{self.pet['noun']} video: soft intro, warm middle, slow fade out, no vocals.")
+        if dom == "video":
+            motion = self.motion_phrase(frame)
+            if "sora" in where or ("leonardo" not in where and "positive" not in where):
+                return (f"A static, locked-off shot of a {theme.setting}. {self.pet_name} the {trait} {self.pet['noun']} "
+                        f"rests on the {prop}, perfectly still and relaxed. Only subtle, looping motion: {motion}. "
+                        f"The light stays {theme.lighting.split(',')[0]}; no camera movement, no cuts.")
+            return (f"static camera, {motion}, {self.pet['noun']} remains completely still, subtle looping motion, "
+                    f"{theme.lighting.split(',')[0]}, cozy {theme.place}, natural physics, high detail")
+        if "midjourney" in where:
+            return (f"{trait} {self.pet['noun']} {self.pet['behaviors'][frame.concept_index % 4].split(',')[0]} on a "
+                    f"{prop}, {theme.setting}, {theme.lighting.split(',')[0]}, "
+                    f"{theme.colors[0]} and {theme.colors[1]} palette, cozy pet photography --ar 9:16 --style raw --v 6")
+        if "stable" in where or "leonardo" in where or "positive" in n_of(path):
+            return (f"{trait} {self.pet['noun']}, {prop}, {theme.setting}, {theme.lighting.split(',')[0]}, "
+                    f"{theme.atmosphere} atmosphere, {theme.colors[0]} and {theme.colors[1]} palette, "
+                    f"soft focus background, detailed fur, photorealistic, 85mm lens, vertical composition")
+        return (f"A {trait} {self.pet['noun']} named {self.pet_name} "
+                f"{self.pet['behaviors'][frame.concept_index % 4]} on the {prop} in a {theme.setting}. "
+                f"{theme.lighting[0].upper() + theme.lighting[1:]}. Heartwarming, cozy pet photography, shallow "
+                f"depth of field, {theme.colors[0]} and {theme.colors[1]} tones, vertical 9:16 framing.")
+
+    def description(self, dom: str, frame: Frame, rng: random.Random) -> str:
+        theme = frame.theme
+        if dom == "music":
+            genre = theme.genres[frame.concept_index % len(theme.genres)]
+            return (f"A {V.MUSIC_MOODS[frame.concept_index % len(V.MUSIC_MOODS)]} {genre} piece that matches the "
+                    f"{theme.atmosphere} feel of the {theme.place}, quiet enough to let the captions breathe.")
+        emoji = V.EMOJIS[(frame.concept_index + frame.index) % len(V.EMOJIS)]
+        return self.fill(("{name} found the coziest spot in the {place} and we are not moving them {e} "
+                          "Who else needs a slow {time} like this? {e2}",
+                          "POV: the {place} is quiet, the light is soft and {name} is in full nap mode {e} "
+                          "Save this for your next calm moment {e2}",
+                          "Tiny paws, big comfort {e} A {weather} {time} with {name} is all we needed today {e2}")
+                         [frame.concept_index % 3].replace("{e}", emoji).replace("{e2}", "🐾"), frame, rng)
+
+    def notes(self, dom: str, n: str, path: tuple[Any, ...], frame: Frame) -> str:
+        theme = frame.theme
+        if dom == "video" or "motion" in n:
+            return (f"Keep {self.pet_name} and the camera completely still; animate only the selected elements with "
+                    f"slow, looping motion and preserve the {theme.lighting.split(',')[0]}.")
+        if "composition" in n:
+            return (f"{self.pet_name} on the lower third, the {theme.props[0]} leading the eye, window light from the "
+                    f"upper left; leave space at the top for captions.")
+        return (f"Soft, natural light; {theme.colors[0]} and {theme.colors[1]} palette; shallow depth of field; "
+                f"keep the {self.pet['noun']} sharp and the background gently blurred.")
+
+
+def n_of(path: tuple[Any, ...]) -> str:
+    return str(path[-1]).lower() if path else ""
+
+
+def generate(schema: dict[str, Any], messages_text: str, seed_material: str, schema_name: str = "") -> Any:
+    gen = Generator(schema, messages_text, seed_material, schema_name)
+    return gen.value(schema, (), Frame(gen.theme_at(0)), schema_name or "root")
+
+
+def break_validity(value: Any, schema: dict[str, Any]) -> Any:
+    """A deliberately invalid variant of `value` (for the `STANDIN:invalid` marker)."""
+    if isinstance(value, dict):
+        broken = dict(value)
+        required = schema.get("required") or []
+        if required and required[0] in broken:
+            del broken[required[0]]
+            return broken
+        if broken:
+            key = next(iter(broken))
+            broken[key] = {"unexpected": True} if not isinstance(broken[key], dict) else 12345
+            return broken
+        return ["not", "an", "object"]
+    if isinstance(value, list):
+        return {"not": "a list"}
+    return {"unexpected": value}
+
+
+def text_answer(messages_text: str, seed_material: str) -> str:
+    """A plain-text answer (no schema): two sentences about the scene."""
+    gen = Generator({}, messages_text, seed_material)
+    frame = Frame(gen.theme_at(0))
+    rng = gen.rng(("text",))
+    return gen.fill(V.NARRATIVES[gen.seed % len(V.NARRATIVES)], frame, rng)
