@@ -101,6 +101,29 @@ async def _list_runs(settings: Settings) -> int:
     return 0
 
 
+async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    standin = None
+    if args.demo:
+        from cctui.demo import start_demo
+
+        standin, settings = start_demo(settings)
+    providers = _providers(settings)
+    try:
+        states = await providers.check_keys()
+    finally:
+        await providers.aclose()
+        if standin is not None:
+            standin.stop()
+    hints = {"missing": "no key set", "rejected": "the provider refused the key",
+             "unreachable": "could not reach the endpoint", "configured": "key accepted"}
+    urls = {"openai": settings.openai_base_url, "sora": settings.sora_base_url,
+            "leonardo": settings.leonardo_base_url, "elevenlabs": settings.elevenlabs_base_url}
+    for name, state in states.items():
+        print(f"{name:11} {state:12} {hints[state]} ({urls.get(name, '')})")
+    print(f"data dir    {settings.data_dir}")
+    return 1 if "rejected" in states.values() else 0
+
+
 def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
     try:
         from cctui.ui.app import run_app
@@ -123,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", required=True, help="JSON answers file (see examples/cc-answers.json)")
     p.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
     sub.add_parser("runs", help="list runs")
+    p = sub.add_parser("doctor", help="check each provider's key with one cheap call")
+    p.add_argument("--demo", action="store_true", help="check against the built-in stand-in")
     return parser
 
 
@@ -134,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(data_dir=args.data_dir)
         if args.command == "run":
             return cmd_run(args, settings)
+        if args.command == "doctor":
+            return asyncio.run(_doctor(args, settings))
         if args.command == "runs":
             return asyncio.run(_list_runs(settings))
         return cmd_app(args, settings)

@@ -1,0 +1,33 @@
+"""`--demo`: the provider stand-in, started in-process, with every provider pointed at it.
+
+Nothing else in cctui knows the stand-in exists: the demo only changes settings (base URLs and
+throwaway keys), exactly as a user pointing cctui at a gateway would.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from cctui.settings import Settings
+
+DEMO_KEY = "demo-not-a-real-key"
+
+
+def start_demo(settings: Settings, job_seconds: float = 3.0):
+    from cctui.standin import StandIn
+
+    standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.data_dir / "demo-standin")
+    standin.start()
+    urls = standin.base_urls
+    demo_settings = settings.model_copy(update={
+        "openai_api_key": SecretStr(DEMO_KEY),
+        "openai_base_url": urls["openai"],
+        "leonardo_api_key": SecretStr(DEMO_KEY),
+        "leonardo_base_url": urls["leonardo"],
+        "elevenlabs_api_key": SecretStr(DEMO_KEY),
+        "elevenlabs_base_url": urls["elevenlabs"],
+        "sora_api_key": SecretStr(DEMO_KEY),
+        "sora_base_url": urls["sora"],
+        "demo": True,
+    })
+    return standin, demo_settings
