@@ -10,6 +10,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from cctui.logs import setup_logging
 from cctui.settings import Settings, SettingsError, load_settings
 
 DEFAULT_WORKFLOW = Path("workflows/cc")
@@ -67,6 +68,7 @@ async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
         from cctui.demo import start_demo
 
         standin, settings = start_demo(settings)
+    setup_logging(settings)
     providers = _providers(settings)
     engine = await _open_engine(settings, providers)
     try:
@@ -172,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         from cctui.engine.errors import EngineError
+        from cctui.providers.base import ProviderError
         from cctui.workflow.errors import WorkflowError, WorkflowErrors
 
-        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors)):
+        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors, ProviderError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         import logging

@@ -6,6 +6,8 @@ throwaway keys), exactly as a user pointing cctui at a gateway would.
 
 from __future__ import annotations
 
+import os
+
 from pydantic import SecretStr
 
 from cctui.settings import Settings
@@ -16,6 +18,8 @@ DEMO_KEY = "demo-not-a-real-key"
 def start_demo(settings: Settings, job_seconds: float = 3.0):
     from cctui.standin import StandIn
 
+    # Video jobs take minutes for real; the demo makes them take seconds (tests make it shorter).
+    job_seconds = float(os.environ.get("CCTUI_DEMO_JOB_SECONDS", job_seconds))
     standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.data_dir / "demo-standin")
     standin.start()
     urls = standin.base_urls

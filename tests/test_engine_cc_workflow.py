@@ -197,3 +197,20 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     retry = next(e for e in events if e["type"] == "retry")
     assert retry["data"]["feedback"] == "Make it rainy and funnier"
     await engine.close()
+
+
+def test_form_values_check_enum_range_and_step():
+    from cctui.engine.forms import FormError, form_values
+
+    tab = {"_ux": {"input_schema": {"properties": {
+        "_text": {"type": "string", "destination_field": "prompt", "_ux": {"source_field": "positive_prompt"}},
+        "width": {"type": "integer", "minimum": 512, "maximum": 1536, "step": 8, "default": 576},
+        "size": {"type": "string", "enum": ["a", "b"], "default": "a"},
+    }}}}
+    assert form_values(tab, {"positive_prompt": "cat"}, {}) == {"prompt": "cat", "width": 576, "size": "a"}
+    assert form_values(tab, {"positive_prompt": "cat"}, {"width": "1024"})["width"] == 1024
+    for override, message in [({"width": 580}, "multiple of 8"), ({"width": 2000}, "outside"),
+                              ({"size": "c"}, "not one of"), ({"_text": "  "}, "prompt is empty"),
+                              ({"width": "wide"}, "not a valid integer")]:
+        with pytest.raises(FormError, match=message):
+            form_values(tab, {"positive_prompt": "cat"}, override)

@@ -91,6 +91,9 @@ def form_values(tab_schema: dict[str, Any], prompt_data: Any, overrides: dict[st
             low, high = f.schema.get("minimum"), f.schema.get("maximum")
             if (low is not None and value < low) or (high is not None and value > high):
                 raise FormError(f"{f.title}: {value} is outside {low}..{high}")
+            step = f.schema.get("step") or f.hints.get("step")
+            if isinstance(step, int) and step > 1 and (value - (low or 0)) % step:
+                raise FormError(f"{f.title}: {value} must be a multiple of {step} from {low or 0}")
         if f.destination == "prompt" and isinstance(value, str) and not value.strip():
             raise FormError(f"{f.title}: the prompt is empty")
         values[f.destination] = value

@@ -17,7 +17,7 @@ from cctui.engine.generations import module_generations
 from cctui.engine.interaction import Interaction
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
-from cctui.engine.ux import media_tabs
+from cctui.engine.ux import media_tabs, ux
 from cctui.providers.base import MediaRequest, ProviderError
 from cctui.workflow.models import ModuleSpec, Workflow
 from cctui.workflow.templates import TemplateError, render_value
@@ -313,8 +313,6 @@ class Run:
         tabs = media_tabs(inputs.get("schema") or {})
         if tab not in tabs:
             raise AnswerError(f"no provider tab {tab!r} here (tabs: {', '.join(tabs)})")
-        from cctui.engine.ux import ux
-
         provider = ux(tabs[tab]).get("provider") or tab
         try:
             params = form_values(tabs[tab], (inputs.get("prompts") or {}).get(tab), values or {})
@@ -329,8 +327,12 @@ class Run:
         step_id = self.workflow.steps[si].step_id
         request = MediaRequest(action=sub.action_type, provider=provider, params=params, source_image=source,
                                media_dir=str(self.run_dir / "media"), stem="")
-        job_id = await self.services.jobs.start(request, run_id=self.run_id, interaction_id=interaction_id,
-                                                step_id=step_id, module=spec.name, prompt_key=tab)
+        try:
+            job_id = await self.services.jobs.start(request, run_id=self.run_id, interaction_id=interaction_id,
+                                                    step_id=step_id, module=spec.name, prompt_key=tab)
+        except ProviderError as exc:
+            # Refused before anything was sent: the creator changes the form and tries again.
+            raise AnswerError(f"{ux(tabs[tab]).get('tab_label') or tab}: {exc}") from None
         await self._event("sub_action_started", {"interaction_id": interaction_id, "sub_action": sub.id,
                                                  "tab": tab, "provider": provider, "job_id": job_id,
                                                  "params": params}, spec)

@@ -59,13 +59,14 @@ class JobManager:
                     module: str | None, prompt_key: str | None) -> str:
         """Check, record, then submit in the background. Returns the job id at once."""
         provider = self.providers.media(request.provider, request.action)
-        provider.check(request)  # refuses what the service would refuse, before any money
-        job_id = await self.store.create_job(run_id=run_id, interaction_id=interaction_id, step_id=step_id,
-                                             module=module, provider=request.provider, action=request.action,
-                                             prompt_key=prompt_key, request=request.to_json())
+        job_id = self.store.new_job_id()
+        # File names come from the job id, never from a URL or a prompt.
         request.stem = f"{step_id or 'job'}_{prompt_key or request.provider}_{job_id}"
+        provider.check(request)  # refuses what the service would refuse, before any money
         Path(request.media_dir).mkdir(parents=True, exist_ok=True)
-        await self._update(job_id, request=request.to_json())
+        await self.store.create_job(job_id=job_id, run_id=run_id, interaction_id=interaction_id, step_id=step_id,
+                                    module=module, provider=request.provider, action=request.action,
+                                    prompt_key=prompt_key, request=request.to_json())
         self._spawn(job_id, self._submit_and_follow(job_id, request))
         return job_id
 

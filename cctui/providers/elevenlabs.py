@@ -111,19 +111,21 @@ class ElevenLabsMusic:
         status = response.status_code
         what = "ElevenLabs music"
         retry_after = None
-        if status == 401:
-            kind, text = "auth", f"{what}: the API key was refused (401: {message}). Check ELEVENLABS_API_KEY."
-        elif code in ("quota_exceeded", "insufficient_credits", "payment_required") or status == 402:
+        if code in ("quota_exceeded", "insufficient_credits", "payment_required") or status == 402:
+            # ElevenLabs answers an exhausted quota with 401 and status quota_exceeded.
             kind, text = "quota", f"{what}: the account is out of credits ({message})."
+        elif status == 401:
+            kind, text = "auth", (f"{what}: the API key was refused (401: {message}). Check "
+                                  f"ELEVENLABS_API_KEY.")
+        elif code in ("bad_prompt", "bad_composition_plan"):
+            # The music API refuses prompts naming artists or songs, with a suggested rewrite.
+            kind, text = "moderation", f"{what}: the prompt was refused ({message})."
         elif status == 429:
             retry_after = retry_after_seconds(response.headers)
             kind, text = "rate_limit", f"{what}: too many requests at once (429: {message})."
         elif status == 403:
             kind, text = "auth", (f"{what}: access denied (403: {message}). Check that the key may "
                                   f"use the music API.")
-        elif code in ("bad_prompt", "bad_composition_plan"):
-            # unconfirmed: the music API refuses prompts naming artists or songs with these codes
-            kind, text = "moderation", f"{what}: the prompt was refused ({message})."
         elif status >= 500:
             kind, text = "server", f"{what}: ElevenLabs had a server error ({status}: {message})."
         else:

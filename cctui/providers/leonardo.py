@@ -130,7 +130,8 @@ class LeonardoClient:
             kind, text = "moderation", (f"{what}: blocked by Leonardo's content moderation filter "
                                         f"({message}). Change the prompt or the image.")
         elif status == 401:
-            kind, text = "auth", f"{what}: Leonardo refused the API key (401: {message}). Check LEONARDO_API_KEY."
+            kind, text = "auth", (f"{what}: Leonardo refused the API key (401: {message}). Check "
+                                  f"LEONARDO_API_KEY.")
         elif status == 403:
             kind, text = "auth", (f"{what}: Leonardo denied access (403: {message}). Check "
                                   f"LEONARDO_API_KEY and the plan's API access.")
@@ -405,8 +406,16 @@ class LeonardoClient:
         try:
             if request.action == "img2vid":
                 first = images[0]
-                meta = {"generation_id": provider_job_id, "leonardo_image_id": first.get("id"),
-                        "model": self._video_model(request.params)}
+                model = self._video_model(request.params)
+                # Not "leonardo_image_id": a video's frame is no GENERATED source for img2vid.
+                meta: dict[str, Any] = {"generation_id": provider_job_id,
+                                        "leonardo_motion_image_id": first.get("id"),
+                                        "model": model}
+                strength = self._strength(request.params)
+                if strength is not None and model not in SVD_MODELS:
+                    meta["motion_strength_note"] = (
+                        f"motion strength {strength} was sent as the words "
+                        f"'{motion_words(strength)}' in the prompt (the endpoint has no such field)")
                 video = await self._fetch(first["motionMP4URL"], request, "", ".mp4",
                                           f"The video of Leonardo job {provider_job_id}")
                 saved.append(MediaFile("video", str(video.path), url=first["motionMP4URL"],

@@ -204,11 +204,11 @@ def check_response_format(rf: Any) -> tuple[str, dict[str, Any] | None, bool]:
 
 def check_json_schema_spec(spec: dict[str, Any], param: str) -> tuple[str, dict[str, Any] | None, bool]:
     name = spec.get("name")
+    name_param = f"{param}.json_schema.name" if param == "response_format" else f"{param}.name"
     if not isinstance(name, str) or not SCHEMA_NAME_RE.match(name):
-        raise openai_error(400, f"Invalid '{param}.json_schema.name': string does not match pattern. Expected a "
-                                "string that matches the pattern '^[a-zA-Z0-9_-]+$' (at most 64 characters).",
-                           param=f"{param}.json_schema.name" if param == "response_format" else f"{param}.name",
-                           code="invalid_value")
+        raise openai_error(400, f"Invalid '{name_param}': string does not match pattern. Expected a string that "
+                                "matches the pattern '^[a-zA-Z0-9_-]+$' (at most 64 characters).",
+                           param=name_param, code="invalid_value")
     schema = spec.get("schema")
     strict = bool(spec.get("strict"))
     if schema is not None and not isinstance(schema, dict):

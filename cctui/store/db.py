@@ -217,10 +217,14 @@ class Store:
 
     # ------------------------------------------------------------------ jobs
 
-    async def create_job(self, *, run_id: str, interaction_id: int | None, step_id: str | None,
+    @staticmethod
+    def new_job_id() -> str:
+        return "j_" + uuid.uuid4().hex[:12]
+
+    async def create_job(self, *, job_id: str | None = None, run_id: str, interaction_id: int | None, step_id: str | None,
                          module: str | None, provider: str, action: str, prompt_key: str | None,
                          request: dict) -> str:
-        job_id = "j_" + uuid.uuid4().hex[:12]
+        job_id = job_id or self.new_job_id()
         now = time.time()
         await self._write(
             "INSERT INTO jobs(job_id, run_id, interaction_id, step_id, module, provider, action, prompt_key,"

@@ -4,6 +4,7 @@ driver that runs one media job the way the job worker does (check, submit, poll,
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -92,6 +93,18 @@ def no_part_files(directory: Path) -> bool:
     return not any(p.name.endswith(".part") for p in directory.rglob("*"))
 
 
+def count(srv, method: str, suffix: str) -> int:
+    """Requests whose path ends with `suffix` (the stand-in's paths carry a provider prefix)."""
+    return srv.count(method, re.escape(suffix) + "$", regex=True)
+
+
+def last(srv, method: str, suffix: str):
+    """The most recent recorded request whose path ends with `suffix`."""
+    found = [r for r in srv.requests if r.method == method and r.path.endswith(suffix)]
+    assert found, f"no {method} request to ...{suffix} was recorded"
+    return found[-1]
+
+
 class Helpers:
     """The helpers above, handed to tests as the `h` fixture (test modules cannot import a
     conftest by name)."""
@@ -102,6 +115,8 @@ class Helpers:
     run_job = staticmethod(run_job)
     assert_no_secret = staticmethod(assert_no_secret)
     no_part_files = staticmethod(no_part_files)
+    count = staticmethod(count)
+    last = staticmethod(last)
 
 
 @pytest.fixture

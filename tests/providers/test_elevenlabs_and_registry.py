@@ -32,7 +32,7 @@ async def test_music_is_written_by_submit(settings, media_dir, h):
     assert [f.local_path for f in files] == [str(song)]
 
 
-async def test_music_length_is_checked_before_any_request(settings, standin, media_dir):
+async def test_music_length_is_checked_before_any_request(settings, standin, media_dir, h):
     client = ElevenLabsMusic(settings)
     try:
         with pytest.raises(ProviderError) as info:
@@ -40,7 +40,7 @@ async def test_music_length_is_checked_before_any_request(settings, standin, med
     finally:
         await client.aclose()
     assert info.value.kind == "bad_request"
-    assert standin.count("POST", "/v1/music") == 0
+    assert h.count(standin, "POST", "/v1/music") == 0
 
 
 async def test_music_wrong_key(standin, tmp_path, media_dir, h):
@@ -52,6 +52,25 @@ async def test_music_wrong_key(standin, tmp_path, media_dir, h):
     finally:
         await client.aclose()
     assert info.value.kind == "auth" and "el-wrong-777" not in info.value.message
+    assert list(media_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("marker, kind, words", [
+    ("quota", "quota", "out of credits"),
+    ("bad_prompt", "moderation", "Suggested prompt"),
+    ("ratelimit", "rate_limit", "429"),
+])
+async def test_music_error_kinds(settings, media_dir, h, marker, kind, words):
+    client = ElevenLabsMusic(settings)
+    try:
+        with pytest.raises(ProviderError) as info:
+            await client.submit(music(media_dir, prompt=f"a song STANDIN:{marker}"))
+    finally:
+        await client.aclose()
+    assert info.value.kind == kind and words in info.value.message
+    if kind == "rate_limit":
+        assert info.value.retry_after is not None
+    h.assert_no_secret(settings, info.value.message)
     assert list(media_dir.iterdir()) == []
 
 

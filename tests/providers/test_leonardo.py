@@ -53,25 +53,34 @@ async def test_txt2img_downloads_real_images(leo, media_dir, h):
     assert h.no_part_files(media_dir)
 
 
-async def test_img2vid_with_upload(leo, standin, media_dir, tmp_path, h):
+async def test_img2vid_with_upload(leo, settings, standin, media_dir, tmp_path, h):
     source = h.make_image(tmp_path / "photo.png", (800, 800))
     before = source.read_bytes()
     request = img2vid(media_dir, {"local_path": str(source), "provider": "openai", "metadata": {}})
     submitted, progress, files = await h.run_job(leo, request)
     assert progress.status == "completed"
-    assert standin.count("POST", "/init-image") == 1
-    assert standin.count("POST", "/generations-image-to-video") == 1
-    # The presigned upload happened (the stand-in's bucket refuses an authorization header).
-    assert standin.uploads_received() == 1
+    assert h.count(standin, "POST", "/init-image") == 1
+    assert h.count(standin, "POST", "/generations-image-to-video") == 1
+    # The presigned upload: once, without the Leonardo key, accepted with 204.
+    upload = h.last(standin, "POST", "/_bucket/upload")
+    assert h.count(standin, "POST", "/_bucket/upload") == 1
+    assert "authorization" not in upload.headers and upload.status == 204
+    assert "file" in upload.files
+    for r in standin.requests:  # the key only ever goes to the API, never to bucket or CDN
+        if r.path.startswith(("/_bucket", "/_files")):
+            assert "authorization" not in r.headers, r.path
     kinds = {f.kind: f for f in files}
     assert set(kinds) == {"video", "poster"}
     assert_mp4(kinds["video"].local_path)
     assert Path(kinds["video"].local_path).name == "run1_vid.mp4"
-    Image.open(kinds["poster"].local_path).load()
+    with Image.open(kinds["poster"].local_path) as poster:
+        poster.load()
     assert source.read_bytes() == before  # the crop never touches the source
-    sent = standin.last_request("POST", "/generations-image-to-video")
+    sent = h.last(standin, "POST", "/generations-image-to-video").json
     assert sent["imageType"] == "UPLOADED" and sent["model"] == "MOTION2"
-    assert "subtle" in sent["prompt"]  # motion strength 3, folded into the prompt
+    assert "subtle" in sent["prompt"].lower()  # motion strength 3, folded into the prompt
+    assert "motion strength 3" in kinds["video"].metadata["motion_strength_note"]
+    h.assert_no_secret(settings, submitted, files)
     assert sent["negativePrompt"] == "morphing"
 
 
@@ -81,8 +90,8 @@ async def test_img2vid_from_a_leonardo_image_needs_no_upload(leo, standin, media
     source = {"local_path": image.local_path, "provider": "leonardo", "metadata": image.metadata}
     _, progress, files = await h.run_job(leo, img2vid(media_dir, source))
     assert progress.status == "completed"
-    assert standin.count("POST", "/init-image") == 0
-    sent = standin.last_request("POST", "/generations-image-to-video")
+    assert h.count(standin, "POST", "/init-image") == 0
+    sent = h.last(standin, "POST", "/generations-image-to-video").json
     assert sent["imageType"] == "GENERATED"
     assert sent["imageId"] == image.metadata["leonardo_image_id"]
     assert {f.kind for f in files} == {"video", "poster"}
@@ -94,7 +103,7 @@ async def test_motion1_uses_the_svd_endpoint(leo, standin, media_dir, tmp_path, 
                       model="MOTION1", motion_strength=8)
     _, progress, files = await h.run_job(leo, request)
     assert progress.status == "completed"
-    sent = standin.last_request("POST", "/generations-motion-svd")
+    sent = h.last(standin, "POST", "/generations-motion-svd").json
     assert sent["motionStrength"] == 8 and sent["isInitImage"] is True
     assert any(f.kind == "video" for f in files)
 
@@ -109,6 +118,20 @@ async def test_moderation_is_its_own_kind(leo, media_dir):
     with pytest.raises(ProviderError) as info:
         await leo.submit(txt2img(media_dir, prompt="a cat STANDIN:moderation"))
     assert info.value.kind == "moderation" and info.value.status == 403
+
+
+async def test_rate_limit_carries_retry_after(leo, media_dir):
+    with pytest.raises(ProviderError) as info:
+        await leo.submit(txt2img(media_dir, prompt="a cat STANDIN:ratelimit"))
+    assert info.value.kind == "rate_limit" and info.value.retry_after is not None
+
+
+async def test_bad_request_carries_leonardos_message(leo, standin, media_dir):
+    standin.inject(r"/generations$", 400, body={"error": "num_images must be at most 4 for this "
+                                                "model", "path": "$", "code": "validation-failed"})
+    with pytest.raises(ProviderError) as info:
+        await leo.submit(txt2img(media_dir))
+    assert info.value.kind == "bad_request" and "at most 4" in info.value.message
 
 
 async def test_wrong_key_is_auth(standin, tmp_path, media_dir, h):
@@ -129,8 +152,10 @@ async def test_truncated_download_is_retried(leo, standin, media_dir, h):
     await _wait(leo, submitted.provider_job_id, request)
     standin.inject(r"\.(png|jpg|jpeg|webp)$", 200, truncate=True, times=1, method="GET")
     files = await leo.download(submitted.provider_job_id, request)
-    Image.open(files[0].local_path).load()
+    with Image.open(files[0].local_path) as img:
+        img.load()
     assert h.no_part_files(media_dir)
+    assert standin.count("GET", r"/_files/.*\.(png|jpg|jpeg|webp)$", regex=True) == 2
 
 
 async def test_download_always_truncated_keeps_nothing(leo, standin, media_dir):

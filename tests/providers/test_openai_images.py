@@ -46,11 +46,11 @@ async def test_moderation(images, media_dir):
     assert list(media_dir.iterdir()) == []
 
 
-async def test_bad_size_is_refused_before_any_request(images, media_dir, standin):
+async def test_bad_size_is_refused_before_any_request(images, media_dir, standin, h):
     with pytest.raises(ProviderError) as info:
         await images.submit(txt2img(media_dir, size="800x600"))
     assert info.value.kind == "unsupported"
-    assert standin.count("POST", "/images/generations") == 0
+    assert h.count(standin, "POST", "/images/generations") == 0
 
 
 async def test_download_lists_the_files_again(images, media_dir):

@@ -44,7 +44,7 @@ CHAT = "/chat/completions"
 
 
 def chat_posts(standin) -> int:
-    return standin.count("POST", CHAT)
+    return standin.count("POST", r"/chat/completions$", regex=True)
 
 
 async def test_structured_answer_with_an_image(llm, standin, tmp_path, h):
@@ -55,7 +55,7 @@ async def test_structured_answer_with_an_image(llm, standin, tmp_path, h):
     assert set(result.data) == {"title", "scenes"} and 2 <= len(result.data["scenes"]) <= 3
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
     assert result.model
-    sent = standin.last_request("POST", CHAT)
+    sent = h.last(standin, "POST", CHAT).json
     content = sent["messages"][-1]["content"]
     image = [part for part in content if part["type"] == "image_url"][0]
     assert image["image_url"]["url"].startswith("data:image/png;base64,")
@@ -64,10 +64,10 @@ async def test_structured_answer_with_an_image(llm, standin, tmp_path, h):
     assert [m["role"] for m in sent["messages"]] == ["system", "user"]
 
 
-async def test_request_model_overrides_the_default(llm, standin):
+async def test_request_model_overrides_the_default(llm, standin, h):
     result = await llm.complete(request(model="gpt-4.1"))
     assert result.model.startswith("gpt-4.1")
-    assert standin.last_request("POST", CHAT)["model"] == "gpt-4.1"
+    assert h.last(standin, "POST", CHAT).json["model"] == "gpt-4.1"
 
 
 @pytest.mark.parametrize("marker, kind, words", [
@@ -134,7 +134,12 @@ async def test_wrong_key_is_auth(standin, tmp_path, h):
     assert info.value.request_id
 
 
-async def test_unknown_model_is_not_found(llm):
+async def test_unknown_model_is_not_found(llm, standin):
+    # The stand-in's Chat Completions accepts any model name, so the 404 the real service gives
+    # for an unknown model is injected here in OpenAI's own shape.
+    standin.inject(r"/chat/completions$", 404, body={"error": {
+        "message": "The model `no-such-model` does not exist or you do not have access to it.",
+        "type": "invalid_request_error", "param": None, "code": "model_not_found"}})
     with pytest.raises(ProviderError) as info:
         await llm.complete(request(model="no-such-model"))
     assert info.value.kind == "not_found" and "no-such-model" in info.value.message

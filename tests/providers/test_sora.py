@@ -29,7 +29,8 @@ def img2vid(media_dir: Path, source: Path, **params) -> MediaRequest:
                         media_dir=str(media_dir), stem="run1_sora")
 
 
-async def test_video_from_an_image_of_another_size(sora, standin, media_dir, tmp_path, h):
+async def test_video_from_an_image_of_another_size(sora, settings, standin, media_dir, tmp_path,
+                                                    h):
     source = h.make_image(tmp_path / "landscape.png", (640, 480))
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # the client keeps the SDK quiet
@@ -45,7 +46,12 @@ async def test_video_from_an_image_of_another_size(sora, standin, media_dir, tmp
         assert img.format == "WEBP"
     assert kinds["video"].metadata["model"] == "sora-2"
     assert kinds["video"].metadata["size"] == "720x1280"
-    assert Image.open(source).size == (640, 480)  # the source is untouched
+    with Image.open(source) as img:
+        assert img.size == (640, 480)  # the source is untouched
+    sent = h.last(standin, "POST", "/videos")
+    assert sent.form["size"] == "720x1280" and sent.form["seconds"] == "4"
+    assert sent.files["input_reference"]["content_type"] == "image/png"
+    h.assert_no_secret(settings, submitted, files)
     assert h.no_part_files(media_dir)
 
 
@@ -65,7 +71,7 @@ async def test_square_is_refused_before_any_request(sora, standin, media_dir, tm
     with pytest.raises(ProviderError) as info:
         await sora.submit(img2vid(media_dir, source, aspect_ratio="1:1"))
     assert info.value.kind == "unsupported"
-    assert standin.count("POST", "/videos") == 0
+    assert h.count(standin, "POST", "/videos") == 0
 
 
 async def test_duration_the_api_does_not_have_is_refused(sora, standin, media_dir, tmp_path, h):
@@ -73,7 +79,7 @@ async def test_duration_the_api_does_not_have_is_refused(sora, standin, media_di
     with pytest.raises(ProviderError) as info:
         sora.check(img2vid(media_dir, source, duration="5"))
     assert info.value.kind == "unsupported" and "4, 8 or 12" in info.value.message
-    assert standin.count("POST", "/videos") == 0
+    assert h.count(standin, "POST", "/videos") == 0
 
 
 async def test_unknown_model_gets_the_plain_not_served_message(standin, media_dir, tmp_path, h):
@@ -125,3 +131,5 @@ async def test_truncated_video_download_is_retried(sora, standin, media_dir, tmp
     files = await sora.download(submitted.provider_job_id, request)
     assert Path([f for f in files if f.kind == "video"][0].local_path).read_bytes()[4:8] == b"ftyp"
     assert h.no_part_files(media_dir)
+    downloads = [r.query for r in standin.requests if r.path.endswith("/content")]
+    assert downloads[-3:] == ["variant=video", "variant=video", "variant=thumbnail"]

@@ -1,0 +1,62 @@
+"""`python -m cctui.standin --port 0 --state-dir DIR [--job-seconds S]`
+
+Serves the provider stand-in on 127.0.0.1 and prints exactly one line, `READY http://HOST:PORT`,
+on stdout (flushed) once it accepts connections; then serves until SIGTERM / SIGINT (or SIGKILL).
+Jobs, uploads and submit counts live in `--state-dir`, so a restarted stand-in knows its jobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .server import StandIn
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cctui.standin", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="port to bind (0 = a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--state-dir", required=True, help="directory for jobs, uploads, media and counts")
+    parser.add_argument("--job-seconds", type=float, default=2.0, help="how long each generation job runs")
+    parser.add_argument("--clip-seconds", type=float, default=2.0, help="length of the generated MP4 clips")
+    parser.add_argument("--upload-expiry", type=float, default=120.0,
+                        help="seconds a Leonardo presigned upload form stays valid")
+    parser.add_argument("--retry-after", type=float, default=1.0,
+                        help="seconds announced in retry-after on STANDIN:ratelimit answers")
+    for provider in ("openai", "leonardo", "elevenlabs"):
+        parser.add_argument(f"--{provider}-key", default=None,
+                            help=f"the only {provider} key accepted (default: any non-empty key)")
+    parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    keys = {p: k for p in ("openai", "leonardo", "elevenlabs")
+            if (k := getattr(args, f"{p}_key")) is not None}
+    srv = StandIn(keys=keys or None, job_seconds=args.job_seconds, data_dir=args.state_dir, host=args.host,
+                  port=args.port, upload_expiry_seconds=args.upload_expiry, retry_after_seconds=args.retry_after,
+                  clip_seconds=args.clip_seconds, verbose=args.verbose)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    srv.start()
+    sys.stdout.write(f"READY {srv.base_url}\n")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        srv.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
