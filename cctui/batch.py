@@ -3,7 +3,8 @@
 The answers file is an object keyed by module name (or `step_id.module_name`); each value is one
 answer or a list consumed in order each time that module asks:
   {"select": [0]} | {"text": "..."} | {"option": "retry_id", "feedback": "..."} |
-  {"sub_actions": [{"id": "generate", "tab": "leonardo", "params": {...}}], "select": 0}
+  {"sub_actions": [{"id": "generate", "tab": "leonardo", "params": {...}}], "select": 0} |
+  {"skip": true}  (an optional media step, e.g. music without an ElevenLabs key)
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from cctui.engine.errors import AnswerError, EngineError
 from cctui.engine.run import Run
 from cctui.workflow.models import Workflow
 
-ANSWER_KEYS = {"select", "selected_indices", "text", "option", "feedback", "sub_actions", "selected_content_id"}
+ANSWER_KEYS = {"select", "selected_indices", "text", "option", "feedback", "sub_actions", "selected_content_id",
+               "skip"}
 
 
 class BatchError(EngineError):
@@ -145,6 +147,8 @@ class BatchRunner:
             return await run.choose(iid, option, answer.get("feedback"))
         if interaction.kind == "text_input":
             response = {"text": answer.get("text", "")}
+        elif answer.get("skip"):
+            response = {"skip": True}
         elif answer.get("selected_content_id"):
             response = {"selected_content_id": answer["selected_content_id"]}
         else:

@@ -30,6 +30,8 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "elevenlabs_base_url": ("ELEVENLABS_BASE_URL",),
     "sora_base_url": ("CCTUI_SORA_BASE_URL",),
     "sora_model": ("CCTUI_SORA_MODEL",),
+    "sora_api_key": ("CCTUI_SORA_API_KEY",),
+    "leonardo_video_model": ("CCTUI_LEONARDO_VIDEO_MODEL",),
     "image_protocol": ("CCTUI_IMAGE_PROTOCOL",),
 }
 

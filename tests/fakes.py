@@ -28,7 +28,7 @@ def sample(schema: dict[str, Any], seed: str, name: str = "value") -> Any:
         count = max(schema.get("minItems", 1), min(3, schema.get("maxItems", 3)))
         return [sample(schema.get("items", {}), f"{seed}-{i}", name) for i in range(count)]
     if kind == "integer":
-        return max(schema.get("minimum", 1), 1)
+        return max(schema.get("minimum", 15), 1)
     if kind == "number":
         return float(schema.get("minimum", 1))
     if kind == "boolean":
@@ -72,7 +72,7 @@ class FakeMedia:
         self.jobs: dict[str, MediaRequest] = {}
 
     def supports(self, action: str) -> bool:
-        return action in ("txt2img", "img2vid")
+        return action in ("txt2img", "img2vid", "txt2music")
 
     def check(self, request: MediaRequest) -> None:
         if request.params.get("aspect_ratio") == "1:1":
@@ -95,6 +95,16 @@ class FakeMedia:
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         media = Path(request.media_dir)
         media.mkdir(parents=True, exist_ok=True)
+        if request.action == "txt2music":
+            import wave
+
+            path = media / f"{request.stem}.wav"
+            with wave.open(str(path), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(8000)
+                out.writeframes(b"\x00\x01" * 8000)
+            return [MediaFile("audio", str(path), mime="audio/wav")]
         if request.action == "txt2img":
             files = []
             for i in range(int(request.params.get("num_images", 1))):
@@ -116,7 +126,7 @@ class FakeMedia:
 class FakeProviders:
     def __init__(self, polls: int = 2):
         self.llm_provider = FakeLLM()
-        self.media_providers = {name: FakeMedia(name, polls) for name in ("openai", "leonardo")}
+        self.media_providers = {name: FakeMedia(name, polls) for name in ("openai", "leonardo", "elevenlabs")}
 
     def llm(self, name: str = "openai") -> FakeLLM:
         return self.llm_provider

@@ -26,15 +26,16 @@ def test_demo_batch_run_completes_all_nine_steps(tmp_path, cc_workflow, capsys, 
     assert sum(" done: " in line for line in out.out.splitlines()) == 9
     db = sqlite3.connect(data / "cctui.db")
     jobs = db.execute("SELECT provider, action, status, cost_amount, cost_unit, provider_job_id FROM jobs").fetchall()
-    assert sorted((p, a) for p, a, *_ in jobs) == [("leonardo", "img2vid"), ("leonardo", "txt2img"),
-                                                   ("openai", "img2vid"), ("openai", "txt2img")]
+    assert sorted((p, a) for p, a, *_ in jobs) == [("elevenlabs", "txt2music"), ("leonardo", "img2vid"),
+                                                   ("leonardo", "txt2img"), ("openai", "img2vid"),
+                                                   ("openai", "txt2img")]
     assert all(status == "completed" and job_id for _, _, status, _, _, job_id in jobs)
     costs = {(p, a): (amount, unit) for p, a, _, amount, unit, _ in jobs}
     assert costs[("openai", "img2vid")] == (0.4, "usd")  # 4 s of sora-2
     assert costs[("leonardo", "img2vid")][1] == "credits" and costs[("leonardo", "img2vid")][0] > 0
     content = db.execute("SELECT kind, provider, local_path FROM content").fetchall()
     kinds = sorted(k for k, _, _ in content)
-    assert kinds.count("video") == 2 and kinds.count("image") >= 2
+    assert kinds.count("video") == 2 and kinds.count("image") >= 2 and kinds.count("audio") == 1
     for _, _, path in content:
         assert Path(path).is_file() and Path(path).stat().st_size > 0
     (status,) = db.execute("SELECT status FROM runs").fetchone()

@@ -164,7 +164,12 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     await answer_select(run, [0])
     await answer_select(run, [1])
     await answer_select(run, [0])
-    status = await answer_select(run, [1])
+    await answer_select(run, [1])
+    # The soundtrack is optional: skipping it still completes the step with its prompts.
+    inter = await run.pending()
+    assert inter.module_name == "generate_music" and inter.display["optional"] is True
+    assert inter.display["data"]["elevenlabs"] == run.state["selected_music_prompt"]
+    status = await run.answer(inter.interaction_id, {"skip": True})
     assert status == "completed"
 
     # Final state, key by key.
@@ -181,6 +186,7 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     assert s["selected_description"] == s["titles_social_response"]["descriptions"][1]
     assert s["selected_music_option"] == s["music_options_response"]["options"][0]
     assert s["selected_music_prompt"] == s["music_prompts"]["prompts"][1]
+    assert s["selected_music_track"] is None and s["music_generations"] == []
     summary = s["workflow_summary_text"]
     for text in (s["selected_scene"]["title"], s["selected_title"], s["selected_music_prompt"]["prompt"]):
         assert text in summary

@@ -125,7 +125,8 @@ class OpenAIImages:
             kwargs["quality"] = params["quality"]
         # Never `response_format`: the gpt-image models always answer b64_json and refuse it.
         try:
-            response = await self.client.images.generate(**kwargs)
+            # Paid and synchronous: no automatic retry, a timed-out call may still be charged.
+            response = await self.client.with_options(max_retries=0).images.generate(**kwargs)
         except openai.OpenAIError as exc:
             raise from_openai_error(exc, what="OpenAI image generation", base_url=self.base_url,
                                     secrets=self._secrets, model=self.model) from None

@@ -209,7 +209,8 @@ class SoraClient:
         reference = fit_exact(request.source_image["local_path"], plan.dimensions, self.name)
         try:
             video = await _quiet(
-                self.client.videos.create,
+                # A paid request: never retried by the SDK (a timed-out create may still run and be charged).
+                self.client.with_options(max_retries=0).videos.create,
                 model=plan.model,
                 prompt=str(request.params["prompt"]),
                 seconds=plan.seconds,

@@ -23,7 +23,8 @@ from .http_layer import Request, Response
 from .media_factory import ensure_file, make_music
 
 if TYPE_CHECKING:
-    from .server import Router, StandIn
+    from .http_server import Router
+    from .server import StandIn
 
 MIN_MS, MAX_MS = 3000, 600_000
 DEFAULT_MS = 30_000

@@ -33,7 +33,8 @@ from .media_factory import (cover_fit, encode_image, ensure_file, load_image, ma
                             small_size)
 
 if TYPE_CHECKING:
-    from .server import Router, StandIn
+    from .http_server import Router
+    from .server import StandIn
 
 MOTION_MODELS = ("MOTION2", "MOTION2FAST", "VEO3", "VEO3FAST", "KLING2_1", "KLING2_5")
 RESOLUTIONS = {"RESOLUTION_480": 480, "RESOLUTION_720": 720, "RESOLUTION_1080": 1080}

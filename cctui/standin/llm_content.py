@@ -35,6 +35,7 @@ from . import vocabulary as V
 SCENE_KEYS = {"title", "setting", "narrative", "hook", "scene_title"}
 COZY_ENUM_PREFS = {"subtle", "quiet", "calm", "serene", "warm", "gentle/flowing", "slow/meditative",
                    "medium-low", "low", "medium", "cozy", "soft", "gentle"}
+MAX_DEPTH = 12  # path length after which recursive schemas are cut to their minimum
 DEFAULT_COUNTS = {"titles": 5, "hashtags": 6, "lines": 5, "key_subjects": 4, "dominant_colors": 4,
                   "all_potential_elements": 8, "detected_elements": 4, "instruments": 3, "scenes": 3,
                   "visual_moments": 4, "scene_keywords": 5, "implied_sounds": 3}
@@ -136,7 +137,7 @@ class Generator:
 
     # ------------------------------------------------------------------ schema walking
 
-    def resolve(self, schema: Any) -> dict[str, Any]:
+    def resolve(self, schema: Any, deep: bool = False) -> dict[str, Any]:
         if not isinstance(schema, dict):
             return {}
         seen = 0
@@ -165,12 +166,14 @@ class Generator:
             if key in schema:
                 options = [self.resolve(o) for o in schema[key]]
                 usable = [o for o in options if o.get("type") != "null"] or options
+                if deep:  # a recursive schema: stop where the schema lets us
+                    usable = [o for o in options if o.get("type") == "null"] or usable
                 base = {k: v for k, v in schema.items() if k != key}
                 schema = {**base, **usable[0]} if usable else base
         return schema
 
     def value(self, schema: Any, path: tuple[Any, ...], frame: Frame, name: str) -> Any:
-        schema = self.resolve(schema)
+        schema = self.resolve(schema, deep=len(path) > MAX_DEPTH)
         rng = self.rng(path)
         if "const" in schema:
             return copy.deepcopy(schema["const"])
@@ -203,6 +206,8 @@ class Generator:
     def object_value(self, schema: dict[str, Any], path: tuple[Any, ...], frame: Frame) -> dict[str, Any]:
         out: dict[str, Any] = {}
         properties = schema.get("properties") or {}
+        if len(path) > MAX_DEPTH:  # recursive schema: only what is required
+            properties = {k: v for k, v in properties.items() if k in (schema.get("required") or [])}
         for prop, sub in properties.items():
             out[prop] = self.value(sub, path + (prop,), frame, prop)
         for prop in schema.get("required") or []:
@@ -218,6 +223,8 @@ class Generator:
         if name.lower() == "lines" and self.duration_hint:
             want = max(3, min(8, self.duration_hint // 5))
         count = max(low, want if high is None else min(int(high), want))
+        if len(path) > MAX_DEPTH:
+            count = low
         props = set((items.get("properties") or {}).keys())
         is_concept = items.get("type") == "object" or bool(props)
         is_concept = is_concept and not frame.in_concept

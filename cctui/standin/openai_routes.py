@@ -32,7 +32,8 @@ from .media_factory import encode_image, scene_image
 from .openai_validation import check_image_url, check_json_schema_spec, check_openapi, check_response_format
 
 if TYPE_CHECKING:
-    from .server import Router, StandIn
+    from .http_server import Router
+    from .server import StandIn
 
 MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-5", "gpt-5-mini", "gpt-image-1",
           "gpt-image-1-mini", "gpt-image-1.5", "sora-2", "sora-2-pro")

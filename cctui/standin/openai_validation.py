@@ -27,7 +27,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from .errors import RouteError, openai_error
+from .errors import openai_error
 from .media_factory import image_info
 
 SCHEMAS_FILE = Path(__file__).with_name("openai_request_schemas.json")
@@ -261,7 +261,3 @@ def check_image_url(url: Any, param: str) -> tuple[str, tuple[int, int]]:
                                 "following formats: ['png', 'jpeg', 'gif', 'webp'].", param=param,
                            code="invalid_image_format")
     return info
-
-
-def fail(status: int, message: str, param: str | None = None, code: str | None = None) -> RouteError:
-    return openai_error(status, message, param=param, code=code)

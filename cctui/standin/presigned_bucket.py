@@ -32,7 +32,8 @@ from .http_layer import BadRequestBody, Request, Response
 from .media_factory import image_info
 
 if TYPE_CHECKING:
-    from .server import Router, StandIn
+    from .http_server import Router
+    from .server import StandIn
 
 BUCKET = "standin-leonardo-uploads"
 USER_ID = "5d7b6c1e-0000-4000-8000-standin00001"

@@ -17,86 +17,29 @@ under `/_files/`, and the stand-in's own control endpoints under `/_standin/`:
 
 from __future__ import annotations
 
-import json
 import re
-import socket
 import sys
 import tempfile
 import threading
 import time
 import traceback
 import uuid
-from dataclasses import asdict, dataclass, field
-from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit
+from typing import Any
 
 from . import elevenlabs_routes, leonardo_routes, openai_routes, sora_routes
-from .errors import RouteError, default_body, openai_body, leonardo_body
+from .errors import RouteError, default_body, leonardo_body, openai_body
 from .faults import Fault, FaultBook
-from .http_layer import BadRequestBody, Request, Response, parse_query, parse_range
+from .http_layer import BadRequestBody, Request, Response
+from .http_server import HTTPServer, RequestHandler, Router
 from .jobs import StateStore
+from .records import RecordedRequest, RequestLog, record_of
 
 PREFIXES = {
     "openai": "/openai/v1",
     "leonardo": "/leonardo/api/rest/v1",
     "elevenlabs": "/elevenlabs",
 }
-SECRET_HEADERS = {"authorization", "xi-api-key", "x-api-key", "api-key", "cookie", "proxy-authorization"}
-RECORD_LIMIT = 5000
-
-Handler = Callable[..., Response]
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]  # lower-case names; secret values replaced by "<redacted>"
-    time: float
-    provider: str | None
-    status: int | None = None
-    json: Any = None  # the JSON body, long strings shortened
-    form: dict[str, str] = field(default_factory=dict)  # multipart text fields
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # multipart files: filename, size, type
-    body_size: int = 0
-    injected: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _shorten(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > 300:
-        return f"{value[:60]}...<{len(value)} chars>"
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _shorten(v) for k, v in value.items()}
-    return value
-
-
-class Router:
-    def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
-
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
-        self._routes.append((method.upper(), re.compile(f"^{pattern}$"), handler))
-
-    def match(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
-        """(handler, path groups, path_known) for this request."""
-        known = False
-        for route_method, pattern, handler in self._routes:
-            found = pattern.match(path)
-            if not found:
-                continue
-            known = True
-            if route_method == method or (method == "HEAD" and route_method == "GET"):
-                return handler, found.groupdict(), True
-        return None, {}, known
 
 
 class StandIn:
@@ -122,12 +65,9 @@ class StandIn:
         self.data_dir = Path(data_dir)
         self.state = StateStore(self.data_dir)
         self.faults = FaultBook()
-        self._records: list[RecordedRequest] = []
-        self._records_lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self.log = RequestLog()
+        self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         self.router = Router()
         openai_routes.register(self.router, PREFIXES["openai"])
         sora_routes.register(self.router, PREFIXES["openai"])
@@ -144,10 +84,9 @@ class StandIn:
     def start(self) -> "StandIn":
         if self._server is not None:
             raise RuntimeError("stand-in already started")
-        server = _Server((self.host, self._requested_port), _RequestHandler)
-        server.standin = self
+        server = HTTPServer((self.host, self._requested_port), self)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name=f"standin-{self.port}", daemon=True)
         self._thread.start()
         return self
@@ -158,14 +97,7 @@ class StandIn:
             return
         server.shutdown()
         server.server_close()
-        with self._connections_lock:
-            conns = list(self._connections)
-            self._connections.clear()
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._tmp is not None:
@@ -199,19 +131,15 @@ class StandIn:
     @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received since start (in this process), oldest first."""
-        with self._records_lock:
-            return list(self._records)
+        return self.log.snapshot()
 
     def count(self, method: str, path: str, *, regex: bool = False) -> int:
-        """How many requests with this method ("*" = any) had exactly this path (or matched it)."""
-        pattern = re.compile(path) if regex else None
-        return sum(1 for r in self.requests
-                   if (method == "*" or r.method == method.upper())
-                   and (pattern.search(r.path) if pattern else r.path == path))
+        """How many requests with this method ("*" = any) had exactly this path (with
+        `regex=True`: a path in which `re.search(path, ...)` finds a match)."""
+        return self.log.count(method, path, regex=regex)
 
     def clear_requests(self) -> None:
-        with self._records_lock:
-            self._records.clear()
+        self.log.clear()
 
     def submit_counts(self) -> dict[str, Any]:
         """Persisted counts: every POST received per "POST /path" (`submits`), the 2xx ones
@@ -278,9 +206,11 @@ class StandIn:
             return Response.json(status, {"detail": "Not Found" if status == 404 else "Method Not Allowed"})
         return Response.json(status, {"error": "not found"})
 
-    def handle(self, req: Request, handler: "_RequestHandler") -> None:
+    def handle(self, req: Request, handler: RequestHandler) -> None:
         provider = self.provider_of(req.path)
-        record = self._record(req, provider)
+        record = record_of(req, provider)
+        if not req.path.startswith("/_standin/"):  # control calls are not part of the record
+            self.log.add(record)
         submit = req.method == "POST" and (provider is not None or req.path == "/_bucket/upload")
         if submit:
             self.state.count("submits", f"POST {req.path}")
@@ -339,31 +269,6 @@ class StandIn:
             traceback.print_exc(file=sys.stderr)
             return Response.json(500, default_body(provider, 500))
 
-    def _record(self, req: Request, provider: str | None) -> RecordedRequest:
-        headers = {k.lower(): ("<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in req.headers.items()}
-        record = RecordedRequest(req.method, req.path, urlencode(req.query, doseq=True), headers, time.time(),
-                                 provider, body_size=len(req.body))
-        try:
-            if req.content_type == "application/json" and req.body:
-                record.json = _shorten(json.loads(req.body))
-            elif req.content_type == "multipart/form-data":
-                for part in req.parts():
-                    if part.filename is None:
-                        record.form[part.name] = _shorten(part.text)
-                    else:
-                        record.files[part.name] = {"filename": part.filename, "size": len(part.data),
-                                                   "content_type": part.content_type}
-        except (ValueError, UnicodeDecodeError, BadRequestBody):
-            pass
-        with self._records_lock:
-            self._records.append(record)
-            if len(self._records) > RECORD_LIMIT:
-                del self._records[: len(self._records) - RECORD_LIMIT]
-        return record
-
-    def url(self, req: Request, path: str) -> str:
-        return req.base_url + path
-
 
 def _control_inject(srv: StandIn, req: Request) -> Response:
     spec = req.json()
@@ -381,98 +286,3 @@ def _control_inject(srv: StandIn, req: Request) -> Response:
 def _control_clear(srv: StandIn, req: Request) -> Response:
     srv.clear_faults()
     return Response(204)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    standin: StandIn
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.standin._connections_lock:
-            self.standin._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.standin._connections_lock:
-            self.standin._connections.discard(request)
-        super().shutdown_request(request)
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "cctui-standin/1.0"
-    timeout = 120
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        if self.server.standin.verbose:
-            sys.stderr.write("standin: " + (format % args) + "\n")
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline()
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _handle(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.send_error(400, "unreadable body")
-            return
-        parts = urlsplit(self.path)
-        host = self.headers.get("host") or f"{self.server.standin.host}:{self.server.standin.port}"
-        headers = Message()
-        for key, value in self.headers.items():
-            headers[key] = value
-        req = Request(self.command, parts.path or "/", parse_query(parts.query), headers, body, f"http://{host}")
-        self.server.standin.handle(req, self)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
-
-    def write_response(self, req: Request, resp: Response, *, truncate: bool = False) -> None:
-        payload = resp.payload()
-        status = resp.status
-        headers = dict(resp.headers)
-        if resp.file is not None and status == 200:
-            headers["accept-ranges"] = "bytes"
-            wanted = parse_range(req.header("range"), len(payload))
-            if wanted == (-1, -1):
-                status, headers["content-range"], payload = 416, f"bytes */{len(payload)}", b""
-            elif wanted is not None:
-                start, end = wanted
-                headers["content-range"] = f"bytes {start}-{end}/{len(payload)}"
-                status, payload = 206, payload[start:end + 1]
-        headers["content-length"] = str(len(payload))
-        if truncate:
-            headers["connection"] = "close"
-        try:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            if req.method == "HEAD":
-                return
-            if truncate:
-                self.wfile.write(payload[: len(payload) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True

@@ -33,7 +33,8 @@ from .media_factory import (ensure_file, image_info, load_image, make_video, sce
 from .openai_validation import DATA_URL_RE, check_openapi
 
 if TYPE_CHECKING:
-    from .server import Router, StandIn
+    from .http_server import Router
+    from .server import StandIn
 
 BASE_SIZES = ("720x1280", "1280x720")
 PRO_SIZES = BASE_SIZES + ("1024x1792", "1792x1024")

@@ -33,7 +33,10 @@ async def main(mode: str, data_dir: Path, sora_url: str, image: str | None) -> N
                                media_dir=str(data_dir / "media"))
         job_id = await jobs.start(request, run_id=run_id, interaction_id=None, step_id="video_generation",
                                   module="generate_and_select_videos", prompt_key="sora")
-        while not (await store.get_job(job_id))["provider_job_id"]:
+        while not (job := await store.get_job(job_id))["provider_job_id"]:
+            if job["status"] in ("failed", "unknown"):
+                print("FAILED", job["error"], flush=True)
+                sys.exit(1)
             await asyncio.sleep(0.01)
         print("SUBMITTED", job_id, flush=True)
         await asyncio.sleep(3600)

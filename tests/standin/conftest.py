@@ -1,4 +1,6 @@
-"""Fixtures for the provider stand-in tests: a running StandIn, keys, small real images."""
+"""Fixtures for the provider stand-in tests: a running StandIn, an httpx client on it, and the
+helpers below handed to tests as the `sh` fixture (test modules cannot import a conftest by
+name: several conftest.py files share that module name)."""
 
 from __future__ import annotations
 
@@ -50,3 +52,17 @@ def wait_until(fetch: Callable[[], dict], done: Callable[[dict], bool], timeout:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting; last answer {result}")
         time.sleep(0.05)
+
+
+class StandinHelpers:
+    keys = KEYS
+    openai = OPENAI
+    leonardo = LEONARDO
+    eleven = ELEVEN
+    image_bytes = staticmethod(image_bytes)
+    wait_until = staticmethod(wait_until)
+
+
+@pytest.fixture
+def sh() -> type[StandinHelpers]:
+    return StandinHelpers

@@ -44,12 +44,18 @@ class MediaGenerate(Module):
             "source_image": source,
             "_source_image": source,
             "generations": [],
+            "optional": bool(inputs.get("optional")),
+            "skip_label": inputs.get("skip_label", "Continue without one"),
         }
 
     async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
         gens = await module_generations(ctx.services.store, ctx.run_id, ctx.step.step_id, ctx.spec.name,
                                         source_content_id(inputs))
         items = selectable_items(gens)
+        if answer.get("skip"):
+            if not inputs.get("optional"):
+                raise AnswerError(f"{ctx.where}: this step needs a generation; it cannot be skipped")
+            return {"selected_content_id": None, "selected_content": None, "generations": gens}
         if not items:
             raise AnswerError(f"{ctx.where}: nothing has been generated yet; generate first, then choose one")
         chosen = None
