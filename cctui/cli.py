@@ -133,13 +133,15 @@ def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
         print("The terminal app is not built yet in this version; use `cctui run WORKFLOW --answers FILE`.",
               file=sys.stderr)
         return 1
-    return run_app(settings, demo=args.demo)
+    return run_app(settings, demo=args.demo, image_protocol=args.image_protocol)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cctui", description="Short pet videos with AI, reviewed at every step.")
     parser.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
     parser.add_argument("--data-dir", help="where runs, media and the database live (default: user data dir)")
+    parser.add_argument("--image-protocol", choices=["auto", "tgp", "sixel", "halfcell", "unicode"],
+                        help="how images are drawn; halfcell works everywhere, including over SSH and in tmux")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("validate", help="check a workflow folder and list its steps")
     p.add_argument("workflow_dir", nargs="?", help="default: workflows/cc")

@@ -220,3 +220,17 @@ def test_form_values_check_enum_range_and_step():
                               ({"width": "wide"}, "not a valid integer")]:
         with pytest.raises(FormError, match=message):
             form_values(tab, {"positive_prompt": "cat"}, override)
+
+
+async def test_status_fields_and_what_a_jump_would_discard(tmp_path, cc_workflow):
+    engine = await open_engine(tmp_path, FakeProviders())
+    run = await engine.new_run(cc_workflow)
+    await run.advance()
+    fields = dict(run.status_fields())
+    assert fields["Pet"] == "" and fields["Step"] == "Step 1: Pet, Style & Length"
+    await answer_select(run, [0])
+    assert dict(run.status_fields())["Pet"] == run.state["pet_type_selection"]["label"]
+    assert sorted(run.keys_discarded_by("user_input", "select_pet_type")) == ["pet_type_selection",
+                                                                          "pet_type_selection_indices"]
+    assert run.keys_discarded_by("user_input", "select_aesthetic") == []
+    await engine.close()

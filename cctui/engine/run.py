@@ -20,7 +20,7 @@ from cctui.engine.modules.media_generate import source_content_id
 from cctui.engine.ux import media_tabs, ux
 from cctui.providers.base import MediaRequest, ProviderError
 from cctui.workflow.models import ModuleSpec, Workflow
-from cctui.workflow.templates import TemplateError, render_value
+from cctui.workflow.templates import TemplateError, build_context, render_string, render_value
 
 if TYPE_CHECKING:
     from cctui.engine.engine import Engine
@@ -250,6 +250,30 @@ class Run:
                     if key in self.workflow.initial_state:
                         self.state[key] = copy.deepcopy(self.workflow.initial_state[key])
         return discarded
+
+    def keys_discarded_by(self, step_id: str | None, module: str | None) -> list[str]:
+        """What going back to (step, module) would discard, for the creator to confirm first."""
+        si = self.workflow.step_index(step_id) if step_id else self._where()[0]
+        if si is None:
+            return []
+        mi = (self.workflow.steps[si].module_index(module) if module else 0) or 0
+        return [key for s_index, step in enumerate(self.workflow.steps) for m_index, spec in enumerate(step.modules)
+                if (s_index, m_index) >= (si, mi) for key in spec.outputs_to_state.values() if key in self.state]
+
+    def status_fields(self) -> list[tuple[str, str]]:
+        """The workflow's `status_display`, rendered leniently: a key not yet written shows empty."""
+        si = min(self._where()[0], len(self.workflow.steps) - 1)
+        step = {"step_id": self.workflow.steps[si].step_id, "step_number": si + 1,
+                "name": self.workflow.step_title(si)}
+        out = []
+        for field in self.workflow.status_display:
+            try:
+                value = render_string(field.template, build_context(self.state, step, {}, self.workflow.config),
+                                      f"status_display {field.label}")
+            except TemplateError:
+                value = ""
+            out.append((field.label, "" if value is None else str(value)))
+        return out
 
     async def _rewind(self, si: int, mi: int, mode: str, data: dict, spec: ModuleSpec,
                       history: list[dict[str, str]]) -> None:

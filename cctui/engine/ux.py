@@ -39,7 +39,8 @@ def find_selectable(schema: Any, data: Any, path: tuple = ()) -> tuple[tuple, li
         if schema.get("type") == "array" or "items" in schema:
             if isinstance(data, list) and ux(schema.get("items")).get("selectable"):
                 return path, data
-        for name, sub in (schema.get("properties") or {}).items():
+        props = schema.get("properties")
+        for name, sub in (props if isinstance(props, dict) else {}).items():
             if isinstance(data, dict) and name in data:
                 found = find_selectable(sub, data[name], path + (name,))
                 if found:
@@ -51,5 +52,7 @@ def find_selectable(schema: Any, data: Any, path: tuple = ()) -> tuple[tuple, li
 
 def media_tabs(schema: Any) -> dict[str, dict[str, Any]]:
     """Properties rendered as `tab.media`, keyed by tab key, in schema order."""
-    props = (schema or {}).get("properties") or {}
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return {}
     return {k: v for k, v in props.items() if ux(v).get("render_as") == "tab.media"}

@@ -1,0 +1,162 @@
+"""The App: owns the engine, the theme, navigation and the command palette.
+
+`make_app(settings)` builds it for `cctui`, for `textual run --dev` and for the snapshot tests.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from cctui.engine.engine import Engine, load
+from cctui.engine.errors import EngineError
+from cctui.settings import Settings
+from cctui.ui.messages import EngineEvent
+from cctui.ui.screens.run_screen import RunScreen
+from cctui.ui.screens.runs_screen import RunsScreen, summarise_run
+from cctui.ui.widgets import picture
+
+DEFAULT_WORKFLOW = Path(__file__).resolve().parent.parent.parent / "workflows" / "cc"
+
+
+class CCApp(App):
+    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"  # absolute: subclasses live elsewhere
+    TITLE = "cctui"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit_anywhere", tooltip="Quit; runs and jobs are saved"),
+        Binding("ctrl+o", "options", "Options", id="app.options",
+                tooltip="Regenerate with feedback, or go back (from any screen of a run)"),
+    ]
+
+    def __init__(self, settings: Settings, *, providers: Any = None, workflow_dir: Path | None = None,
+                 now: Callable[[], float] = time.time, demo: bool = False):
+        super().__init__()
+        self.settings = settings
+        self.providers = providers
+        self.workflow_dir = Path(workflow_dir or (Path("workflows/cc") if Path("workflows/cc").is_dir()
+                                                  else DEFAULT_WORKFLOW))
+        self.now = now
+        self.demo = demo or settings.demo
+        self.engine: Engine | None = None
+        self._steps_cache: dict[str, list[str]] = {}
+        picture.image_protocol = settings.image_protocol
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def on_mount(self) -> None:
+        if self.demo:
+            self.sub_title = "DEMO: offline stand-in providers, nothing is real or paid"
+        if self.providers is None:
+            from cctui.providers.registry import Providers
+
+            self.providers = Providers(self.settings)
+        self.engine = await Engine.open(self.settings.db_path, self.providers, self.settings.runs_dir())
+        self.engine.subscribe(lambda event: self.post_message(EngineEvent(event)))
+        # Paid jobs left running by a previous session go on in the background.
+        await self.engine.services.jobs.resume()
+        await self.push_screen(RunsScreen())
+
+    async def on_unmount(self) -> None:
+        if self.engine is not None:
+            await self.engine.close()
+        if self.providers is not None and hasattr(self.providers, "aclose"):
+            await self.providers.aclose()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        for screen in self.screen_stack:
+            handler = getattr(screen, "engine_event", None)
+            if handler is not None:
+                handler(message.event)
+
+    # ------------------------------------------------------------------ runs
+
+    def _step_titles(self, workflow_dir: str) -> list[str] | None:
+        if workflow_dir not in self._steps_cache:
+            try:
+                wf = load(workflow_dir)
+                self._steps_cache[workflow_dir] = [wf.step_title(i) for i in range(len(wf.steps))]
+            except Exception:  # a workflow that no longer loads still lists its runs
+                return None
+        return self._steps_cache[workflow_dir]
+
+    async def run_rows(self) -> list[dict[str, Any]]:
+        store = self.engine.services.store
+        now = self.now()
+        rows = []
+        for row in await store.list_runs():
+            rows.append(summarise_run(row, await store.jobs_of_run(row["run_id"]),
+                                      self._step_titles(row["workflow_dir"]), now))
+        return rows
+
+    @work(exclusive=True, group="open-run", exit_on_error=False)
+    async def start_new_run(self) -> None:
+        try:
+            run = await self.engine.new_run(self.workflow_dir)
+        except Exception as exc:  # a workflow error is shown, never a traceback
+            self.notify(str(exc), title="Cannot start a run", severity="error", markup=False)
+            return
+        await self.push_screen(RunScreen(run))
+
+    @work(exclusive=True, group="open-run", exit_on_error=False)
+    async def open_run(self, run_id: str) -> None:
+        try:
+            run = await self.engine.open_run(run_id)
+        except EngineError as exc:
+            self.notify(str(exc), title="Cannot open the run", severity="error", markup=False)
+            return
+        await self.push_screen(RunScreen(run))
+
+    def run_screen(self) -> RunScreen | None:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, RunScreen)), None)
+
+    def on_media_screen_answer(self, message) -> None:
+        screen = self.run_screen()
+        if screen is not None:
+            self.pop_screen()
+            screen.media_answer(message.payload)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "options":
+            screen = self.run_screen()
+            return bool(screen and screen.interaction and screen.interaction.retryable)
+        return True
+
+    def action_options(self) -> None:
+        screen = self.run_screen()
+        if screen is not None:
+            screen.action_options()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New run", "Start a new run of the workflow", self.start_new_run)
+        if self.run_screen() is not None:
+            yield SystemCommand("Options", "Regenerate with feedback or go back", self.action_options)
+
+
+def make_app(settings: Settings, **kwargs: Any) -> CCApp:
+    return CCApp(settings, **kwargs)
+
+
+def run_app(settings: Settings, demo: bool = False, image_protocol: str | None = None) -> int:
+    standin = None
+    if image_protocol:
+        settings = settings.model_copy(update={"image_protocol": image_protocol})
+    if demo:
+        from cctui.demo import start_demo
+
+        standin, settings = start_demo(settings)
+    from cctui.logs import setup_logging
+
+    setup_logging(settings)
+    try:
+        make_app(settings, demo=demo).run()
+    finally:
+        if standin is not None:
+            standin.stop()
+    return 0

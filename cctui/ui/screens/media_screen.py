@@ -1,0 +1,339 @@
+"""A paused `media.generate` interaction: one tab per provider with its form, the source image,
+and the generations made so far, one of which the creator picks.
+
+The screen starts generations itself (`Run.sub_action`, in a worker) but never answers the run:
+it posts `MediaScreen.Answer` and the app answers and navigates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from cctui.engine.errors import AnswerError
+from cctui.engine.ux import media_tabs, ux
+from cctui.ui.messages import EngineEvent
+from cctui.ui.widgets.generation_card import GenerationCard, is_unfinished
+from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
+from cctui.ui.widgets.media_form import NARROW_SCREEN, MediaForm, dom_id
+from cctui.ui.widgets.fitted_picture import FittedPicture
+
+if TYPE_CHECKING:
+    from cctui.engine.interaction import Interaction
+    from cctui.engine.run import Run
+
+POLL_SECONDS = 1.0  # fallback polling while a generation is unfinished
+REFRESH_ON = ("job", "sub_action_started", None)  # engine event types that change the generations
+
+
+def _attr(obj: Any, name: str, default: Any = None) -> Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+class MediaScreen(Screen):
+    """Generate with any provider tab, watch the jobs, pick one result (or skip when optional)."""
+
+    BINDINGS = [
+        Binding("g", "generate", "Generate", id="media.generate",
+                tooltip="Generate with the values of the tab on show"),
+        Binding("o", "open_selected", "Open", id="media.open_selected",
+                tooltip="Open the selected file with the system's viewer (shows its path over SSH)"),
+        Binding("enter", "use_selected", "Use selected", id="media.use",
+                tooltip="Continue with the selected generation"),
+        Binding("tab", "app.focus_next", "Next", show=False, id="media.focus_next",
+                tooltip="Move to the next field, button or generation"),
+        Binding("shift+tab", "app.focus_previous", "Previous", show=False, id="media.focus_previous",
+                tooltip="Move to the previous field, button or generation"),
+    ]
+
+    DEFAULT_CSS = """
+    MediaScreen #media-body { height: 1fr; scrollbar-gutter: stable; }
+    MediaScreen #media-tabs { height: auto; }
+    MediaScreen #media-tabs TabPane { padding: 0; height: auto; }
+    MediaScreen .media-section {
+        height: 1;
+        margin: 1 1 0 1;
+        color: $text-muted;
+        text-style: bold;
+    }
+    MediaScreen #media-preview { height: auto; padding: 0 1; }
+    MediaScreen #media-source { width: 30; margin-right: 1; }
+    MediaScreen #media-results { width: 1fr; height: auto; }
+    MediaScreen #media-empty { color: $text-muted; height: auto; padding: 1 0; }
+    MediaScreen #media-generations {
+        layout: grid;
+        grid-size: 2;
+        grid-rows: auto;
+        grid-gutter: 0 1;
+        height: auto;
+    }
+    MediaScreen.-narrow #media-source { width: 24; }
+    MediaScreen.-narrow #media-generations { grid-size: 1; }
+    MediaScreen.-no-source #media-generations { grid-size: 3; }
+    MediaScreen.-no-source.-narrow #media-generations { grid-size: 2; }
+    MediaScreen #media-answer {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+    MediaScreen #media-answer > Button { margin-right: 2; }
+    MediaScreen #media-selection { width: 1fr; color: $text-muted; }
+    """
+
+    @dataclass
+    class Answer(Message):
+        """The creator's answer to the interaction; the app calls `Run.answer` with `payload`:
+        `{"selected_content_id": cid}` or `{"skip": True}`."""
+
+        payload: dict[str, Any]
+        interaction_id: int | None = None
+
+    def __init__(self, run: "Run", interaction: "Interaction", *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self.run = run
+        self.interaction = interaction
+        self.display_data: dict[str, Any] = interaction.display or {}
+        self.selected_id: str | None = None
+        self._cards: dict[str, GenerationCard] = {}
+        self._generations: list[dict[str, Any]] = list(self.display_data.get("generations") or [])
+        self._poll_timer: Timer | None = None
+        schema = self.display_data.get("schema") or {}
+        all_tabs = media_tabs(schema)
+        keys = self.display_data.get("tabs") or list(all_tabs)
+        self.tabs: dict[str, dict[str, Any]] = {k: all_tabs[k] for k in keys if k in all_tabs}
+        self.title = self.display_data.get("title") or "Generate"
+        self.sub_title = getattr(interaction, "step_title", "") or ""
+
+    # ------------------------------------------------------------------ facts
+
+    @property
+    def sub_action(self) -> Any:
+        subs = list(self.display_data.get("sub_actions") or []) or list(getattr(self.interaction, "sub_actions", []))
+        return next((s for s in subs if _attr(s, "id") == "generate"), subs[0] if subs else None)
+
+    @property
+    def sub_action_id(self) -> str:
+        return _attr(self.sub_action, "id") or "generate"
+
+    @property
+    def source_image(self) -> dict[str, Any] | None:
+        source = self.display_data.get("source_image")
+        return source if isinstance(source, dict) and source.get("local_path") else None
+
+    def tab_label(self, tab: str | None) -> str:
+        schema = self.tabs.get(tab or "")
+        return (ux(schema).get("tab_label") if schema else None) or tab or "?"
+
+    def form_for(self, tab: str) -> MediaForm:
+        return self.query_one("#" + dom_id("media-form", tab), MediaForm)
+
+    @property
+    def current_tab(self) -> str | None:
+        pane = self.query_one("#media-tabs", TabbedContent).active_pane
+        return getattr(pane, "tab_key", None)
+
+    @property
+    def generations(self) -> list[dict[str, Any]]:
+        return list(self._generations)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with VerticalScroll(id="media-body"):
+            data = self.display_data.get("data") or {}
+            with TabbedContent(id="media-tabs"):
+                for key, schema in self.tabs.items():
+                    with TabPane(self.tab_label(key), id=dom_id("media-tab", key)) as pane:
+                        pane.tab_key = key  # type: ignore[attr-defined]
+                        yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action)
+            yield Static("Preview", classes="media-section")
+            with Horizontal(id="media-preview"):
+                if self.source_image:
+                    yield FittedPicture(self.source_image["local_path"], "Source image", id="media-source")
+                with Vertical(id="media-results"):
+                    yield Static("Nothing generated yet: choose a tab, check the values, press Generate.",
+                                 id="media-empty")
+                    with Container(id="media-generations"):
+                        for generation in self._generations:
+                            yield self._new_card(generation)
+        with Horizontal(id="media-answer"):
+            yield Button("Use this one", id="media-use", variant="success", compact=True, disabled=True,
+                         tooltip="Continue with the selected generation (enter)")
+            if self.display_data.get("optional"):
+                yield Button(self.display_data.get("skip_label") or "Skip", id="media-skip", compact=True,
+                             tooltip="Continue without choosing a generation")
+            yield Static("Select a generation (tab to it, or click it).", id="media-selection", markup=False)
+        yield Footer()
+
+    def _new_card(self, generation: dict[str, Any]) -> GenerationCard:
+        card = GenerationCard(generation, tab_label=self.tab_label(generation.get("tab")),
+                              selected_id=self.selected_id, id=dom_id("card", str(generation.get("job_id"))))
+        self._cards[str(generation.get("job_id"))] = card
+        return card
+
+    def on_mount(self) -> None:
+        self.set_class(self.source_image is None, "-no-source")
+        self._apply_width(self.size.width)
+        self._update_empty()
+        if any(is_unfinished(g) for g in self._generations):
+            self._schedule_poll()
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW_SCREEN, "-narrow")
+
+    def _update_empty(self) -> None:
+        self.query_one("#media-empty").display = not self._cards
+
+    # ------------------------------------------------------------------ generations
+
+    def refresh_generations(self) -> None:
+        """Read the generations again and update the cards; the app calls this on job events."""
+        self._load_generations()
+
+    @work(exclusive=True, group="media-generations", exit_on_error=False)
+    async def _load_generations(self) -> None:
+        generations = await self.run.generations()
+        await self.show_generations(generations)
+
+    async def show_generations(self, generations: list[dict[str, Any]]) -> None:
+        """Update cards in place, add new ones last; poll again while any is unfinished."""
+        self._generations = list(generations)
+        container = self.query_one("#media-generations", Container)
+        wanted = {str(g.get("job_id")) for g in generations}
+        for job_id in [j for j in self._cards if j not in wanted]:
+            await self._cards.pop(job_id).remove()
+        new_cards = []
+        for generation in generations:
+            card = self._cards.get(str(generation.get("job_id")))
+            if card is None:
+                new_cards.append(self._new_card(generation))
+            else:
+                card.update(generation)
+        if new_cards:
+            await container.mount_all(new_cards)
+        self._update_empty()
+        if any(is_unfinished(g) for g in generations):
+            self._schedule_poll()
+        elif self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+
+    def _schedule_poll(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(POLL_SECONDS, self.refresh_generations, name="media-poll")
+
+    def engine_event(self, event: dict[str, Any]) -> None:
+        """The app hands every engine event to the screens that have this method."""
+        if event.get("run_id") in (None, self.run.run_id) and event.get("type") in REFRESH_ON:
+            self.refresh_generations()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        """The same, for an app that posts the events to the screen as messages."""
+        self.engine_event(message.event)
+
+    # ------------------------------------------------------------------ generate
+
+    @on(MediaForm.GenerateRequested)
+    def _generate_requested(self, event: MediaForm.GenerateRequested) -> None:
+        event.stop()
+        self.start_generation(event.tab, event.values)
+
+    def start_generation(self, tab: str, values: dict[str, Any]) -> None:
+        form = self.form_for(tab)
+        form.set_busy(True)
+        self.run_worker(self._start_generation(tab, values), group=f"media-generate-{tab}",
+                        exclusive=True, exit_on_error=False)
+
+    async def _start_generation(self, tab: str, values: dict[str, Any]) -> None:
+        form = self.form_for(tab)
+        try:
+            await self.run.sub_action(self.interaction.interaction_id, self.sub_action_id, tab, values)
+        except AnswerError as exc:
+            form.show_error(str(exc))
+            self.notify(str(exc), title=f"{self.tab_label(tab)}: not started", severity="error", markup=False)
+            return
+        finally:
+            form.set_busy(False)
+        self.refresh_generations()
+
+    def action_generate(self) -> None:
+        tab = self.current_tab
+        if tab is not None:
+            self.form_for(tab).request_generate()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(str(event.worker.error) or type(event.worker.error).__name__, title="Something failed",
+                        severity="error", markup=False)
+
+    # ------------------------------------------------------------------ choosing
+
+    @on(GenerationItem.Selected)
+    def _item_selected(self, event: GenerationItem.Selected) -> None:
+        event.stop()
+        self.select(event.content_id)
+
+    def select(self, content_id: str | None) -> None:
+        self.selected_id = content_id
+        for card in self._cards.values():
+            card.set_selected(content_id)
+        item = self.selected_item
+        self.query_one("#media-use", Button).disabled = item is None
+        label = self.query_one("#media-selection", Static)
+        if item is None:
+            label.update("Select a generation (tab to it, or click it).")
+        else:
+            label.update(f"Selected: {item_file_name(item)}  (enter or Use this one to continue)")
+
+    @property
+    def selected_item(self) -> dict[str, Any] | None:
+        for generation in self._generations:
+            for item in generation.get("items") or []:
+                if item.get("content_id") == self.selected_id:
+                    return item
+        return None
+
+    def action_use_selected(self) -> None:
+        if self.selected_item is None:
+            self.notify("Select a generation first: tab to one or click it.", severity="warning")
+            return
+        self.post_message(self.Answer({"selected_content_id": self.selected_id}, self.interaction.interaction_id))
+
+    def action_open_selected(self) -> None:
+        item = self.selected_item
+        if item is None or not item.get("local_path"):
+            self.notify("Select a generation to open first.", severity="warning")
+            return
+        card = next((c for c in self._cards.values() if c.item_for(str(item["content_id"]))), None)
+        if card is not None:
+            card.open_path(item["local_path"])
+
+    @on(Button.Pressed, "#media-use")
+    def _use_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_use_selected()
+
+    @on(Button.Pressed, "#media-skip")
+    def _skip_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.display_data.get("optional"):
+            self.post_message(self.Answer({"skip": True}, self.interaction.interaction_id))
+
+
+__all__ = ["MediaScreen"]

@@ -1,0 +1,368 @@
+"""One run: where it is, the current interaction, and the way forward or back.
+
+The screen is a client of the engine's Run and nothing more: every decision goes through
+`run.answer`, `run.choose`, `run.retry_failed` or `run.jump_to`, in an exclusive worker so the
+screen stays responsive while an LLM thinks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Markdown, Static, TextArea
+
+from cctui.engine.errors import AnswerError, EngineError
+from cctui.engine.interaction import Interaction
+from cctui.engine.modules import REGISTRY
+from cctui.engine.run import Run
+from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
+from cctui.ui.widgets.schema_view import SchemaView
+from cctui.ui.widgets.step_bar import StatusBar, StepBar
+
+if TYPE_CHECKING:
+    from cctui.ui.app import CCApp
+
+
+class RunScreen(Screen):
+    BINDINGS = [
+        Binding("c", "continue", "Continue", id="run.continue", tooltip="Accept the selection and go on"),
+        Binding("o", "options", "Options", id="run.options", tooltip="Regenerate with feedback, or go back"),
+        Binding("t", "try_again", "Try again", id="run.try_again", show=False,
+                tooltip="Run the failed module again"),
+        Binding("b", "go_back", "Go back", id="run.go_back", show=False,
+                tooltip="Go back to the previous choice"),
+        Binding("g", "open_media", "Generate", id="run.open_media",
+                tooltip="Open the generation screen of this step"),
+        Binding("escape", "leave", "Runs", id="run.leave", tooltip="Back to the list of runs; this run is saved"),
+    ]
+
+    DEFAULT_CSS = """
+    RunScreen #body { height: 1fr; }
+    RunScreen .pane-title { text-style: bold; padding: 0 1; height: auto; }
+    RunScreen .pane-hint { color: $text-muted; padding: 0 1; height: auto; }
+    RunScreen #loading { height: 3; }
+    RunScreen #loading-text { padding: 0 2; height: auto; }
+    RunScreen #error-panel { border: round $error; padding: 1 2; margin: 1 2; height: auto; }
+    RunScreen #error-text { color: $error; height: auto; }
+    RunScreen #error-buttons { height: auto; margin-top: 1; }
+    RunScreen #error-buttons Button { margin-right: 2; }
+    RunScreen #text-input-area { height: 6; margin: 0 1; }
+    RunScreen #previous-result { margin: 0 1; }
+    RunScreen SchemaView { height: auto; }
+    """
+
+    def __init__(self, run: Run):
+        super().__init__()
+        self.run = run
+        self.interaction: Interaction | None = None
+
+    @property
+    def cc(self) -> "CCApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StepBar(id="step-bar")
+        yield StatusBar(id="status-bar")
+        yield VerticalScroll(id="body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.run.workflow.name
+        self.drive(None)
+
+    # ------------------------------------------------------------------ engine calls
+
+    @work(exclusive=True, group="engine", exit_on_error=False)
+    async def drive(self, action: Callable[[], Awaitable[Any]] | None, loading: str | None = None) -> None:
+        await self._show_loading(loading or self._next_work_label())
+        try:
+            if action is None:
+                await self.run.advance()
+            else:
+                await action()
+        except (AnswerError, EngineError) as exc:
+            self.notify(str(exc), title="Not accepted", severity="error", markup=False)
+        await self.show_current()
+
+    def _next_work_label(self) -> str:
+        spec = self.run.current_spec()
+        if spec is None:
+            return "Finishing..."
+        if spec.module_id == "api.llm":
+            return f"Asking the model: {spec.name.replace('_', ' ')}..."
+        return f"Preparing {spec.name.replace('_', ' ')}..."
+
+    def engine_event(self, event: dict[str, Any]) -> None:
+        if event.get("run_id") != self.run.run_id:
+            return
+        if event.get("type") == "module_started":
+            self._set_loading_text(self._next_work_label())
+
+    # ------------------------------------------------------------------ panes
+
+    def _header(self) -> None:
+        titles = [self.run.workflow.step_title(i) for i in range(len(self.run.workflow.steps))]
+        self.query_one(StepBar).show(titles, self.run.position["step"], self.run.status == "completed")
+        self.query_one(StatusBar).show(self.run.status_fields())
+
+    async def _replace_body(self, *widgets) -> None:
+        body = self.query_one("#body", VerticalScroll)
+        await body.remove_children()
+        await body.mount_all(widgets)
+        body.scroll_home(animate=False)
+
+    async def _show_loading(self, text: str) -> None:
+        self._header()
+        await self._replace_body(Static(text, id="loading-text", markup=False), LoadingIndicator(id="loading"))
+
+    def _set_loading_text(self, text: str) -> None:
+        for widget in self.query("#loading-text"):
+            widget.update(text)
+
+    async def show_current(self) -> None:
+        self._header()
+        self.interaction = None
+        if self.run.status == "completed":
+            await self._show_done()
+        elif self.run.status == "error":
+            await self._show_error()
+        else:
+            self.interaction = await self.run.pending()
+            if self.interaction is None:
+                await self._show_error()
+            elif self.interaction.kind == "media":
+                await self._show_media(self.interaction)
+            elif self.interaction.kind == "text_input":
+                await self._show_text(self.interaction)
+            else:
+                await self._show_select(self.interaction)
+        self.refresh_bindings()
+
+    def _previous_result(self) -> list:
+        """A step that ran with no pause (image analysis) is shown read-only on the next screen."""
+        si = self.run.position["step"] - 1
+        if si < 0 or si >= len(self.run.workflow.steps):
+            return []
+        step = self.run.workflow.steps[si]
+        if any(REGISTRY[m.module_id].interactive for m in step.modules):
+            return []
+        views = []
+        for spec in step.modules:
+            schema = spec.inputs.get("output_schema") or {}
+            for key in spec.outputs_to_state.values():
+                if key in self.run.state:
+                    views.append(SchemaView(schema, self.run.state[key]))
+        if not views:
+            return []
+        return [Collapsible(*views, title=f"{self.run.workflow.step_title(si)} (done, read only)",
+                            collapsed=True, id="previous-result")]
+
+    def _options_hint(self, interaction: Interaction) -> str:
+        if not interaction.retryable:
+            return ""
+        keys = [f"{o.shortcut}: {o.label}" for o in interaction.retryable.options if o.shortcut]
+        return "   o: options" + ("   " + "   ".join(keys) if keys else "")
+
+    async def _show_select(self, interaction: Interaction) -> None:
+        display = interaction.display
+        multi = display.get("multi_select")
+        hint = ("space: toggle  ·  c: continue" if multi else "enter: choose") + self._options_hint(interaction)
+        view = SchemaView(display.get("schema") or {}, display.get("data"), selectable=True, multi=multi,
+                          max_selections=display.get("max_selections"), id="select-view")
+        await self._replace_body(*self._previous_result(),
+                                 Static(display.get("prompt", "Choose"), classes="pane-title", markup=False),
+                                 Static(hint, classes="pane-hint", markup=False), view)
+        view.focus()
+
+    async def _show_text(self, interaction: Interaction) -> None:
+        display = interaction.display
+        if display.get("multiline"):
+            field = TextArea(display.get("default") or "", id="text-input-area")
+        else:
+            field = Input(value=display.get("default") or "", placeholder=display.get("placeholder") or "",
+                          id="text-input-line")
+        hint = "enter: continue" if not display.get("multiline") else "c (outside the box) or ctrl+s: continue"
+        if not display.get("required"):
+            hint += "  ·  optional: leave empty to skip"
+        await self._replace_body(Static(display.get("prompt", ""), classes="pane-title", markup=False),
+                                 Static(display.get("placeholder") or "", classes="pane-hint", markup=False),
+                                 field, Static(hint, classes="pane-hint", markup=False))
+        field.focus()
+
+    async def _show_media(self, interaction: Interaction) -> None:
+        await self._replace_body(Static(interaction.display.get("title", "Generate"), classes="pane-title",
+                                        markup=False),
+                                 Static("g: open the generation screen  ·  o: options", classes="pane-hint"))
+        self.action_open_media()
+
+    def action_open_media(self) -> None:
+        from cctui.ui.screens.media_screen import MediaScreen
+
+        interaction = self.interaction
+        if interaction is not None and interaction.kind == "media" and not isinstance(self.app.screen, MediaScreen):
+            self.app.push_screen(MediaScreen(self.run, interaction))
+
+    async def _show_error(self) -> None:
+        message = self.run.error or "The run stopped without an error message."
+        panel = Vertical(
+            Static("This step could not finish", classes="pane-title"),
+            Static(message, id="error-text", markup=False),
+            Horizontal(Button("Try again (t)", variant="primary", id="error-retry"),
+                       Button("Go back (b)", id="error-back"), id="error-buttons"),
+            id="error-panel")
+        await self._replace_body(panel)
+        self.query_one("#error-retry").focus()
+
+    async def _show_done(self) -> None:
+        summary = self.run.state.get("workflow_summary_text") or ""
+        path = self.run.state.get("summary_file_path") or ""
+        await self._replace_body(Static(f"Done. Summary written to {path}", classes="pane-title", markup=False),
+                                 Markdown(summary, id="summary"))
+
+    # ------------------------------------------------------------------ answers
+
+    @on(SchemaView.Submitted)
+    def _submitted(self, event: SchemaView.Submitted) -> None:
+        event.stop()
+        if self.interaction and self.interaction.kind == "select" and not self.interaction.display.get("multi_select"):
+            self._answer_selection(event.selected)
+
+    def _answer_selection(self, selected: list[int]) -> None:
+        interaction = self.interaction
+        if interaction is None:
+            return
+        if not selected:
+            self.notify("Select at least one item first (space).", severity="warning")
+            return
+        self.drive(lambda: self.run.answer(interaction.interaction_id, {"selected_indices": selected}))
+
+    @on(Input.Submitted, "#text-input-line")
+    def _text_submitted(self, event: Input.Submitted) -> None:
+        self._answer_text(event.value)
+
+    def _answer_text(self, text: str) -> None:
+        interaction = self.interaction
+        if interaction is not None:
+            self.drive(lambda: self.run.answer(interaction.interaction_id, {"text": text}))
+
+    def action_continue(self) -> None:
+        if self.interaction is None:
+            return
+        if self.interaction.kind == "select":
+            self._answer_selection(self.query_one(SchemaView).selected)
+        elif self.interaction.kind == "text_input":
+            field = self.query("#text-input-area, #text-input-line").first()
+            self._answer_text(field.text if isinstance(field, TextArea) else field.value)
+
+    def key_ctrl_s(self) -> None:
+        if self.interaction is not None and self.interaction.kind == "text_input":
+            self.action_continue()
+
+    def media_answer(self, payload: dict[str, Any]) -> None:
+        interaction = self.interaction
+        if interaction is not None:
+            self.drive(lambda: self.run.answer(interaction.interaction_id, payload))
+
+    # ------------------------------------------------------------------ options: retry / jump
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "options":
+            return bool(self.interaction and self.interaction.retryable)
+        if action in ("try_again", "go_back"):
+            return self.run.status == "error"
+        if action == "continue":
+            return bool(self.interaction and self.interaction.kind in ("select", "text_input"))
+        if action == "open_media":
+            return bool(self.interaction and self.interaction.kind == "media")
+        return True
+
+    def on_key(self, event) -> None:
+        interaction = self.interaction
+        if interaction is None or not interaction.retryable or isinstance(self.focused, (Input, TextArea)):
+            return
+        for option in interaction.retryable.options:
+            if option.shortcut and event.key == option.shortcut:
+                event.stop()
+                self.take_option(option.id)
+
+    @work(group="dialogs", exit_on_error=False)
+    async def action_options(self) -> None:
+        if not (self.interaction and self.interaction.retryable):
+            return
+        choice = await self.app.push_screen_wait(OptionsScreen(self.interaction.retryable.options))
+        if choice:
+            self.take_option(choice)
+
+    @work(group="dialogs", exit_on_error=False)
+    async def take_option(self, option_id: str) -> None:
+        interaction = self.interaction
+        if interaction is None or interaction.retryable is None:
+            return
+        option = interaction.retryable.option(option_id)
+        if option is None:
+            return
+        if option.mode == "continue":
+            if interaction.kind == "select":
+                self._answer_selection(self.query_one(SchemaView).selected)
+            return
+        feedback = None
+        if option.mode == "retry" and option.feedback and option.feedback.enabled:
+            feedback = await self.app.push_screen_wait(
+                FeedbackScreen(option.feedback.prompt, option.feedback.default_message))
+            if feedback is None:
+                return
+        if option.mode == "jump":
+            lost = self.run.keys_discarded_by(option.target_step, option.target_module)
+            body = ("This discards what was chosen from there on: " + ", ".join(lost) + ".\n"
+                    "Generated images and videos are kept and offered again." if lost
+                    else "Nothing chosen so far is lost.")
+            if not await self.app.push_screen_wait(ConfirmScreen(option.label, body, yes="Go back")):
+                return
+        self._close_media_screen()
+        label = "Regenerating with your feedback..." if option.mode == "retry" else "Going back..."
+        self.drive(lambda: self.run.choose(interaction.interaction_id, option.id, feedback), loading=label)
+
+    def _close_media_screen(self) -> None:
+        from cctui.ui.screens.media_screen import MediaScreen
+
+        if isinstance(self.app.screen, MediaScreen):
+            self.app.pop_screen()
+
+    # ------------------------------------------------------------------ errors
+
+    @on(Button.Pressed, "#error-retry")
+    def action_try_again(self) -> None:
+        if self.run.status == "error":
+            self.drive(self.run.retry_failed)
+
+    @on(Button.Pressed, "#error-back")
+    @work(group="dialogs", exit_on_error=False)
+    async def action_go_back(self) -> None:
+        target = self._previous_interactive()
+        if target is None:
+            self.notify("There is no earlier choice to go back to.", severity="warning")
+            return
+        step_id, module = target
+        lost = self.run.keys_discarded_by(step_id, module)
+        body = "This discards: " + (", ".join(lost) or "nothing") + "."
+        if await self.app.push_screen_wait(ConfirmScreen(f"Go back to {module.replace('_', ' ')}?", body,
+                                                         yes="Go back")):
+            self.drive(lambda: self.run.jump_to(step_id, module), loading="Going back...")
+
+    def _previous_interactive(self) -> tuple[str, str] | None:
+        si, mi = self.run.position["step"], self.run.position["module"]
+        positions = [(s, m) for s, step in enumerate(self.run.workflow.steps) for m in range(len(step.modules))]
+        for s, m in reversed([p for p in positions if p < (si, mi)]):
+            spec = self.run.workflow.steps[s].modules[m]
+            if REGISTRY[spec.module_id].interactive:
+                return self.run.workflow.steps[s].step_id, spec.name
+        return None
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()

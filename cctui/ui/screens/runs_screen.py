@@ -1,0 +1,118 @@
+"""The first screen: every run with its workflow, current step, age and cost; new or resume."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+if TYPE_CHECKING:
+    from cctui.ui.app import CCApp
+
+
+def age(seconds: float) -> str:
+    if seconds < 90:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def cost_text(costs: dict[str, float]) -> str:
+    parts = []
+    if costs.get("usd"):
+        parts.append(f"${costs['usd']:.2f}")
+    if costs.get("credits"):
+        parts.append(f"{costs['credits']:g} cr")
+    return " + ".join(parts) or "-"
+
+
+class RunsScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run of the workflow"),
+        Binding("enter", "resume", "Resume", id="runs.resume", tooltip="Open the highlighted run where it stopped"),
+        Binding("r", "reload", "Refresh", id="runs.reload", tooltip="Read the runs again"),
+        Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit; every run is saved"),
+    ]
+
+    DEFAULT_CSS = """
+    RunsScreen #runs-intro { padding: 0 1; color: $text-muted; height: auto; }
+    RunsScreen #runs-empty { padding: 1 2; height: auto; }
+    RunsScreen DataTable { height: 1fr; }
+    """
+
+    @property
+    def cc(self) -> "CCApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical():
+            yield Static(f"Workflow: {self.cc.workflow_dir}   n: new run   enter: resume", id="runs-intro",
+                         markup=False)
+            yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+            yield Static("No runs yet. Press n to start one.", id="runs-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Run", "Workflow", "Step", "Status", "Age", "Cost")
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    @work(exclusive=True, group="runs")
+    async def action_reload(self) -> None:
+        rows = await self.cc.run_rows()
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(row["run_id"], row["workflow"], row["step"], row["status"], age(row["age"]),
+                          cost_text(row["costs"]), key=row["run_id"])
+        self.query_one("#runs-empty").display = not rows
+        table.display = bool(rows)
+        if rows:
+            table.focus()
+
+    def action_new_run(self) -> None:
+        self.cc.start_new_run()
+
+    def action_resume(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            self.cc.open_run(str(key))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.cc.open_run(str(event.row_key.value))
+
+
+def summarise_run(row: dict[str, Any], jobs: list[dict[str, Any]], workflow_steps: list[str] | None,
+                  now: float) -> dict[str, Any]:
+    position = row["position"]
+    step = position.get("step", 0)
+    total = len(workflow_steps) if workflow_steps else None
+    if row["status"] == "completed":
+        step_text = "done"
+    elif workflow_steps and step < len(workflow_steps):
+        step_text = f"{step + 1}/{total} {workflow_steps[step]}"
+    else:
+        step_text = str(step + 1)
+    costs: dict[str, float] = {}
+    for job in jobs:
+        if job["cost_amount"] is not None:
+            costs[job["cost_unit"]] = costs.get(job["cost_unit"], 0.0) + job["cost_amount"]
+    return {"run_id": row["run_id"], "workflow": row["workflow_id"], "step": step_text, "status": row["status"],
+            "age": now - row["updated_at"], "costs": costs}
+
+
+__all__ = ["RunsScreen", "summarise_run", "age", "cost_text", "time"]

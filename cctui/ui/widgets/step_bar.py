@@ -1,0 +1,44 @@
+"""Where the run is: every step with a mark, and the workflow's status fields."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StepBar(Static):
+    DEFAULT_CSS = """
+    StepBar { height: auto; padding: 0 1; background: $boost; }
+    """
+
+    def show(self, titles: list[str], current: int, completed: bool) -> None:
+        text = Text()
+        for i, title in enumerate(titles):
+            if completed or i < current:
+                text.append(f" {i + 1}✔", style="green")
+            elif i == current:
+                text.append(f" {i + 1}●", style="bold reverse")
+            else:
+                text.append(f" {i + 1}·", style="dim")
+        if completed:
+            text.append("   All steps done", style="bold green")
+        elif 0 <= current < len(titles):
+            text.append(f"   {titles[current]}", style="bold")
+        self.update(text)
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def show(self, fields: list[tuple[str, str]]) -> None:
+        text = Text()
+        for label, value in fields:
+            if not value or label.lower() == "step":
+                continue
+            if text:
+                text.append("  ·  ", style="dim")
+            text.append(f"{label}: ", style="dim")
+            text.append(value)
+        self.update(text or Text("Nothing chosen yet", style="dim"))

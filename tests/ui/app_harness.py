@@ -1,0 +1,76 @@
+"""Building the real app for tests: a data dir in tmp, fake providers, a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+from cctui.settings import load_settings
+from cctui.ui.app import CCApp
+from fakes import FakeProviders
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / "workflows" / "cc"
+NOW = 1_790_000_000.0  # a fixed "now" so ages in snapshots never change
+
+
+class TestApp(CCApp):
+    """The real app with everything that varies turned off."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.animation_level = "none"
+
+    def on_mount(self):  # noqa: D401 - same as CCApp, plus no cursor blink and no toasts lingering
+        return super().on_mount()
+
+
+def settings_for(tmp_path: Path):
+    return load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=tmp_path / "data",
+                         image_protocol="halfcell")
+
+
+def make_test_app(tmp_path: Path, providers=None, **kwargs) -> TestApp:
+    providers = providers or FakeProviders()
+    app = TestApp(settings_for(tmp_path), providers=providers, workflow_dir=WORKFLOW, now=lambda: NOW, **kwargs)
+    app.fake_providers = providers
+    return app
+
+
+def seed_runs(tmp_path: Path, rows: list[dict]) -> None:
+    """Runs written straight into a fresh database, with fixed ids and times."""
+    from cctui.store.db import Store
+
+    async def create():
+        store = await Store.open(settings_for(tmp_path).db_path)
+        await store.close()
+
+    # The schema comes from the real Store; in a thread so this works inside a running loop too.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
+    db = sqlite3.connect(settings_for(tmp_path).db_path)
+    for row in rows:
+        db.execute("INSERT INTO runs(run_id, workflow_id, workflow_dir, status, state, position, branch,"
+                   " created_at, updated_at) VALUES (?, 'cuddle_crew', ?, ?, '{}', ?, 0, ?, ?)",
+                   (row["run_id"], str(WORKFLOW), row["status"], json.dumps(row["position"]),
+                    NOW - row["age"], NOW - row["age"]))
+        for i, (amount, unit) in enumerate(row.get("costs", [])):
+            db.execute("INSERT INTO jobs(job_id, run_id, provider, action, request, status, cost_amount, cost_unit,"
+                       " created_at, updated_at) VALUES (?, ?, 'p', 'a', '{}', 'completed', ?, ?, ?, ?)",
+                       (f"{row['run_id']}-{i}", row["run_id"], amount, unit, NOW, NOW))
+    db.commit()
+    db.close()
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+    """Wait until predicate() is true, letting workers and timers run; never a fixed sleep."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
