@@ -135,7 +135,7 @@ class Run:
 
     async def _fail(self, spec: ModuleSpec, exc: Exception) -> None:
         message = str(exc)
-        if isinstance(exc, ProviderError) and exc.provider and not message.startswith(exc.provider):
+        if isinstance(exc, ProviderError) and exc.provider and exc.provider.lower() not in message.lower():
             message = f"{exc.provider}: {message}"
         retryable = getattr(exc, "retryable", True)
         async with self.store.transaction():

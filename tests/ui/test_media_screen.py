@@ -383,6 +383,13 @@ async def test_grid_uses_small_columns_on_narrow_screens(tmp_path):
         assert grid.styles.grid_size_columns == 2
         assert leo.query_one("#field-leonardo-_text").styles.column_span == 2
         assert app.media.has_class("-narrow")
+        await show_tab(pilot, app.media, "sora")  # resized while hidden
+        sora = form(app.media, "sora")
+        assert sora.query_one(".media-fields").styles.grid_size_columns == 2
+        assert sora.query_one("#field-sora-_text").styles.column_span == 2
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert grid.styles.grid_size_columns == 3 and not app.media.has_class("-narrow")
 
 
 # ---------------------------------------------------------------------- generations
@@ -510,10 +517,19 @@ async def test_a_card_with_several_images_shows_each_and_tab_selects(tmp_path):
 
 
 async def test_optional_step_can_be_skipped(tmp_path):
-    interaction = make_interaction("music", {"elevenlabs": MUSIC_PROMPT})
-    app = Host(MediaScreen(FakeRun(), interaction))
+    track = {"content_id": "track_1", "kind": "audio", "provider": "elevenlabs", "url": None,
+             "local_path": str(tmp_path / "media" / "track_1.mp3"), "prompt_key": "elevenlabs", "metadata": {}}
+    gens = [generation("j_1", "elevenlabs", status="completed", progress=100, action="txt2music", items=[track],
+                       params={"prompt": MUSIC_PROMPT["prompt"], "duration": 20, "force_instrumental": True})]
+    interaction = make_interaction("music", {"elevenlabs": MUSIC_PROMPT}, generations=gens)
+    app = Host(MediaScreen(FakeRun(gens), interaction))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        card = app.media.query_one(GenerationCard)
+        assert card.border_title == "ElevenLabs · music"
+        item = card.query_one(GenerationItem)
+        assert not item.query(FittedPicture)
+        assert str(item.query_one(".item-name", Static).content) == "♪ track_1.mp3"
         music = form(app.media, "elevenlabs")
         assert music.widget_for("duration").value == "20"
         assert music.widget_for("force_instrumental").value is True
@@ -544,6 +560,31 @@ async def test_open_shows_the_path_when_there_is_no_display(tmp_path, monkeypatc
         await pilot.press("o")
         await settle(pilot)
         assert opened == [item.path]
+
+
+def test_files_open_only_where_there_is_a_screen():
+    from cctui.ui.widgets.file_opener import can_open_files, opener_command
+
+    assert can_open_files({"DISPLAY": ":0"}, "linux")
+    assert can_open_files({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert not can_open_files({}, "linux")
+    assert not can_open_files({"DISPLAY": ":0", "SSH_CONNECTION": "a b c d"}, "linux")
+    assert can_open_files({}, "darwin") and not can_open_files({"SSH_CONNECTION": "a b c d"}, "darwin")
+    assert opener_command("/x/a.mp4", "darwin") == ["open", "/x/a.mp4"]
+    assert opener_command("/x/a.mp4", "linux") == ["xdg-open", "/x/a.mp4"]
+
+
+def test_price_estimates_are_labelled_and_only_where_known():
+    from cctui.ui.widgets.price_estimate import estimate_price
+
+    assert estimate_price("openai", "img2vid", {"duration": "4", "quality": "720p"}) == \
+        "Estimated cost: $0.40 (4 s × $0.10/s, sora-2)"
+    assert estimate_price("openai", "img2vid", {"duration": "8", "quality": "1080p"}).startswith(
+        "Estimated cost: $2.40")
+    assert estimate_price("openai", "img2vid", {"duration": ""}) is None
+    assert estimate_price("openai", "txt2img", {"quality": "high"}) is None
+    assert estimate_price("elevenlabs", "txt2music", {}) is None
+    assert "credits shown after submit" in estimate_price("leonardo", "img2vid", {})
 
 
 def test_fit_cells_keeps_the_aspect():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,7 +38,8 @@ class OptionsScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("What next?", classes="dialog-title")
-            yield OptionList(*[Option(self._label(o), id=o.id) for o in self.options], id="options-list")
+            # Text, not markup: "[r]" would otherwise be read as a style tag.
+            yield OptionList(*[Option(Text(self._label(o)), id=o.id) for o in self.options], id="options-list")
 
     @staticmethod
     def _label(option: RetryOption) -> str:

@@ -50,6 +50,16 @@ class MediaScreen(Screen):
                 tooltip="Open the selected file with the system's viewer (shows its path over SSH)"),
         Binding("enter", "use_selected", "Use selected", id="media.use",
                 tooltip="Continue with the selected generation"),
+        Binding("right_square_bracket", "switch_tab(1)", "Next tab", id="media.next_tab",
+                tooltip="Show the next provider's tab"),
+        Binding("left_square_bracket", "switch_tab(-1)", "Previous tab", show=False, id="media.previous_tab",
+                tooltip="Show the previous provider's tab"),
+        Binding("n", "pick(1)", "Next result", id="media.next_item",
+                tooltip="Select the next finished generation"),
+        Binding("p", "pick(-1)", "Previous result", show=False, id="media.previous_item",
+                tooltip="Select the previous finished generation"),
+        Binding("escape", "back", "Back", id="media.back",
+                tooltip="Back to the run screen; generations go on in the background"),
         Binding("tab", "app.focus_next", "Next", show=False, id="media.focus_next",
                 tooltip="Move to the next field, button or generation"),
         Binding("shift+tab", "app.focus_previous", "Previous", show=False, id="media.focus_previous",
@@ -140,8 +150,8 @@ class MediaScreen(Screen):
 
     @property
     def current_tab(self) -> str | None:
-        pane = self.query_one("#media-tabs", TabbedContent).active_pane
-        return getattr(pane, "tab_key", None)
+        active = self.query_one("#media-tabs", TabbedContent).active
+        return next((key for key in self.tabs if dom_id("media-tab", key) == active), None)
 
     @property
     def generations(self) -> list[dict[str, Any]]:
@@ -155,8 +165,7 @@ class MediaScreen(Screen):
             data = self.display_data.get("data") or {}
             with TabbedContent(id="media-tabs"):
                 for key, schema in self.tabs.items():
-                    with TabPane(self.tab_label(key), id=dom_id("media-tab", key)) as pane:
-                        pane.tab_key = key  # type: ignore[attr-defined]
+                    with TabPane(self.tab_label(key), id=dom_id("media-tab", key)):
                         yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action)
             yield Static("Preview", classes="media-section")
             with Horizontal(id="media-preview"):
@@ -193,8 +202,15 @@ class MediaScreen(Screen):
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
 
+    def on_screen_resume(self) -> None:
+        # Back from a dialog the app put on top: jobs may have moved on meanwhile.
+        if self.is_mounted:
+            self.refresh_generations()
+
     def _apply_width(self, width: int) -> None:
         self.set_class(width < NARROW_SCREEN, "-narrow")
+        for media_form in self.query(MediaForm):  # the hidden tabs too
+            media_form.apply_columns(width)
 
     def _update_empty(self) -> None:
         self.query_one("#media-empty").display = not self._cards
@@ -308,6 +324,30 @@ class MediaScreen(Screen):
                 if item.get("content_id") == self.selected_id:
                     return item
         return None
+
+    def action_switch_tab(self, delta: int) -> None:
+        keys = list(self.tabs)
+        current = self.current_tab
+        if not keys or current is None:
+            return
+        target = keys[(keys.index(current) + delta) % len(keys)]
+        self.query_one("#media-tabs", TabbedContent).active = dom_id("media-tab", target)
+
+    def action_pick(self, delta: int) -> None:
+        """Keyboard selection over every finished item, in creation order."""
+        ids = [str(item["content_id"]) for generation in self._generations
+               for item in generation.get("items") or [] if item.get("content_id")]
+        if not ids:
+            self.notify("Nothing finished to choose yet.", severity="warning")
+            return
+        if self.selected_id in ids:
+            index = (ids.index(self.selected_id) + delta) % len(ids)
+        else:
+            index = 0 if delta > 0 else len(ids) - 1
+        self.select(ids[index])
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def action_use_selected(self) -> None:
         if self.selected_item is None:

@@ -55,7 +55,7 @@ class RunsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            yield Static(f"Workflow: {self.cc.workflow_dir}   n: new run   enter: resume", id="runs-intro",
+            yield Static(f"Workflow: {self.cc.workflow_dir.name}   n: new run   enter: resume", id="runs-intro",
                          markup=False)
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield Static("No runs yet. Press n to start one.", id="runs-empty")
@@ -63,7 +63,9 @@ class RunsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Run", "Workflow", "Step", "Status", "Age", "Cost")
+        # Four narrow columns fit 80 terminal columns; the workflow is named in the line above
+        # unless the runs come from several workflows.
+        table.add_columns("Run", "Where", "Age", "Cost")
         self.action_reload()
 
     def on_screen_resume(self) -> None:
@@ -74,9 +76,10 @@ class RunsScreen(Screen):
         rows = await self.cc.run_rows()
         table = self.query_one(DataTable)
         table.clear()
+        several = len({row["workflow"] for row in rows}) > 1
         for row in rows:
-            table.add_row(row["run_id"], row["workflow"], row["step"], row["status"], age(row["age"]),
-                          cost_text(row["costs"]), key=row["run_id"])
+            where = f"{row['workflow']}: {row['step']}" if several else row["step"]
+            table.add_row(row["run_id"], where, age(row["age"]), cost_text(row["costs"]), key=row["run_id"])
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:
@@ -101,12 +104,10 @@ def summarise_run(row: dict[str, Any], jobs: list[dict[str, Any]], workflow_step
     position = row["position"]
     step = position.get("step", 0)
     total = len(workflow_steps) if workflow_steps else None
-    if row["status"] == "completed":
-        step_text = "done"
-    elif workflow_steps and step < len(workflow_steps):
-        step_text = f"{step + 1}/{total} {workflow_steps[step]}"
-    else:
-        step_text = str(step + 1)
+    title = workflow_steps[step].split(": ", 1)[-1] if workflow_steps and step < len(workflow_steps) else ""
+    where = f"{step + 1}/{total} {title}".strip() if total else f"step {step + 1}"
+    step_text = {"completed": "✓ done", "error": f"{where} (failed)",
+                 "running": f"{where} (working)"}.get(row["status"], where)
     costs: dict[str, float] = {}
     for job in jobs:
         if job["cost_amount"] is not None:

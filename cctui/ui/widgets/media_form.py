@@ -222,13 +222,16 @@ class MediaForm(Vertical):
             yield Static(text, classes="media-note", id=dom_id("note", self.tab_key, name))
 
     def on_mount(self) -> None:
-        self._apply_columns()
+        self.apply_columns()
 
     def on_resize(self) -> None:
-        self._apply_columns()
+        self.apply_columns()
 
-    def _apply_columns(self) -> None:
-        columns = self.columns_for(self.screen.size.width if self.is_attached else self.size.width)
+    def apply_columns(self, screen_width: int | None = None) -> None:
+        """Grid columns for this screen width (`layout_columns_sm` when narrow), full spans to match."""
+        if screen_width is None:
+            screen_width = self.screen.size.width if self.is_attached else self.size.width
+        columns = self.columns_for(screen_width)
         grid = self.query_one(".media-fields")
         if grid.styles.grid_size_columns != columns:
             grid.styles.grid_size_columns = columns

@@ -15,7 +15,7 @@ class StepBar(Static):
         text = Text()
         for i, title in enumerate(titles):
             if completed or i < current:
-                text.append(f" {i + 1}✔", style="green")
+                text.append(f" {i + 1}✓", style="green")
             elif i == current:
                 text.append(f" {i + 1}●", style="bold reverse")
             else:

@@ -1,0 +1,116 @@
+"""Snapshots of the app's own screens at 80x24 and 120x40, with a fixed clock and fake providers.
+
+Each was looked at before it was accepted (see the closing notes of the TUI issue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_harness import make_test_app, seed_runs, wait_for
+from cctui.providers.base import ProviderError
+from cctui.ui.screens.dialogs import FeedbackScreen, OptionsScreen
+from cctui.ui.screens.run_screen import RunScreen
+from cctui.ui.screens.runs_screen import RunsScreen
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def at(app, module):
+    screen = next((s for s in app.screen_stack if isinstance(s, RunScreen)), None)
+    return screen is not None and screen.interaction is not None and screen.interaction.module_name == module
+
+
+async def to_scenes(pilot, app):
+    await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+    await pilot.press("n")
+    for module in ("select_pet_type", "select_aesthetic", "select_duration"):
+        await wait_for(pilot, lambda m=module: at(app, m))
+        await pilot.press("enter")
+    await wait_for(pilot, lambda: at(app, "get_user_direction"))
+    await pilot.press("ctrl+s")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_runs_screen(snap_compare, tmp_path, size):
+    seed_runs(tmp_path, [
+        {"run_id": "20261120-101500-aaaaaa", "status": "waiting", "position": {"step": 4, "module": 2},
+         "age": 7200, "costs": [(0.4, "usd"), (34, "credits")]},
+        {"run_id": "20261118-090000-bbbbbb", "status": "completed", "position": {"step": 9, "module": 0},
+         "age": 3 * 86400, "costs": [(1.2, "usd")]},
+    ])
+    app = make_test_app(tmp_path)
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
+                       and app.screen.query_one("DataTable").row_count == 2)
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step_one_pet_selection(snap_compare, tmp_path, size):
+    app = make_test_app(tmp_path)
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: at(app, "select_pet_type"))
+        await pilot.press("down")
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_scene_cards_in_the_app(snap_compare, tmp_path, size):
+    app = make_test_app(tmp_path)
+
+    async def ready(pilot):
+        await to_scenes(pilot, app)
+        await wait_for(pilot, lambda: at(app, "select_scene"))
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_retry_menu(snap_compare, tmp_path, size):
+    app = make_test_app(tmp_path)
+
+    async def ready(pilot):
+        await to_scenes(pilot, app)
+        await wait_for(pilot, lambda: at(app, "select_scene"))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionsScreen))
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_retry_feedback_box(snap_compare, tmp_path, size):
+    app = make_test_app(tmp_path)
+
+    async def ready(pilot):
+        await to_scenes(pilot, app)
+        await wait_for(pilot, lambda: at(app, "select_scene"))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_provider_error_panel(snap_compare, tmp_path, size):
+    app = make_test_app(tmp_path)
+    llm = app.fake_providers.llm_provider
+
+    async def refuse(request):
+        raise ProviderError("OpenAI refused the API key (401: Incorrect API key provided). Check OPENAI_API_KEY.",
+                            "auth", provider="openai")
+
+    llm.complete = refuse
+
+    async def ready(pilot):
+        await to_scenes(pilot, app)
+        await wait_for(pilot, lambda: any(isinstance(s, RunScreen) and s.run.status == "error"
+                                          and s.query("#error-text") for s in app.screen_stack))
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)

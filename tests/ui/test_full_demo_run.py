@@ -1,0 +1,99 @@
+"""A whole run through the real app by key presses only, against the provider stand-in over
+HTTP with the real clients: runs screen to summary, two video generations on two tabs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_harness import WORKFLOW, NOW, TestApp, settings_for, wait_for
+from cctui.providers.registry import Providers
+from cctui.standin import StandIn
+from cctui.ui.screens.media_screen import MediaScreen
+from cctui.ui.screens.run_screen import RunScreen
+from cctui.ui.screens.runs_screen import RunsScreen
+
+
+def run_screen(app) -> RunScreen | None:
+    return next((s for s in app.screen_stack if isinstance(s, RunScreen)), None)
+
+
+def waiting_at(app, module: str) -> bool:
+    screen = run_screen(app)
+    return bool(screen and screen.interaction and screen.interaction.module_name == module
+                and not screen.query("#loading"))
+
+
+def media_done(app, count: int) -> bool:
+    screen = app.screen
+    return (isinstance(screen, MediaScreen) and len(screen.generations) == count
+            and all(g["status"] == "completed" for g in screen.generations))
+
+
+async def test_a_whole_demo_run_by_keys(tmp_path):
+    standin = StandIn(keys=None, job_seconds=0.3, data_dir=tmp_path / "standin")
+    standin.start()
+    urls = standin.base_urls
+    settings = settings_for(tmp_path).model_copy(update={
+        "openai_api_key": "demo", "openai_base_url": urls["openai"], "leonardo_api_key": "demo",
+        "leonardo_base_url": urls["leonardo"], "elevenlabs_api_key": "demo",
+        "elevenlabs_base_url": urls["elevenlabs"], "sora_base_url": urls["sora"], "demo": True})
+    from pydantic import SecretStr
+
+    for name in ("openai_api_key", "leonardo_api_key", "elevenlabs_api_key"):
+        settings = settings.model_copy(update={name: SecretStr("demo-key")})
+    app = TestApp(settings, providers=Providers(settings), workflow_dir=WORKFLOW, now=lambda: NOW)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+            app.engine.services.jobs.min_poll = 0.05
+            await pilot.press("n")
+            for module in ("select_pet_type", "select_aesthetic", "select_duration"):
+                await wait_for(pilot, lambda m=module: waiting_at(app, m))
+                await pilot.press("enter")
+            await wait_for(pilot, lambda: waiting_at(app, "get_user_direction"))
+            await pilot.press(*"Miso and her duck", "ctrl+s")
+            await wait_for(pilot, lambda: waiting_at(app, "select_scene"), timeout=20)
+            await pilot.press("enter")
+
+            # Step 3: one Leonardo image job, pick its first image.
+            await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
+            await pilot.press("g")
+            await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
+            await pilot.press("n", "enter")
+
+            # Step 5: two motion elements, then videos on both tabs.
+            await wait_for(pilot, lambda: waiting_at(app, "select_motion_elements"), timeout=20)
+            await pilot.press("space", "down", "space", "c")
+            await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
+                           and app.screen.interaction.module_name == "generate_and_select_videos", timeout=20)
+            media = app.screen
+            assert media.display_data["source_image"]["local_path"]
+            await pilot.press("g")
+            await wait_for(pilot, lambda: len(media.generations) == 1)
+            await pilot.press("right_square_bracket")
+            assert media.current_tab == "sora"
+            await pilot.press("g")
+            await wait_for(pilot, lambda: media_done(app, 2), timeout=60)
+            assert sorted(g["tab"] for g in media.generations) == ["leonardo", "sora"]
+            await pilot.press("n", "n", "enter")
+
+            # Steps 6-8.
+            for module in ("select_text_overlay", "select_title", "select_description", "select_music_option",
+                           "select_music_prompt"):
+                await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
+                await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
+            await pilot.press("g")
+            await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
+            await pilot.press("n", "enter")
+
+            # Step 9 runs by itself and the summary shows.
+            screen = run_screen(app)
+            await wait_for(pilot, lambda: screen.run.status == "completed" and screen.query("#summary"), timeout=20)
+            state = screen.run.state
+            assert state["selected_video_data"]["prompt_key"] == "sora"
+            assert state["selected_music_track"]["kind"] == "audio"
+            assert Path(state["summary_file_path"]).read_text(encoding="utf-8") == state["workflow_summary_text"]
+            assert standin.count("POST", "/openai/v1/videos") == 1
+    finally:
+        standin.stop()
