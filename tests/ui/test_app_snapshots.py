@@ -4,9 +4,11 @@ Each was looked at before it was accepted (see the closing notes of the TUI issu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from app_harness import make_test_app, seed_runs, wait_for
+from app_harness import NOW, WORKFLOW, make_test_app, seed_runs, wait_for
 from cctui.providers.base import ProviderError
 from cctui.ui.screens.dialogs import FeedbackScreen, OptionsScreen
 from cctui.ui.screens.run_screen import RunScreen
@@ -112,5 +114,64 @@ def test_provider_error_panel(snap_compare, tmp_path, size):
         await to_scenes(pilot, app)
         await wait_for(pilot, lambda: any(isinstance(s, RunScreen) and s.run.status == "error"
                                           and s.query("#error-text") for s in app.screen_stack))
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+SUMMARY_DATA = Path("/tmp/cctui-snapshot-summary")  # fixed, so paths in the summary never change
+
+
+def _complete_a_run_deterministically() -> None:
+    """A finished run with fixed ids, made through the engine with fake providers."""
+    import asyncio
+    import itertools
+    import shutil
+    import uuid
+    from unittest import mock
+
+    from cctui.batch import BatchRunner, load_answers
+    from cctui.engine.engine import Engine
+    from fakes import FakeProviders
+
+    shutil.rmtree(SUMMARY_DATA, ignore_errors=True)
+    counter = itertools.count(1)
+
+    async def main():
+        settings = settings_for_dir(SUMMARY_DATA)
+        engine = await Engine.open(settings.db_path, FakeProviders(), settings.runs_dir())
+        engine.services.jobs.min_poll = 0.01
+        answers = load_answers(WORKFLOW.parent.parent / "examples" / "cc-answers.json")
+        await BatchRunner(engine, answers, out=lambda s: None).run(WORKFLOW)
+        await engine.close()
+
+    # Ids use the first 12 hex digits of a uuid, so the counter goes in the top bits.
+    with mock.patch("uuid.uuid4", lambda: uuid.UUID(int=next(counter) << 80)), \
+            mock.patch("cctui.store.db.time.strftime", lambda fmt: "20261125-120000-"):
+        asyncio.run(main())
+
+
+def settings_for_dir(data: Path):
+    from cctui.settings import load_settings
+
+    return load_settings(env={}, config_file=data / "none.toml", data_dir=data, image_protocol="halfcell")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_summary(snap_compare, size):
+    import concurrent.futures
+
+    from cctui.ui.app import CCApp  # noqa: F401
+    from app_harness import TestApp
+    from fakes import FakeProviders
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(_complete_a_run_deterministically).result()
+    app = TestApp(settings_for_dir(SUMMARY_DATA), providers=FakeProviders(), workflow_dir=WORKFLOW, now=lambda: NOW)
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
+                       and app.screen.query_one("DataTable").row_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(isinstance(s, RunScreen) and s.query("#summary") for s in app.screen_stack))
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
