@@ -101,3 +101,54 @@ async def test_a_provider_error_shows_a_panel_and_try_again_recovers(tmp_path):
         await pilot.press("t")
         await until_interaction(pilot, app, "select_scene")
         assert screen.run.status == "waiting"
+
+
+async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
+    from fakes import FakeProviders
+    from cctui.ui.screens.media_screen import MediaScreen
+
+    providers = FakeProviders(polls=40)  # a video that takes a while
+    app = make_test_app(tmp_path, providers=providers)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+        app.engine.services.jobs.min_poll = 0.02
+        await pilot.press("n")
+        for module in ("select_pet_type", "select_aesthetic", "select_duration"):
+            await until_interaction(pilot, app, module)
+            await pilot.press("enter")
+        await until_interaction(pilot, app, "get_user_direction")
+        await pilot.press("ctrl+s")
+        await until_interaction(pilot, app, "select_scene")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen))
+        providers.media_providers["leonardo"].polls = 1
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen) and app.screen.generations
+                       and app.screen.generations[0]["status"] == "completed")
+        await pilot.press("n", "enter")
+        await until_interaction(pilot, app, "select_motion_elements")
+        await pilot.press("space", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
+                       and app.screen.interaction.module_name == "generate_and_select_videos")
+        providers.media_providers["leonardo"].polls = 10**9  # still running when we quit
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.screen.generations
+                       and app.screen.generations[0]["status"] in ("submitted", "running"))
+        run_id = run_screen(app).run.run_id
+        await pilot.press("ctrl+q")
+    submits = len(providers.media_providers["leonardo"].submits)
+    providers.media_providers["leonardo"].polls = 3  # finishes soon after the restart
+
+    app = make_test_app(tmp_path, providers=providers)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
+                       and app.screen.query_one("DataTable").row_count == 1)
+        app.engine.services.jobs.min_poll = 0.02
+        table = app.screen.query_one("DataTable")
+        assert str(table.get_row_at(0)[0]) == run_id and str(table.get_row_at(0)[1]) == "5/9 Video Generation"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen) and app.screen.generations
+                       and app.screen.generations[0]["status"] == "completed", timeout=20)
+        assert len(providers.media_providers["leonardo"].submits) == submits  # polled again, not resubmitted
+        await pilot.press("n", "enter")
+        await until_interaction(pilot, app, "select_text_overlay")
