@@ -126,6 +126,52 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if "rejected" in states.values() else 0
 
 
+async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
+    """List jobs that need a decision, and take it: resubmit (may be charged twice) or dismiss."""
+    from cctui.jobs.manager import JobManager
+    from cctui.store.db import Store
+
+    if not settings.db_path.exists():
+        print("no runs yet")
+        return 0
+    store = await Store.open(settings.db_path)
+    providers = None
+    try:
+        if args.dismiss or args.resubmit:
+            job_id = args.dismiss or args.resubmit
+            job = await store.get_job(job_id)
+            if job is None:
+                print(f"error: no job {job_id!r}", file=sys.stderr)
+                return 2
+            if job["status"] not in ("unknown", "failed"):
+                print(f"error: job {job_id} is {job['status']}; only unknown or failed jobs wait for a decision",
+                      file=sys.stderr)
+                return 2
+            providers = _providers(settings)
+            manager = JobManager(store, providers)
+            if args.dismiss:
+                await manager.dismiss(job_id)
+                print(f"{job_id}: dismissed")
+                return 0
+            await manager.resubmit(job_id)
+            await manager.wait([job_id])
+            job = await store.get_job(job_id)
+            print(f"{job_id}: {job['status']}" + (f": {job['error']}" if job["error"] else ""))
+            return 0 if job["status"] == "completed" else 1
+        rows = await store.unfinished_jobs()
+        failed = [j for j in await store.list_jobs_by_status("failed")] if args.all else []
+        for job in rows + failed:
+            line = f"{job['job_id']}  {job['run_id']}  {job['provider']:10} {job['action']:9} {job['status']}"
+            print(line + (f"  {job['error']}" if job["error"] else ""))
+        if not rows and not failed:
+            print("no jobs waiting")
+        return 0
+    finally:
+        if providers is not None:
+            await providers.aclose()
+        await store.close()
+
+
 def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
     try:
         from cctui.ui.app import run_app
@@ -150,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", required=True, help="JSON answers file (see examples/cc-answers.json)")
     p.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
     sub.add_parser("runs", help="list runs")
+    p = sub.add_parser("jobs", help="jobs still running or waiting for your decision; resubmit or dismiss one")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--resubmit", metavar="JOB_ID", help="send an unknown/failed job again (it may be charged twice)")
+    group.add_argument("--dismiss", metavar="JOB_ID", help="give up on an unknown/failed job")
+    p.add_argument("--all", action="store_true", help="also list failed jobs")
     p = sub.add_parser("doctor", help="check each provider's key with one cheap call")
     p.add_argument("--demo", action="store_true", help="check against the built-in stand-in")
     return parser
@@ -165,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, settings)
         if args.command == "doctor":
             return asyncio.run(_doctor(args, settings))
+        if args.command == "jobs":
+            return asyncio.run(_jobs(args, settings))
         if args.command == "runs":
             return asyncio.run(_list_runs(settings))
         return cmd_app(args, settings)

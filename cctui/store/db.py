@@ -269,6 +269,10 @@ class Store:
         async with self.db.execute(sql + " ORDER BY created_at", args) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
+    async def list_jobs_by_status(self, status: str) -> list[dict[str, Any]]:
+        async with self.db.execute("SELECT * FROM jobs WHERE status = ? ORDER BY created_at", (status,)) as cur:
+            return [_row(r) for r in await cur.fetchall()]
+
     async def jobs_of_run(self, run_id: str) -> list[dict[str, Any]]:
         async with self.db.execute("SELECT * FROM jobs WHERE run_id = ? ORDER BY created_at, rowid", (run_id,)) as cur:
             return [_row(r) for r in await cur.fetchall()]

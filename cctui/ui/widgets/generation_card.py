@@ -160,6 +160,9 @@ class GenerationCard(Vertical):
             yield Static(str(error), classes="card-error", markup=False)
             if self.status == "unknown":
                 yield Static(UNKNOWN_NOTE, classes="card-error card-unknown-note", markup=False)
+                job = self.generation.get("job_id")
+                yield Static(f"Decide with: cctui jobs --resubmit {job}  or  cctui jobs --dismiss {job}",
+                             classes="card-unknown-note", markup=False)
         cost = self._cost_line()
         if cost:
             yield Static(cost, classes="card-cost", markup=False)
