@@ -32,6 +32,16 @@ class PreparedImage:
     aspect: str | None = None  # the name of the ratio it was cropped to, when one was chosen
 
 
+def require_source_file(source: dict | None, provider: str) -> Path:
+    """The local file of a job's source image, or a clear refusal before anything is sent."""
+    local = (source or {}).get("local_path")
+    if not local:
+        raise ProviderError("There is no source image for the video.", "bad_request", provider=provider)
+    if not Path(local).is_file():
+        raise ProviderError(f"The source image {local} does not exist.", "bad_request", provider=provider)
+    return Path(local)
+
+
 def open_source(path: str | Path, provider: str) -> tuple[bytes, Image.Image]:
     """Read and decode a local image, or raise ProviderError(bad_request) naming the file."""
     path = Path(path)

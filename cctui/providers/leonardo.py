@@ -18,7 +18,7 @@ from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Sub
 from .downloads import httpx_opener, remove_files, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind, transport_error)
-from .image_prep import crop_to_aspect
+from .image_prep import crop_to_aspect, require_source_file
 
 VIDEO_MODELS = ("MOTION2", "MOTION2FAST", "VEO3", "VEO3FAST", "KLING2_1", "KLING2_5")
 SVD_MODELS = ("MOTION1", "SVD")  # Motion 1.0: the endpoint with a real 1-10 motionStrength
@@ -242,13 +242,7 @@ class LeonardoClient:
                                 f"{aspect}.", "unsupported", provider=self.name)
         source = request.source_image or {}
         if not (source.get("metadata") or {}).get("leonardo_image_id"):
-            local = source.get("local_path")
-            if not local:
-                raise ProviderError("There is no source image for the video.", "bad_request",
-                                    provider=self.name)
-            if not Path(local).is_file():
-                raise ProviderError(f"The source image {local} does not exist.", "bad_request",
-                                    provider=self.name)
+            require_source_file(source, self.name)
 
     # ------------------------------------------------------------------ submit
 

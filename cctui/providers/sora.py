@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, AsyncIterator, Callable, TypeVar
 
 import openai
@@ -21,7 +20,7 @@ from ..settings import Settings
 from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
 from .downloads import Stream, remove_files, save_download
 from .http_errors import not_configured, redact, short
-from .image_prep import fit_exact
+from .image_prep import fit_exact, require_source_file
 from .openai_errors import api_code, api_message, from_openai_error
 
 SECONDS = ("4", "8", "12")
@@ -170,13 +169,7 @@ class SoraClient:
         self.plan(request)
         if not str(request.params.get("prompt") or "").strip():
             raise ProviderError("The video prompt is empty.", "bad_request", provider=self.name)
-        local = (request.source_image or {}).get("local_path")
-        if not local:
-            raise ProviderError("There is no source image for the video.", "bad_request",
-                                provider=self.name)
-        if not Path(local).is_file():
-            raise ProviderError(f"The source image {local} does not exist.", "bad_request",
-                                provider=self.name)
+        require_source_file(request.source_image, self.name)
         if not request.media_dir or not request.stem:
             raise ProviderError("The job has no media folder or file name stem.", "bad_request",
                                 provider=self.name)

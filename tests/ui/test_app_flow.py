@@ -8,7 +8,6 @@ from cctui.providers.base import ProviderError
 from cctui.ui.screens.dialogs import FeedbackScreen, OptionsScreen
 from cctui.ui.screens.run_screen import RunScreen
 from cctui.ui.screens.runs_screen import RunsScreen
-from cctui.ui.widgets.schema_view import SchemaView
 
 
 def run_screen(app) -> RunScreen:

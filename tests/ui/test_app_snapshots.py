@@ -160,7 +160,6 @@ def settings_for_dir(data: Path):
 def test_summary(snap_compare, size):
     import concurrent.futures
 
-    from cctui.ui.app import CCApp  # noqa: F401
     from app_harness import TestApp
     from fakes import FakeProviders
 
