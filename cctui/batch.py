@@ -4,26 +4,37 @@ The answers file is an object keyed by module name (or `step_id.module_name`); e
 answer or a list consumed in order each time that module asks:
   {"select": [0]} | {"text": "..."} | {"option": "retry_id", "feedback": "..."} |
   {"sub_actions": [{"id": "generate", "tab": "leonardo", "params": {...}}], "select": 0} |
-  {"skip": true}  (an optional media step, e.g. music without an ElevenLabs key)
+  {"skip": true}  (an optional media step, e.g. music without an ElevenLabs key) |
+  {"values": {"loop_mode": "pingpong", "music_source": "generated"}}  (`media.assemble`: the render form)
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any, Callable
 
-from cctui.engine.engine import Engine
+from cctui.engine.engine import Engine, load
 from cctui.engine.errors import AnswerError, EngineError
+from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
+from cctui.engine.ux import find_selectable, media_tabs
 from cctui.workflow.models import Workflow
+from cctui.workflow.templates import is_template
 
 ANSWER_KEYS = {"select", "selected_indices", "text", "option", "feedback", "sub_actions", "selected_content_id",
-               "skip"}
+               "skip", "values"}
 
 
 class BatchError(EngineError):
     pass
+
+
+class Answers(dict):
+    """An answers file's content, remembering the file so that later messages can name it."""
+
+    source: str = "answers"
 
 
 def load_answers(path: Path) -> dict[str, Any]:
@@ -33,9 +44,17 @@ def load_answers(path: Path) -> dict[str, Any]:
         raise BatchError(f"{path}: answers file not found") from None
     except json.JSONDecodeError as exc:
         raise BatchError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise BatchError(f"{path}: at $: not UTF-8 text ({exc.reason})") from None
+    except RecursionError:
+        raise BatchError(f"{path}: at $: the JSON is nested too deeply to read") from None
+    except OSError as exc:  # a directory, no permission, ...
+        raise BatchError(f"{path}: the answers file cannot be read: {exc.strerror or exc}") from None
     if not isinstance(data, dict):
         raise BatchError(f"{path}: at $: the answers file must be a JSON object keyed by module name")
-    return data
+    answers = Answers(data)
+    answers.source = str(path)
+    return answers
 
 
 def check_answers(answers: dict[str, Any], workflow: Workflow, source: str = "answers") -> None:
@@ -59,6 +78,7 @@ def check_answers(answers: dict[str, Any], workflow: Workflow, source: str = "an
             if unknown:
                 raise BatchError(f"{where}: unknown key {sorted(unknown)[0]!r} "
                                  f"(expected {', '.join(sorted(ANSWER_KEYS))})")
+            _check_types(answer, where)
             option = answer.get("option")
             if option is not None:
                 ids = [o.id for o in spec.retryable.options] if spec.retryable else []
@@ -71,6 +91,83 @@ def check_answers(answers: dict[str, Any], workflow: Workflow, source: str = "an
                 if sub.get("id", "generate") not in [s.id for s in spec.sub_actions]:
                     raise BatchError(f"{where}.sub_actions[{j}].id: module {spec.name!r} has no sub-action "
                                      f"{sub.get('id')!r}")
+            _check_fit(spec, answer, where)
+
+
+# What each kind of answer value must be; checked before the run starts, so that a typo in the
+# answer for step 8 is found before steps 1 to 7 have been paid for.
+_VALUE_TYPES: dict[str, tuple[type, str]] = {
+    "text": (str, "a string"), "option": (str, "a string"), "feedback": (str, "a string"),
+    "selected_content_id": (str, "a string"), "skip": (bool, "true or false"),
+    "sub_actions": (list, "a list"), "values": (dict, "an object"),
+}
+# The keys that mean something to each interactive module (other modules: not checked here).
+_KEYS_FOR = {
+    "user.select": {"select", "selected_indices", "option", "feedback"},
+    "user.text_input": {"text", "option", "feedback"},
+    "media.generate": {"select", "selected_content_id", "sub_actions", "skip", "option", "feedback"},
+}
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_template(v) for v in value)
+    return isinstance(value, str) and is_template(value)
+
+
+def _check_types(answer: dict[str, Any], where: str) -> None:
+    for key, (kind, described) in _VALUE_TYPES.items():
+        if key in answer and not isinstance(answer[key], kind):
+            raise BatchError(f"{where}.{key}: must be {described}, not {type(answer[key]).__name__}")
+    for key in ("select", "selected_indices"):
+        value = answer.get(key)
+        if value is not None and not (_is_index(value) or (isinstance(value, list) and all(map(_is_index, value)))):
+            raise BatchError(f"{where}.{key}: must be an item number or a list of item numbers (from 0)")
+
+
+def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
+    module = REGISTRY.get(spec.module_id)
+    if module is not None and not module.interactive:
+        raise BatchError(f"{where}: module {spec.name!r} ({spec.module_id}) never asks for an answer")
+    for j, sub in enumerate(answer.get("sub_actions") or []):
+        if not isinstance(sub.get("tab"), str):
+            raise BatchError(f"{where}.sub_actions[{j}].tab: must be a string")
+        if not isinstance(sub.get("params") or {}, dict):
+            raise BatchError(f"{where}.sub_actions[{j}].params: must be an object")
+        tabs = media_tabs(spec.inputs.get("schema"))
+        if tabs and sub["tab"] not in tabs and not _has_template(spec.inputs.get("schema")):
+            raise BatchError(f"{where}.sub_actions[{j}].tab: module {spec.name!r} has no tab {sub['tab']!r}"
+                             f" (tabs: {', '.join(tabs)})")
+    allowed = _KEYS_FOR.get(spec.module_id)
+    if allowed is not None:
+        wrong = sorted(set(answer) - allowed)
+        if wrong:
+            raise BatchError(f"{where}: {wrong[0]!r} is not an answer to {spec.name!r} ({spec.module_id}); "
+                             f"it takes {', '.join(sorted(allowed))}")
+    if spec.module_id == "user.select":
+        _check_static_choice(spec, answer, where)
+
+
+def _check_static_choice(spec, answer: dict[str, Any], where: str) -> None:
+    """For a list that is fixed in the workflow (not rendered from state), the numbers must be in it."""
+    chosen = answer.get("select", answer.get("selected_indices"))
+    data = spec.inputs.get("data")
+    if chosen is None or _has_template(data):
+        return
+    found = find_selectable(spec.inputs.get("schema") or {}, data)
+    if found is None:
+        return
+    count = len(found[1])
+    for i in chosen if isinstance(chosen, list) else [chosen]:
+        if not 0 <= i < count:
+            raise BatchError(f"{where}: no item {i} in `select` for {spec.name!r} "
+                             f"(there are {count}, numbered from 0)")
 
 
 class BatchRunner:
@@ -81,6 +178,7 @@ class BatchRunner:
         self.out = out
         self.job_timeout = job_timeout
         self.used: dict[str, int] = {}
+        self.source = getattr(answers, "source", "answers")
 
     def _next_answer(self, run: Run, step_id: str, module: str) -> dict[str, Any]:
         for key in (f"{step_id}.{module}", module):
@@ -90,17 +188,19 @@ class BatchRunner:
                 n = self.used.get(key, 0)
                 if n >= len(queue):
                     if isinstance(value, list):
-                        raise BatchError(f"answers: at $.{key}: module {module!r} (step {step_id!r}) asked "
+                        raise BatchError(f"{self.source}: at $.{key}: module {module!r} (step {step_id!r}) asked "
                                          f"{n + 1} times; the file has {len(queue)} answers")
                     return queue[-1]
                 self.used[key] = n + 1
                 return queue[n]
-        raise BatchError(f"answers: no answer for module {module!r} (step {step_id!r}); add a key {module!r}")
+        raise BatchError(f"{self.source}: no answer for module {module!r} (step {step_id!r}); add a key {module!r}")
 
-    def _report_steps(self, run: Run, done_before: int) -> int:
+    def _report_steps(self, run: Run, done_before: int, quiet: bool = False) -> int:
         done = min(run.position["step"], len(run.workflow.steps))
         if run.status == "completed":
             done = len(run.workflow.steps)
+        if quiet:
+            return done
         for si in range(done_before, done):
             step = run.workflow.steps[si]
             keys = [k for spec in step.modules for k in spec.outputs_to_state.values() if k in run.state]
@@ -110,14 +210,44 @@ class BatchRunner:
         return done
 
     async def run(self, workflow_dir: Path | str) -> Run:
+        check_answers(self.answers, load(workflow_dir), self.source)  # before a run exists
         run = await self.engine.new_run(workflow_dir)
-        check_answers(self.answers, run.workflow)
         self.out(f"run {run.run_id} ({run.workflow.name})")
         return await self.drive(run)
 
-    async def drive(self, run: Run) -> Run:
+    async def resume(self, run_id: str) -> Run:
+        """Go on with a stored run (after a crash, a kill or a stop on an error), from where it is.
+
+        The answers the run has already used are skipped (counted from its event log); jobs it had
+        started are followed again, never sent twice; a run that stopped on a failed module
+        retries that module."""
+        run = await self.engine.open_run(run_id)
+        check_answers(self.answers, run.workflow, self.source)
+        self.used = await self._answers_used(run)
+        done = self._report_steps(run, 0, quiet=True)
+        self.out(f"resuming run {run.run_id} ({run.workflow.name}) at "
+                 f"{run.workflow.step_title(min(done, len(run.workflow.steps) - 1))}")
+        if run.status == "error":
+            await run.retry_failed()
+        return await self.drive(run, done)
+
+    async def _answers_used(self, run: Run) -> dict[str, int]:
+        """How many answers each key has given: one per interaction the run has asked, except
+        the one still waiting (its answer was never applied, or not completely)."""
+        used: dict[str, int] = {}
+        pending = run.position.get("interaction_id")
+        for event in await self.engine.services.store.events(run.run_id, ("interaction_requested",)):
+            if event["event_id"] == pending:
+                continue
+            for key in (f"{event['step_id']}.{event['module']}", event["module"]):
+                if key in self.answers:
+                    used[key] = used.get(key, 0) + 1
+                    break
+        return used
+
+    async def drive(self, run: Run, done_before: int = 0) -> Run:
         status = await run.advance()
-        done = self._report_steps(run, 0)
+        done = self._report_steps(run, done_before)
         while status != "completed":
             if status == "error":
                 spec = run.current_spec()
@@ -128,25 +258,41 @@ class BatchRunner:
             try:
                 status = await self._apply(run, interaction, answer)
             except AnswerError as exc:
-                raise BatchError(f"answers: at $.{interaction.module_name}: {exc}") from None
+                raise BatchError(f"{self.source}: at $.{interaction.module_name}: {exc}") from None
             done = self._report_steps(run, done)
         return run
 
     async def _apply(self, run: Run, interaction, answer: dict[str, Any]) -> str:
         iid = interaction.interaction_id
-        for sub in answer.get("sub_actions") or []:
-            job_id = await run.sub_action(iid, sub.get("id", "generate"), sub["tab"], sub.get("params") or {})
-            await self.engine.services.jobs.wait([job_id], timeout=self.job_timeout)
-            job = await self.engine.services.store.get_job(job_id)
+        store = self.engine.services.store
+        # Generations this interaction already started (before a kill or a stop) are followed,
+        # never started again: each was paid for once.
+        started = await store.jobs_for_interaction(run.run_id, iid)
+        for i, sub in enumerate(answer.get("sub_actions") or []):
+            if i < len(started) and started[i]["prompt_key"] == sub["tab"]:
+                job_id = started[i]["job_id"]
+            else:
+                job_id = await run.sub_action(iid, sub.get("id", "generate"), sub["tab"], sub.get("params") or {})
+            timed_out = False
+            try:
+                await self.engine.services.jobs.wait([job_id], timeout=self.job_timeout)
+            except asyncio.TimeoutError:
+                timed_out = True
+            job = await store.get_job(job_id)
             line = f"    {interaction.module_name}: {sub['tab']} {job['action']} {job['status']}"
             if job["error"]:
                 line += f": {job['error']}"
             self.out(line)
+            if job["status"] not in ("completed", "cancelled"):
+                raise BatchError(self._job_decision(run, interaction, sub["tab"], job, timed_out))
         option = answer.get("option")
         if option and option != "continue":
             return await run.choose(iid, option, answer.get("feedback"))
         if interaction.kind == "text_input":
             response = {"text": answer.get("text", "")}
+        elif interaction.kind == "assemble":
+            self.out(f"    {interaction.module_name}: rendering {interaction.display.get('duration', 0):g} s")
+            response = {"values": answer.get("values") or {}}
         elif answer.get("skip"):
             response = {"skip": True}
         elif answer.get("selected_content_id"):
@@ -157,3 +303,24 @@ class BatchRunner:
         if option == "continue":
             return await run.choose(iid, "continue", answer=response)
         return await run.answer(iid, response)
+
+    def _job_decision(self, run: Run, interaction, tab: str, job: dict[str, Any], timed_out: bool) -> str:
+        """The message for a generation that did not finish: the creator decides, then resumes.
+        (Choosing generation N of a list that lacks one would pick another picture than the
+        answers file means, and pay for the next steps with it.)"""
+        what = f"the {tab} {job['action']} generation (job {job['job_id']})"
+        if job["status"] == "failed":
+            state = f"{what} failed: {(job['error'] or 'no reason given').rstrip('. ')}"
+            resubmit = "sends it again"
+        elif job["status"] == "unknown":
+            state = f"{what} may or may not have reached the provider"
+            resubmit = "sends it again (it may be charged twice)"
+        else:
+            state = (f"{what} is still {job['status']} after {self.job_timeout:g} s" if timed_out else
+                     f"{what} is {job['status']} but no longer followed (see the log)")
+            resubmit = None
+        decide = (f"`cctui jobs --resubmit {job['job_id']}` {resubmit}, `cctui jobs --dismiss {job['job_id']}` "
+                  f"goes on without it; then " if resubmit else "")
+        return (f"run {run.run_id} stopped in {interaction.step_title}, module {interaction.module_name}: {state}. "
+                f"{decide}continue with `cctui run {run.workflow.root} --answers {self.source} "
+                f"--resume {run.run_id}`")

@@ -1,4 +1,4 @@
-"""Command line: the app, `validate`, `run --answers`, `runs`.
+"""Command line: the app, `validate`, `run --answers`, `runs`, `export`, `jobs`, `doctor`.
 
 Every failure a user can cause ends in one plain message and a non-zero exit, never a traceback.
 """
@@ -72,7 +72,8 @@ async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
     providers = _providers(settings)
     engine = await _open_engine(settings, providers)
     try:
-        run = await BatchRunner(engine, answers).run(Path(args.workflow_dir))
+        runner = BatchRunner(engine, answers)
+        run = await (runner.resume(args.resume) if args.resume else runner.run(Path(args.workflow_dir)))
         print(f"completed run {run.run_id}")
         return 0
     finally:
@@ -88,6 +89,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _list_runs(settings: Settings) -> int:
+    from cctui.costs.ledger import Ledger, money_text
     from cctui.store.db import Store
 
     if not settings.db_path.exists():
@@ -95,11 +97,47 @@ async def _list_runs(settings: Settings) -> int:
         return 0
     store = await Store.open(settings.db_path)
     try:
-        for row in await store.list_runs():
+        rows = await store.list_runs()
+        totals = await Ledger(store).totals()
+        for row in rows:
             pos = row["position"]
-            print(f"{row['run_id']}  {row['workflow_id']}  {row['status']:9}  step {pos.get('step', 0) + 1}")
+            cost = money_text(totals.get(row["run_id"], {}))
+            print(f"{row['run_id']}  {row['workflow_id']}  {row['status']:9}  step {pos.get('step', 0) + 1:<2}  {cost}")
+        if not rows:
+            print("no runs yet")
+        elif len(rows) > 1:
+            grand: dict[str, float] = {}
+            for per_run in totals.values():
+                for currency, amount in per_run.items():
+                    grand[currency] = grand.get(currency, 0.0) + amount
+            print(f"{len(rows)} runs, total {money_text(grand)}")
     finally:
         await store.close()
+    return 0
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from cctui.export import export_run
+    from cctui.store.db import Store
+
+    if not settings.db_path.exists():
+        print(f"error: no runs in {settings.data_dir}", file=sys.stderr)
+        return 2
+    store = await Store.open(settings.db_path)
+    try:
+        if await store.get_run(args.run_id) is None:
+            print(f"error: no run {args.run_id!r} (see `cctui runs`)", file=sys.stderr)
+            return 2
+        base = Path(args.dir).expanduser() if args.dir else settings.runs_dir() / args.run_id
+        target = base / args.run_id if args.dir else base / "export"
+        result = await export_run(store, args.run_id, target, secrets=settings.secret_values())
+    finally:
+        await store.close()
+    print(f"exported run {args.run_id} to {result['folder']}")
+    for name in result["files"]:
+        print(f"  {name}")
+    if result["missing"]:
+        print(f"not in this run yet: {', '.join(result['missing'])}")
     return 0
 
 
@@ -194,8 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a workflow without a screen, answers from a file")
     p.add_argument("workflow_dir")
     p.add_argument("--answers", required=True, help="JSON answers file (see examples/cc-answers.json)")
+    p.add_argument("--resume", metavar="RUN_ID",
+                   help="go on with a stored run (after a crash or an error) instead of starting a new one")
     p.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
-    sub.add_parser("runs", help="list runs")
+    sub.add_parser("runs", help="list runs with what each has cost")
+    p = sub.add_parser("export", help="write a run's bundle: final MP4, cover, clip, captions, SRT, summary, costs")
+    p.add_argument("run_id")
+    p.add_argument("dir", nargs="?", help="parent folder; the bundle goes in DIR/RUN_ID (default: the run's export folder)")
     p = sub.add_parser("jobs", help="jobs still running or waiting for your decision; resubmit or dismiss one")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--resubmit", metavar="JOB_ID", help="send an unknown/failed job again (it may be charged twice)")
@@ -220,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_jobs(args, settings))
         if args.command == "runs":
             return asyncio.run(_list_runs(settings))
+        if args.command == "export":
+            return asyncio.run(_export(args, settings))
         return cmd_app(args, settings)
     except KeyboardInterrupt:
         print("interrupted; the run is saved and can be resumed", file=sys.stderr)
@@ -228,11 +273,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        from cctui.costs.prices import PricesError
         from cctui.engine.errors import EngineError
+        from cctui.export import ExportError
         from cctui.providers.base import ProviderError
         from cctui.workflow.errors import WorkflowError, WorkflowErrors
 
-        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors, ProviderError)):
+        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors, ProviderError, PricesError, ExportError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         import logging

@@ -5,13 +5,15 @@ Keys are SecretStr so that a settings object printed, logged or dumped never sho
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 APP_NAME = "cctui"
 
@@ -40,6 +42,36 @@ class SettingsError(Exception):
     pass
 
 
+BASE_URL_FIELDS = ("openai_base_url", "leonardo_base_url", "elevenlabs_base_url", "sora_base_url")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(name: str, url: str) -> str:
+    """`url` if it is https, or http to this machine (a local gateway or the stand-in); else a
+    ValueError naming the variable. Keys travel in headers: never over plain http to another host."""
+    variable = ENV_VARS[name][0]
+    try:
+        parts = urlsplit(str(url).strip())
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    scheme = parts.scheme.lower() if parts else ""
+    if scheme == "https" and host:
+        return url
+    if scheme == "http" and _is_loopback(host):
+        return url
+    shown = f"{scheme}://{host}" if scheme and host else "a URL without scheme or host"  # never echo user:password@
+    raise ValueError(f"{variable} must use https (http is only allowed for 127.0.0.1/localhost); got {shown}")
+
+
 class Settings(BaseModel):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir(APP_NAME)))
 
@@ -65,6 +97,11 @@ class Settings(BaseModel):
 
     image_protocol: Literal["auto", "tgp", "sixel", "halfcell", "unicode"] = "auto"
     demo: bool = False
+
+    @field_validator(*BASE_URL_FIELDS)
+    @classmethod
+    def _https_only(cls, value: str, info) -> str:
+        return check_base_url(info.field_name, value)
 
     @property
     def db_path(self) -> Path:

@@ -13,8 +13,10 @@ from typing import Any
 
 from PIL import Image
 
+
 from cctui.providers.base import (Cost, ImagePart, JobProgress, LLMRequest, LLMResult, LLMUsage, MediaFile,
                                   MediaRequest, ProviderError, Submitted, TextPart)
+from cctui.standin.media_factory import make_video
 
 
 def sample(schema: dict[str, Any], seed: str, name: str = "value") -> Any:
@@ -116,7 +118,8 @@ class FakeMedia:
         source = Path(request.source_image["local_path"])
         assert source.is_file(), "img2vid needs the source image on disk"
         video = media / f"{request.stem}.mp4"
-        video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + source.read_bytes()[:64])
+        # A real (tiny) H.264 clip, so the summary step can assemble it with ffmpeg.
+        make_video(Image.open(source).convert("RGB"), video, (144, 256), 1.0, fps=12)
         poster = media / f"{request.stem}_poster.png"
         Image.open(source).save(poster)
         return [MediaFile("video", str(video), url=f"https://fake/{provider_job_id}.mp4", mime="video/mp4"),

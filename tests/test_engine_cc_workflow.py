@@ -170,6 +170,20 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     assert inter.module_name == "generate_music" and inter.display["optional"] is True
     assert inter.display["data"]["elevenlabs"] == run.state["selected_music_prompt"]
     status = await run.answer(inter.interaction_id, {"skip": True})
+    assert status == "waiting"
+
+    # Step 9: the render form, pre-filled from the run; a bad value is refused before ffmpeg runs.
+    inter = await run.pending()
+    assert inter.module_name == "assemble_video" and inter.kind == "assemble"
+    lines = run.state["selected_text_overlay"]["lines"]
+    assert [c["text"] for c in inter.display["cues"]] == lines
+    assert inter.display["duration"] == run.state["duration_selection"]["video_duration"]
+    assert inter.display["prefill"]["music_source"] == "none"  # the soundtrack was skipped
+    with pytest.raises(AnswerError, match="Music: no soundtrack was generated"):
+        await run.answer(inter.interaction_id, {"values": {"music_source": "generated"}})
+    with pytest.raises(AnswerError, match="Loop: 'bounce' is not one of"):
+        await run.answer(inter.interaction_id, {"values": {"loop_mode": "bounce"}})
+    status = await run.answer(inter.interaction_id, {"values": {"loop_mode": "loop"}})
     assert status == "completed"
 
     # Final state, key by key.
@@ -192,7 +206,13 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
         assert text in summary
     export = Path(s["summary_file_path"])
     assert export.read_text(encoding="utf-8") == summary
-    assert sorted(p.suffix for p in export.parent.iterdir()) == [".md", ".mp4", ".png"]
+    assert sorted(p.name for p in export.parent.iterdir()) == [
+        "captions.txt", "clip.mp4", "costs.json", "cover.jpg", "final.mp4", "overlays.srt", "run.json",
+        "source_image.png", "summary.md"]
+    final = s["final_video"]
+    assert (final["width"], final["height"], final["loop_mode"]) == (1080, 1920, "loop")
+    assert abs(final["duration"] - s["duration_selection"]["video_duration"]) <= 0.1
+    assert s["assembly_settings"]["music_source"] == "none" and s["assembly_settings"]["music_path"] is None
 
     # The log keeps the discarded branch.
     events = await engine.services.store.events(run_id)

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
+from cctui.costs.prices import Prices
 from cctui.engine.errors import EngineError
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
@@ -29,9 +30,13 @@ def load(folder: Path | str) -> Workflow:
 
 
 class Engine:
-    def __init__(self, store: Store, providers, runs_dir: Path, *, jobs: JobManager | None = None):
+    def __init__(self, store: Store, providers, runs_dir: Path, *, jobs: JobManager | None = None,
+                 prices: Prices | None = None):
         jobs = jobs or JobManager(store, providers)
-        self.services = Services(store=store, providers=providers, jobs=jobs, runs_dir=Path(runs_dir))
+        # The user's prices.json sits beside the runs folder, in the data directory.
+        prices = prices or Prices.load(Path(runs_dir).parent)
+        self.services = Services(store=store, providers=providers, jobs=jobs, runs_dir=Path(runs_dir),
+                                 prices=prices)
         self._listeners: list[Listener] = []
         self._runs: dict[str, Run] = {}
         jobs.subscribe(self._on_job)

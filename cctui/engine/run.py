@@ -81,6 +81,9 @@ class Run:
             run_id=self.run_id, workflow=self.workflow, step=self.workflow.steps[si], step_index=si,
             spec=spec, state=self.state, services=self.services, run_dir=self.run_dir,
             history=list(self.position.get("history") or []), interaction_id=interaction_id,
+            report=lambda data: self.engine.notify({"type": "progress", "run_id": self.run_id,
+                                                    "step_id": self.workflow.steps[si].step_id,
+                                                    "module": spec.name, **data}),
         )
 
     def _resolve_inputs(self, ctx: ModuleContext) -> dict[str, Any]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from cctui.costs.prices import Prices
 from cctui.providers.base import LLMProvider, MediaProvider
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class Services:
     providers: ProviderSource
     jobs: "JobManager"
     runs_dir: Path
+    prices: Prices = field(default_factory=Prices.load)
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id

@@ -15,7 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from cctui.providers.base import JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from cctui.costs.ledger import Ledger
+from cctui.providers.base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
 from cctui.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class JobManager:
                  max_poll: float = 15.0, download_attempts: int = 3):
         self.store = store
         self.providers = providers
+        self.ledger = Ledger(store)
         self.min_poll = min_poll
         self.max_poll = max_poll
         self.download_attempts = download_attempts
@@ -120,6 +122,10 @@ class JobManager:
 
     # ------------------------------------------------------------------ the job's life
 
+    async def _record_cost(self, job_id: str, cost: Cost | None) -> None:
+        if cost is not None:
+            await self.ledger.set_job_cost(await self.store.get_job(job_id), cost)
+
     async def _fail(self, job_id: str, exc: ProviderError | Exception) -> None:
         kind = getattr(exc, "kind", "failed")
         await self._update(job_id, status="failed", error=str(exc) or type(exc).__name__, error_kind=kind,
@@ -146,8 +152,8 @@ class JobManager:
                 return
         fields: dict[str, Any] = {"provider_job_id": submitted.provider_job_id, "status": "submitted",
                                   "submitted_at": time.time()}
-        if submitted.cost is not None:
-            fields.update(cost_amount=submitted.cost.amount, cost_unit=submitted.cost.unit)
+        # Accepted means charged: the provider's own figure, else the price list's.
+        await self._record_cost(job_id, submitted.cost or _estimate(provider, request))
         await self._update(job_id, **fields)
         if submitted.files:
             await self._finish(job_id, request, submitted.files)
@@ -171,7 +177,7 @@ class JobManager:
                 delay = exc.retry_after or backoff
                 continue
             if progress.cost is not None:
-                await self.store.update_job(job_id, cost_amount=progress.cost.amount, cost_unit=progress.cost.unit)
+                await self._record_cost(job_id, progress.cost)
             if progress.status == "failed":
                 await self._fail(job_id, progress.error or ProviderError("the provider reported a failure", "failed"))
                 return
@@ -216,3 +222,12 @@ class JobManager:
                                              step_id=job["step_id"], module=job["module"])
             await self.store.update_job(job_id, status="completed", progress=100.0, finished_at=time.time())
         await self._update(job_id)
+
+
+def _estimate(provider, request: MediaRequest) -> Cost | None:
+    estimate = getattr(provider, "estimate", None)
+    try:
+        return estimate(request) if estimate else None
+    except Exception:  # an estimate must never stop a paid job that has already been accepted
+        log.exception("cost estimate failed")
+        return None

@@ -107,7 +107,14 @@ class LLMProvider(Protocol):
 @dataclass
 class Cost:
     amount: float
-    unit: Literal["usd", "credits"]
+    unit: Literal["usd", "credits"]  # the currency
+    # How it was priced, for the ledger: `quantity` of `per` ("second", "image", "tokens") at
+    # `unit_price`; `source` says who said so: the provider's answer or cctui's price list.
+    quantity: float | None = None
+    per: str | None = None
+    unit_price: float | None = None
+    model: str | None = None
+    source: Literal["provider", "prices"] = "provider"
 
 
 @dataclass

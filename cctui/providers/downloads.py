@@ -165,6 +165,11 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
     if not stem:
         raise ProviderError(f"{what}: no file name stem was given for the download.", "bad_request",
                             provider=provider)
+    for part in (stem, suffix):
+        if part and (Path(part).name != part or part.startswith(".") or "\x00" in part or "\\" in part):
+            # Names are made by cctui (job ids); one that could leave media_dir is a bug, not a name.
+            raise ProviderError(f"{what}: {part!r} is not a plain file name; nothing was downloaded.",
+                                "bad_request", provider=provider)
     secrets = secrets or []
     directory = Path(media_dir)
     directory.mkdir(parents=True, exist_ok=True)

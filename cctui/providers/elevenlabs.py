@@ -14,8 +14,9 @@ from typing import Any, AsyncIterator
 
 import httpx
 
+from ..costs.prices import Prices
 from ..settings import Settings
-from .base import JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
 from .downloads import EXTENSION_MIMES, Stream, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind)
@@ -62,6 +63,7 @@ class ElevenLabsMusic:
             raise not_configured("ElevenLabs", "ELEVENLABS_API_KEY", "elevenlabs")
         self.settings = settings
         self.base_url = settings.elevenlabs_base_url.rstrip("/")
+        self.prices = Prices.load(settings.data_dir)
         self._secrets = settings.secret_values()
         self.http = http or httpx.AsyncClient(
             base_url=self.base_url + "/", headers={"xi-api-key": key.get_secret_value()},
@@ -72,6 +74,14 @@ class ElevenLabsMusic:
 
     def supports(self, action: str) -> bool:
         return action == "txt2music"
+
+    def estimate(self, request: MediaRequest) -> Cost | None:
+        """The price list's price for this much music (the API answer carries no price)."""
+        try:
+            seconds = music_length_ms(request.params) / 1000
+        except ProviderError:
+            return None
+        return self.prices.music("elevenlabs", MODEL_ID, seconds)
 
     def check(self, request: MediaRequest) -> None:
         if request.action != "txt2music":

@@ -50,10 +50,20 @@ def open_source(path: str | Path, provider: str) -> tuple[bytes, Image.Image]:
     except OSError as exc:
         raise ProviderError(f"The source image {path} cannot be read: {exc.strerror or exc}.",
                             "bad_request", provider=provider) from None
+    if not data:
+        raise ProviderError(f"The source image {path} is empty (0 bytes).", "bad_request", provider=provider)
     try:
         img = Image.open(io.BytesIO(data))
         img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses to decode so many pixels (a "decompression bomb"); say so in plain words.
+        raise ProviderError(f"The source image {path} is too large to prepare ({exc}). Use a picture of at most "
+                            f"a few thousand pixels a side.", "bad_request", provider=provider) from None
+    except UnidentifiedImageError:
+        # Pillow's own message names an in-memory buffer, not the file.
+        raise ProviderError(f"The source image {path} is not a picture Pillow can read (not a known image "
+                            f"format, or damaged at the start).", "bad_request", provider=provider) from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ProviderError(f"The source image {path} is not a picture Pillow can read ({exc}).",
                             "bad_request", provider=provider) from None
     return data, img

@@ -15,8 +15,9 @@ from typing import Any
 
 import openai
 
+from ..costs.prices import Prices
 from ..settings import Settings
-from .base import JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
 from .downloads import write_atomic
 from .http_errors import not_configured
 from .openai_errors import from_openai_error
@@ -60,6 +61,7 @@ class OpenAIImages:
         self.settings = settings
         self.base_url = settings.openai_base_url
         self.model = settings.image_model
+        self.prices = Prices.load(settings.data_dir)
         self._secrets = settings.secret_values()
         self.client = client or openai.AsyncOpenAI(
             api_key=settings.openai_api_key.get_secret_value(),
@@ -70,6 +72,15 @@ class OpenAIImages:
 
     def supports(self, action: str) -> bool:
         return action == "txt2img"
+
+    def estimate(self, request: MediaRequest) -> Cost | None:
+        """The price list's price for this request (OpenAI's image answer carries no price)."""
+        try:
+            count, size = self._count(request.params), self._size(request.params)
+        except ProviderError:
+            return None
+        quality = str(request.params.get("quality") or "auto")
+        return self.prices.image("openai", self.model, quality, size, count)
 
     # ------------------------------------------------------------------ request shaping
 

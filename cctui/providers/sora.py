@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, Callable, TypeVar
 
 import openai
 
+from ..costs.prices import Prices
 from ..settings import Settings
 from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
 from .downloads import Stream, remove_files, save_download
@@ -27,7 +28,6 @@ SECONDS = ("4", "8", "12")
 SIZES = {("9:16", "720p"): "720x1280", ("16:9", "720p"): "1280x720",
          ("9:16", "1080p"): "1024x1792", ("16:9", "1080p"): "1792x1024"}
 PRO_ONLY_SIZES = frozenset({"1024x1792", "1792x1024"})
-PRICE_PER_SECOND = {"sora-2-pro": 0.30, "sora-2": 0.10}  # USD; longest prefix first
 TIMEOUT = 120.0
 DOWNLOAD_TIMEOUT = 600.0
 MAX_RETRIES = 2
@@ -46,11 +46,15 @@ def _quiet(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return call(*args, **kwargs)
 
 
-def price_per_second(model: str) -> float | None:
-    for prefix, price in PRICE_PER_SECOND.items():
-        if model == prefix or model.startswith(prefix + "-"):
-            return price
-    return None
+def price_per_second(model: str, prices: Prices | None = None) -> float | None:
+    """USD per second from the price list; a dated snapshot bills as its family."""
+    prices = prices or Prices.load()
+    exact = prices.per_second("openai", model)
+    if exact is not None:
+        return exact
+    family = max((m.split("/", 1)[1] for m in prices.data.get("video", {}) if m.startswith("openai/")
+                  and model.startswith(m.split("/", 1)[1] + "-")), key=len, default=None)
+    return prices.per_second("openai", family) if family else None
 
 
 def seconds_param(value: Any) -> str:
@@ -82,6 +86,7 @@ class SoraPlan:
     size: str
     seconds: str
     configured_model: str
+    prices: Prices | None = None
 
     @property
     def dimensions(self) -> tuple[int, int]:
@@ -97,8 +102,10 @@ class SoraPlan:
 
     @property
     def cost(self) -> Cost | None:
-        price = price_per_second(self.model)
-        return Cost(round(int(self.seconds) * price, 4), "usd") if price is not None else None
+        price = price_per_second(self.model, self.prices)
+        if price is None:
+            return None
+        return Cost(round(int(self.seconds) * price, 4), "usd", int(self.seconds), "second", price, self.model, "prices")
 
 
 class SoraClient:
@@ -120,6 +127,7 @@ class SoraClient:
         self.settings = settings
         self.base_url = settings.sora_base_url
         self.model = settings.sora_model
+        self.prices = Prices.load(settings.data_dir)
         self._secrets = settings.secret_values()
         self.client = client or openai.AsyncOpenAI(
             api_key=key.get_secret_value(), base_url=settings.sora_base_url, timeout=timeout,
@@ -132,6 +140,12 @@ class SoraClient:
         return action == "img2vid"
 
     # ------------------------------------------------------------------ planning and checks
+
+    def estimate(self, request: MediaRequest) -> Cost | None:
+        try:
+            return self.plan(request).cost
+        except ProviderError:
+            return None
 
     def plan(self, request: MediaRequest) -> SoraPlan:
         """The model, size and seconds this request maps to; ProviderError if it cannot be made.
@@ -160,7 +174,7 @@ class SoraClient:
                 raise ProviderError(f"1080p needs a sora-2-pro model; the configured model "
                                     f"{self.model} makes 720p only. Choose 720p or set "
                                     f"CCTUI_SORA_MODEL.", "unsupported", provider=self.name)
-        return SoraPlan(model=model, size=size, seconds=seconds, configured_model=self.model)
+        return SoraPlan(model=model, size=size, seconds=seconds, configured_model=self.model, prices=self.prices)
 
     def check(self, request: MediaRequest) -> None:
         if request.action != "img2vid":

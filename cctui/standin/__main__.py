@@ -1,8 +1,9 @@
-"""`python -m cctui.standin --port 0 --state-dir DIR [--job-seconds S]`
+"""`python -m cctui.standin --port 0 --state-dir DIR [--job-seconds S] [--fault-rate R --fault-seed N]`
 
 Serves the provider stand-in on 127.0.0.1 and prints exactly one line, `READY http://HOST:PORT`,
 on stdout (flushed) once it accepts connections; then serves until SIGTERM / SIGINT (or SIGKILL).
 Jobs, uploads and submit counts live in `--state-dir`, so a restarted stand-in knows its jobs.
+With `--fault-rate R` a seeded random fraction R of requests fail (see `fault_mode`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     for provider in ("openai", "leonardo", "elevenlabs"):
         parser.add_argument(f"--{provider}-key", default=None,
                             help=f"the only {provider} key accepted (default: any non-empty key)")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="fraction of requests (0-1) answered with a random failure (default 0: none)")
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the random fault mode")
+    parser.add_argument("--fault-kinds", default=None,
+                        help="comma-separated subset of 429,500,503,timeout,reset,truncate,malformed (default: all)")
+    parser.add_argument("--fault-timeout", type=float, default=5.0,
+                        help="seconds a 'timeout' fault keeps the client waiting before closing the connection")
+    parser.add_argument("--fault-paths", default=None, help="only paths matching this regex get random faults")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return parser
 
@@ -37,9 +46,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     keys = {p: k for p in ("openai", "leonardo", "elevenlabs")
             if (k := getattr(args, f"{p}_key")) is not None}
-    srv = StandIn(keys=keys or None, job_seconds=args.job_seconds, data_dir=args.state_dir, host=args.host,
-                  port=args.port, upload_expiry_seconds=args.upload_expiry, retry_after_seconds=args.retry_after,
-                  clip_seconds=args.clip_seconds, verbose=args.verbose)
+    kinds = [k.strip() for k in args.fault_kinds.split(",") if k.strip()] if args.fault_kinds else None
+    try:
+        srv = StandIn(keys=keys or None, job_seconds=args.job_seconds, data_dir=args.state_dir, host=args.host,
+                      port=args.port, upload_expiry_seconds=args.upload_expiry, retry_after_seconds=args.retry_after,
+                      clip_seconds=args.clip_seconds, verbose=args.verbose, fault_rate=args.fault_rate,
+                      fault_seed=args.fault_seed, fault_kinds=kinds, fault_timeout=args.fault_timeout,
+                      fault_paths=args.fault_paths)
+    except ValueError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

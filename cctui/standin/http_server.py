@@ -8,9 +8,12 @@ also serves single byte ranges of files and plays the truncated-download fault.
 from __future__ import annotations
 
 import re
+import select
 import socket
+import struct
 import sys
 import threading
+import time
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Protocol
@@ -124,8 +127,28 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 
-    def write_response(self, req: Request, resp: Response, *, truncate: bool = False) -> None:
-        """Send `resp`; with `truncate`, announce the full length, send half, close."""
+    def client_gone(self) -> bool:
+        """True when the client has closed its end (nothing more will be read from it)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if not readable:
+                return False
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    def abort(self) -> None:
+        """Answer nothing: the connection is closed with a TCP reset when the handler ends."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def write_response(self, req: Request, resp: Response, *, truncate: bool = False,
+                       throttle: float = 0.0) -> None:
+        """Send `resp`; with `truncate`, announce the full length, send half, close; with
+        `throttle`, spread the body over that many seconds."""
         payload = resp.payload()
         status = resp.status
         headers = dict(resp.headers)
@@ -156,6 +179,14 @@ class RequestHandler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+                return
+            if throttle > 0 and payload:
+                pieces = 20
+                step = max(1, -(-len(payload) // pieces))
+                for start in range(0, len(payload), step):
+                    self.wfile.write(payload[start:start + step])
+                    self.wfile.flush()
+                    time.sleep(throttle / pieces)
                 return
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):

@@ -301,7 +301,9 @@ def images_generations(srv: "StandIn", req: Request) -> Response:
     data = []
     for index in range(n):
         img = scene_image(prompt, (width, height), index)
-        data.append({"b64_json": base64.b64encode(encode_image(img, output_format)).decode("ascii")})
+        encoded = encode_image(img, output_format)
+        srv.record_served(encoded, f"image/{output_format}", req.path)
+        data.append({"b64_json": base64.b64encode(encoded).decode("ascii")})
     real_quality = "medium" if quality == "auto" else quality
     text_tokens = _tokens(prompt)
     out_tokens = IMAGE_TOKENS[real_quality] * n

@@ -12,7 +12,13 @@ Paths: OpenAI (and Sora) under `/openai/v1`, Leonardo under `/leonardo/api/rest/
 under `/elevenlabs`; the presigned upload target is `/_bucket/upload`, Leonardo's CDN files are
 under `/_files/`, and the stand-in's own control endpoints under `/_standin/`:
 `GET /_standin/requests` (persisted submit counts), `GET /_standin/log` (recorded requests),
-`POST /_standin/inject` (a fault, JSON with the `inject` arguments), `DELETE /_standin/faults`.
+`POST /_standin/inject` (a fault, JSON with the `inject` arguments), `DELETE /_standin/faults`,
+`GET /_standin/served` (sha256 and size of every file served, see `served`),
+`GET /_standin/fault-log` (the random fault mode's draws, see `fault_mode`),
+`POST /_standin/fault-mode` (`{"enabled": false}` pauses the random fault mode).
+
+`StandIn(fault_rate=0.2, fault_seed=N)` answers a random fraction of requests with failures
+(429, 500, 503, timeouts, resets, truncated bodies, malformed JSON); see `fault_mode`.
 """
 
 from __future__ import annotations
@@ -29,11 +35,13 @@ from typing import Any
 
 from . import elevenlabs_routes, leonardo_routes, openai_routes, sora_routes
 from .errors import RouteError, default_body, leonardo_body, openai_body
+from .fault_mode import BEFORE, MALFORMED_BODY, RandomFaults
 from .faults import Fault, FaultBook
 from .http_layer import BadRequestBody, Request, Response
 from .http_server import HTTPServer, RequestHandler, Router
 from .jobs import StateStore
 from .records import RecordedRequest, RequestLog, record_of
+from .served import ServedFiles
 
 PREFIXES = {
     "openai": "/openai/v1",
@@ -48,7 +56,9 @@ class StandIn:
     def __init__(self, keys: dict[str, str] | None = None, job_seconds: float = 2.0,
                  data_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  upload_expiry_seconds: float = 120.0, retry_after_seconds: float = 1.0,
-                 clip_seconds: float = 2.0, video_short_side: int = 360, verbose: bool = False):
+                 clip_seconds: float = 2.0, video_short_side: int = 360, verbose: bool = False,
+                 fault_rate: float = 0.0, fault_seed: int = 0, fault_kinds: list[str] | None = None,
+                 fault_timeout: float = 5.0, fault_paths: str | None = None):
         self.keys = dict(keys) if keys else None
         self.job_seconds = float(job_seconds)
         self.host = host
@@ -65,6 +75,10 @@ class StandIn:
         self.data_dir = Path(data_dir)
         self.state = StateStore(self.data_dir)
         self.faults = FaultBook()
+        self.random_faults = (RandomFaults(fault_rate, fault_seed, fault_kinds, timeout_seconds=fault_timeout,
+                                           retry_after=retry_after_seconds, paths=fault_paths)
+                              if fault_rate > 0 else None)
+        self.served = ServedFiles(self.data_dir)
         self.log = RequestLog()
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -78,6 +92,12 @@ class StandIn:
             200, {"requests": [r.to_json() for r in srv.requests]}))
         self.router.add("POST", "/_standin/inject", _control_inject)
         self.router.add("DELETE", "/_standin/faults", _control_clear)
+        self.router.add("GET", "/_standin/served", lambda srv, req: Response.json(
+            200, {"files": srv.served.entries()}))
+        self.router.add("GET", "/_standin/fault-log", lambda srv, req: Response.json(
+            200, {"mode": srv.random_faults.describe() if srv.random_faults else None,
+                  "faults": srv.random_faults.entries() if srv.random_faults else []}))
+        self.router.add("POST", "/_standin/fault-mode", _control_fault_mode)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -147,14 +167,21 @@ class StandIn:
         return self.state.counts()
 
     def control_counts(self) -> dict[str, Any]:
-        return {**self.state.counts(), "faults": self.faults.describe()}
+        return {**self.state.counts(), "faults": self.faults.describe(),
+                "fault_mode": self.random_faults.describe() if self.random_faults else None}
 
     def inject(self, path_regex: str, status: int | None = None, body: Any = None,
                headers: dict[str, str] | None = None, times: int | None = 1, *, method: str | None = None,
-               truncate: bool = False, delay: float = 0.0) -> Fault:
+               truncate: bool = False, delay: float = 0.0, hold: float = 0.0, throttle: float = 0.0,
+               drop_if_gone: bool = False, action: str | None = None, after: bool = False) -> Fault:
         """The next `times` requests whose path matches get this answer (see `faults`)."""
         return self.faults.add(path_regex, status, body, headers, times, method=method, truncate=truncate,
-                               delay=delay)
+                               delay=delay, hold=hold, throttle=throttle, drop_if_gone=drop_if_gone,
+                               action=action, after=after)
+
+    def record_served(self, data: bytes, content_type: str | None, request_path: str) -> str:
+        """Remember a media file handed out inside an answer (not as a file response)."""
+        return self.served.add(data, content_type, request_path)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -215,21 +242,74 @@ class StandIn:
         if submit:
             self.state.count("submits", f"POST {req.path}")
         fault = self.faults.take(req.method, req.path)
+        random_kind = self.random_faults.pick(req.method, req.path) if self.random_faults else None
         if fault and fault.delay:
             time.sleep(fault.delay)
-        truncate = bool(fault and fault.truncate)
-        if fault and fault.status is not None:
+        if fault and fault.drop_if_gone and handler.client_gone():
+            # The client hung up while its request was in flight: as if it never fully arrived.
+            record.injected = True
+            self.faults.note(fault, "dropped")
+            handler.abort()
+            return
+        truncate = bool(fault and fault.truncate) or random_kind == "truncate"
+        dispatched = False
+        if fault and fault.status is not None and not fault.after:
             record.injected = True
             resp = self._fault_response(fault, provider)
+        elif random_kind in BEFORE:
+            record.injected = True
+            resp = self._random_fault_response(random_kind, provider)
         else:
             resp = self._dispatch(req, provider)
+            dispatched = True
         if provider == "openai":
             resp.headers.setdefault("x-request-id", f"req_{uuid.uuid4().hex}")
             resp.headers.setdefault("openai-processing-ms", "12")
-        if submit and 200 <= resp.status < 300 and not record.injected:
-            self.state.count("accepted", f"POST {req.path}")
+        if dispatched and 200 <= resp.status < 300:
+            if submit:
+                # The provider did the work (and charged), whatever the client gets to see of it.
+                self.state.count("accepted", f"POST {req.path}")
+            if resp.file is not None:
+                self.served.add(resp.payload(), resp.headers.get("content-type"), req.path)
+        if fault and fault.hold:
+            self.faults.note(fault, "held")
+            time.sleep(fault.hold)
+        if fault and fault.after and fault.status is not None:
+            record.injected = True
+            resp = self._fault_response(fault, provider)
+        if (fault and fault.action == "reset") or random_kind in ("reset", "timeout"):
+            record.injected = True
+            if random_kind == "timeout" and self.random_faults is not None:
+                time.sleep(self.random_faults.timeout_seconds)
+            handler.abort()
+            if fault:
+                self.faults.note(fault, "finished")
+            return
+        if (fault and fault.action == "malformed") or random_kind == "malformed":
+            record.injected = True
+            resp = Response.raw(200, MALFORMED_BODY,
+                                "application/json", {k: v for k, v in resp.headers.items()
+                                                     if k.lower() not in ("content-type", "content-length")})
+        if random_kind == "500":
+            record.injected = True
+            resp = Response.json(500, default_body(provider, 500))
+        if truncate:
+            record.injected = True
         record.status = resp.status
-        handler.write_response(req, resp, truncate=truncate)
+        throttle = fault.throttle if fault else 0.0
+        if throttle:
+            self.faults.note(fault, "held")
+        handler.write_response(req, resp, truncate=truncate, throttle=throttle)
+        if fault:
+            self.faults.note(fault, "finished")
+
+    def _random_fault_response(self, kind: str, provider: str | None) -> Response:
+        status = int(kind)
+        resp = Response.json(status, default_body(provider, status))
+        if status == 429 and self.random_faults is not None:
+            seconds = self.random_faults.retry_after
+            resp.headers.update({"retry-after": f"{seconds:g}", "retry-after-ms": str(int(round(seconds * 1000)))})
+        return resp
 
     def _fault_response(self, fault: Fault, provider: str | None) -> Response:
         body = fault.body if fault.body is not None else default_body(provider, fault.status or 500)
@@ -277,7 +357,9 @@ def _control_inject(srv: StandIn, req: Request) -> Response:
     try:
         fault = srv.inject(spec["path_regex"], spec.get("status"), spec.get("body"), spec.get("headers"),
                            spec.get("times", 1), method=spec.get("method"), truncate=bool(spec.get("truncate")),
-                           delay=float(spec.get("delay", 0.0)))
+                           delay=float(spec.get("delay", 0.0)), hold=float(spec.get("hold", 0.0)),
+                           throttle=float(spec.get("throttle", 0.0)), drop_if_gone=bool(spec.get("drop_if_gone")),
+                           action=spec.get("action"), after=bool(spec.get("after")))
     except (ValueError, re.error) as exc:
         return Response.json(400, {"error": str(exc)})
     return Response.json(200, fault.describe())
@@ -286,3 +368,13 @@ def _control_inject(srv: StandIn, req: Request) -> Response:
 def _control_clear(srv: StandIn, req: Request) -> Response:
     srv.clear_faults()
     return Response(204)
+
+
+def _control_fault_mode(srv: StandIn, req: Request) -> Response:
+    spec = req.json()
+    if srv.random_faults is None:
+        return Response.json(409, {"error": "the stand-in was started without a fault rate"})
+    if not isinstance(spec, dict) or not isinstance(spec.get("enabled"), bool):
+        return Response.json(400, {"error": "expected JSON with enabled: true|false"})
+    srv.random_faults.enabled = spec["enabled"]
+    return Response.json(200, srv.random_faults.describe())

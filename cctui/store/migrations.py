@@ -68,4 +68,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_by_status ON jobs(status);
     CREATE INDEX jobs_by_interaction ON jobs(run_id, interaction_id);
     """,
+    # 2: the cost ledger: one row per paid call (an LLM request, or a generation job).
+    """
+    CREATE TABLE costs (
+        cost_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id        TEXT NOT NULL REFERENCES runs(run_id),
+        step_id       TEXT,
+        module        TEXT,
+        provider      TEXT NOT NULL,
+        kind          TEXT NOT NULL,          -- llm | image | video | music
+        model         TEXT,
+        units         REAL,
+        unit          TEXT,                   -- tokens | image | second | credit
+        unit_price    REAL,
+        amount        REAL NOT NULL,
+        currency      TEXT NOT NULL,          -- usd | credits
+        source        TEXT NOT NULL,          -- provider (reported by the service) | prices (from the price list)
+        job_id        TEXT UNIQUE,            -- a job's cost is one row, updated as the provider reports it
+        detail        TEXT NOT NULL,          -- JSON: token counts, size, seconds...
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX costs_by_run ON costs(run_id, cost_id);
+    """,
 ]

@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from cctui.costs.ledger import Ledger
 from cctui.engine.engine import Engine, load
 from cctui.engine.errors import EngineError
 from cctui.settings import Settings
@@ -89,9 +90,9 @@ class CCApp(App):
         store = self.engine.services.store
         now = self.now()
         rows = []
+        totals = await Ledger(store).totals()  # one query for every run's cost
         for row in await store.list_runs():
-            rows.append(summarise_run(row, await store.jobs_of_run(row["run_id"]),
-                                      self._step_titles(row["workflow_dir"]), now))
+            rows.append(summarise_run(row, totals.get(row["run_id"], {}), self._step_titles(row["workflow_dir"]), now))
         return rows
 
     @work(exclusive=True, group="open-run", exit_on_error=False)

@@ -6,6 +6,7 @@ the reason, so `cctui validate` can print it without a traceback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,20 @@ from cctui.workflow.templates import check_syntax, is_template, state_reads
 
 WORKFLOW_FILE = "workflow_v3.json"
 SCHEMA_INPUT_KEYS = ("schema", "output_schema", "input_schema")
+# step ids and media tab keys become part of generated file names (`<step_id>_<tab>_<job id>`).
+FILE_NAME_PART = re.compile(r"[\w-]+")
 
 
 def find_workflow_file(folder: Path) -> Path:
     if folder.is_file():
         return folder
-    candidates = sorted(folder.glob("workflow*.json"))
+    candidates = sorted(p for p in folder.glob("workflow*.json") if p.is_file())
     preferred = folder / WORKFLOW_FILE
     if preferred.is_file():
         return preferred
+    if preferred.exists():
+        shown = f"{folder.resolve().name}/{WORKFLOW_FILE}"
+        raise WorkflowError(shown, "$", f"{WORKFLOW_FILE} is not a file (a directory?)")
     if candidates:
         return candidates[0]
     raise WorkflowError(str(folder), "$", f"no {WORKFLOW_FILE} (or workflow*.json) in this folder")
@@ -76,10 +82,15 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
     seen_steps: dict[str, int] = {}
     seen_modules: dict[str, tuple[int, int]] = {}
     written: set[str] = set(wf.initial_state)
+    if not wf.steps:
+        yield err(("steps",), "a workflow needs at least one step")
     for si, step in enumerate(wf.steps):
         sp = ("steps", si)
         if step.step_id in seen_steps:
             yield err(sp + ("step_id",), f"step_id {step.step_id!r} is used twice")
+        if not FILE_NAME_PART.fullmatch(step.step_id):
+            yield err(sp + ("step_id",), f"step_id {step.step_id!r} may only use letters, digits, _ and - "
+                                         f"(it becomes part of file names)")
         seen_steps[step.step_id] = si
         if not step.modules:
             yield err(sp + ("modules",), "a step needs at least one module")
@@ -92,6 +103,7 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
                 yield err(mp + ("name",), f"module name {mod.name!r} is used twice in this workflow")
             seen_modules[mod.name] = (si, mi)
             yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
+            yield from _check_tab_keys(mod.inputs.get("schema"), mp + ("inputs", "schema"), err)
             yield from _check_templates(mod.inputs, mp + ("inputs",), err, written)
             yield from _check_retry(wf, si, mod, mp, err)
             written.update(mod.outputs_to_state.values())
@@ -118,6 +130,18 @@ def _check_schemas(value: Any, at: tuple, err, module_id: str):
     elif isinstance(value, list):
         for i, sub in enumerate(value):
             yield from _check_schemas(sub, at + (i,), err, module_id)
+
+
+def _check_tab_keys(schema: Any, at: tuple, err):
+    """The keys of `render_as: tab.media` properties name the generated files too."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    for key, sub in (props if isinstance(props, dict) else {}).items():
+        if not isinstance(sub, dict):
+            continue
+        nested = sub.get("_ux") if isinstance(sub.get("_ux"), dict) else {}
+        if "tab.media" in (nested.get("render_as"), sub.get("_ux.render_as")) and not FILE_NAME_PART.fullmatch(key):
+            yield err(at + ("properties", key),
+                      f"media tab {key!r} may only use letters, digits, _ and - (it becomes part of file names)")
 
 
 def _check_templates(value: Any, at: tuple, err, written: set[str]):

@@ -14,6 +14,14 @@ from typing import Any
 from cctui.workflow.errors import WorkflowError, json_path
 
 REF_TYPES = ("json", "text", "jinja2")
+# Deeper than this is no workflow anyone writes; refusing it early keeps every later recursive
+# pass (resolution, checks, json.dumps of inputs) far from Python's recursion limit.
+MAX_DEPTH = 64
+
+
+def _short(value: str, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 class LiteralText(str):
@@ -45,33 +53,52 @@ class RefResolver:
         return self._walk(data, file, (), (), ref_chain + (file.resolve(),))
 
     def _parse_json(self, file: Path) -> Any:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise WorkflowError(self.display(file), "$", "file not found") from None
-        except UnicodeDecodeError as exc:
-            raise WorkflowError(self.display(file), "$", f"not UTF-8 text ({exc.reason})") from None
+        text = self._read_text(file)
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise WorkflowError(
                 self.display(file), "$", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
+        except RecursionError:
+            raise WorkflowError(self.display(file), "$",
+                                f"the JSON is nested too deeply to read (at most {MAX_DEPTH} levels)") from None
+
+    def _read_text(self, file: Path) -> str:
+        try:
+            return file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise WorkflowError(self.display(file), "$", "file not found") from None
+        except UnicodeDecodeError as exc:
+            raise WorkflowError(self.display(file), "$", f"not UTF-8 text ({exc.reason})") from None
+        except OSError as exc:  # a directory, no permission, ...
+            raise WorkflowError(self.display(file), "$", f"cannot be read: {exc.strerror or exc}") from None
 
     def _target(self, holder: Path, ref: Any, at: tuple) -> Path:
         if not isinstance(ref, str) or not ref.strip():
             raise WorkflowError(self.display(holder), json_path(at + ("$ref",)), "$ref must be a non-empty path string")
+        where = json_path(at + ("$ref",))
+        if "\x00" in ref:
+            raise WorkflowError(self.display(holder), where, f"$ref {_short(ref)} contains a NUL character")
         base = self.root if ref.startswith("/") else holder.parent
-        target = (base / ref.lstrip("/")).resolve()  # resolve() follows symlinks, so a link out is caught too
-        if target != self.root and self.root not in target.parents:
-            raise WorkflowError(self.display(holder), json_path(at + ("$ref",)),
-                                f"$ref {ref!r} leaves the workflow folder {self.root}")
-        if not target.is_file():
-            raise WorkflowError(self.display(holder), json_path(at + ("$ref",)),
-                                f"$ref {ref!r}: file not found ({self.display(target)})")
+        try:
+            target = (base / ref.lstrip("/")).resolve()  # resolve() follows symlinks, so a link out is caught too
+            inside = target == self.root or self.root in target.parents
+            is_file = inside and target.is_file()
+        except (OSError, RuntimeError, ValueError) as exc:  # name too long, symlink loop, ...
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise WorkflowError(self.display(holder), where,
+                                f"$ref {_short(ref)} is not a usable path: {reason}") from None
+        if not inside:
+            raise WorkflowError(self.display(holder), where, f"$ref {_short(ref)} leaves the workflow folder {self.root}")
+        if not is_file:
+            raise WorkflowError(self.display(holder), where,
+                                f"$ref {_short(ref)}: file not found ({self.display(target)})")
         return target
 
     def _walk(self, node: Any, file: Path, at: tuple, out_at: tuple, chain: tuple[Path, ...]) -> Any:
+        if isinstance(node, (dict, list)) and len(out_at) >= MAX_DEPTH:
+            raise WorkflowError(self.display(file), json_path(at), f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, dict):
             if "$ref" in node:
                 return self._resolve_ref(node, file, at, out_at, chain)
@@ -103,10 +130,7 @@ class RefResolver:
                 for k, v in siblings.items():
                     value[k] = self._walk(v, file, at + (k,), out_at + (k,), chain)
             return value
-        try:
-            text = target.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise WorkflowError(self.display(target), "$", f"not UTF-8 text ({exc.reason})") from None
+        text = self._read_text(target)
         if kind == "text":
             content: str = LiteralText(text)
         else:

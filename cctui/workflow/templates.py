@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 from cctui.workflow.refs import LiteralText, TemplateText
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
+
+# Size limits for what one expression may build: a template is data, and `'x' * 10**10` or
+# `'%999999999d' % 1` would otherwise take the whole machine's memory (the sandbox itself only
+# limits `range`).
+MAX_ITEMS = 1_000_000  # characters of a repeated string, items of a repeated list
+MAX_POWER_BITS = 100_000  # about 30,000 decimal digits
+MAX_WIDTH = 10_000  # field width / precision in % and str.format
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d+))?")
 
 
 class TemplateError(Exception):
@@ -34,7 +43,52 @@ class _Undefined(StrictUndefined):
     pass
 
 
-class _Env(SandboxedEnvironment):
+def _check_width(number: str | None, what: str) -> None:
+    if number == "*" or (number and int(number) > MAX_WIDTH):
+        raise SecurityError(f"{what} wider than {MAX_WIDTH} characters (or taken from an argument) is not allowed")
+
+
+def _check_format_string(text: str) -> None:
+    for _literal, _field, spec, _conversion in string.Formatter().parse(text):
+        if spec and "{" in spec:
+            raise SecurityError("a format field whose width comes from an argument is not allowed")
+        for number in re.findall(r"\d+", spec or ""):
+            _check_width(number, "a format field")
+
+
+class _Env(ImmutableSandboxedEnvironment):
+    """Sandboxed (no dunder access, no calling unsafe callables) and immutable (a template cannot
+    change the run's state in place), with limits on what one expression may allocate."""
+
+    intercepted_binops = frozenset(["*", "**", "%"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count > 0 \
+                        and len(seq) * count > MAX_ITEMS:
+                    raise SecurityError(f"repeating a sequence {count} times would make more than {MAX_ITEMS} items")
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and right > 0 \
+                    and max(1, abs(left).bit_length()) * right > MAX_POWER_BITS:
+                raise SecurityError(f"a power with more than {MAX_POWER_BITS} bits is not allowed")
+        elif operator == "%" and isinstance(left, str):
+            for spec in _PERCENT_SPEC.finditer(left):
+                _check_width(spec.group("width"), "a %-format width")
+                _check_width(spec.group("precision"), "a %-format precision")
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any):
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format_string(value.__self__)
+            return wrapped(*args, **kwargs)
+
+        return checked
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, _Tracked) and isinstance(attribute, str) and not attribute.startswith("_"):
             if attribute in obj:
@@ -135,9 +189,10 @@ def render_value(value: Any, context: dict[str, Any], where: str) -> Any:
 
 
 def check_syntax(text: str) -> str | None:
-    """The syntax error message with its line, or None when the template parses."""
+    """The syntax error message with its line, or None when the template compiles (compiling,
+    not only parsing, also finds an unknown filter or test)."""
     try:
-        ENV.parse(text)
+        ENV.compile(text)
     except TemplateSyntaxError as exc:
         return f"Jinja syntax error at line {exc.lineno}: {exc.message}"
     return None

@@ -62,6 +62,9 @@ def seed_runs(tmp_path: Path, rows: list[dict]) -> None:
             db.execute("INSERT INTO jobs(job_id, run_id, provider, action, request, status, cost_amount, cost_unit,"
                        " created_at, updated_at) VALUES (?, ?, 'p', 'a', '{}', 'completed', ?, ?, ?, ?)",
                        (f"{row['run_id']}-{i}", row["run_id"], amount, unit, NOW, NOW))
+            db.execute("INSERT INTO costs(run_id, provider, kind, amount, currency, source, job_id, detail,"
+                       " created_at) VALUES (?, 'p', 'video', ?, ?, 'provider', ?, '{}', ?)",
+                       (row["run_id"], amount, unit, f"{row['run_id']}-{i}", NOW))
     db.commit()
     db.close()
 

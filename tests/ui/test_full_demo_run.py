@@ -87,10 +87,21 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
             await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
             await pilot.press("n", "enter")
 
-            # Step 9 runs by itself and the summary shows.
+            # Step 9: the render form, with the generated soundtrack pre-selected; Render has focus.
             screen = run_screen(app)
-            await wait_for(pilot, lambda: screen.run.status == "completed" and screen.query("#summary"), timeout=20)
+            await wait_for(pilot, lambda: waiting_at(app, "assemble_video") and screen.query("#assemble"), timeout=20)
+            form = screen.query_one("#assemble-form")
+            assert form.widget_for("music_source").value == "generated"
+            assert len(screen.query_one("#assemble-timeline").cues) == len(
+                screen.run.state["selected_text_overlay"]["lines"])
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.run.status == "completed" and screen.query("#final"), timeout=60)
             state = screen.run.state
+            preview = screen.query_one("#final")
+            assert preview.video_path == state["final_video"]["path"] and Path(preview.video_path).is_file()
+            await pilot.press("y")
+            assert app.clipboard == preview.captions and state["selected_title"] in app.clipboard
+            assert "$" in str(screen.query_one("#final-cost").content)
             assert state["selected_video_data"]["prompt_key"] == "sora"
             assert state["selected_music_track"]["kind"] == "audio"
             assert Path(state["summary_file_path"]).read_text(encoding="utf-8") == state["workflow_summary_text"]

@@ -4,6 +4,7 @@ providers. Snapshots at 80x24 and 120x40 use fixed data and PNGs drawn here."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -117,12 +118,26 @@ def make_interaction(step_id: str, prompts: dict, *, source: dict | None = None,
                        sub_actions=list(spec.sub_actions))
 
 
+def real_clients(tmp: Path):
+    """The real provider clients (never called here): they price a request from the price list."""
+    from types import SimpleNamespace
+
+    from cctui.providers.registry import Providers
+    from cctui.settings import load_settings
+
+    settings = load_settings(env={}, config_file=tmp / "none.toml", data_dir=tmp / "data",
+                             openai_api_key="sk-test-estimate", leonardo_api_key="leo-test-estimate")
+    return SimpleNamespace(providers=Providers(settings))
+
+
 class FakeRun:
-    """What the screen uses of `Run`: `run_id`, `generations()` and `sub_action()`."""
+    """What the screen uses of `Run`: `run_id`, `generations()`, `sub_action()` and the provider
+    clients in `services` (for price estimates)."""
 
     run_id = "run-1"
 
     def __init__(self, generations: list[dict] | None = None, *, error: str | None = None):
+        self.services = real_clients(Path(tempfile.gettempdir()) / "cctui-estimate-tests")
         self.gens = list(generations or [])
         self.calls: list[tuple[int, str, str, dict]] = []
         self.reads = 0
@@ -574,17 +589,31 @@ def test_files_open_only_where_there_is_a_screen():
     assert opener_command("/x/a.mp4", "linux") == ["xdg-open", "/x/a.mp4"]
 
 
-def test_price_estimates_are_labelled_and_only_where_known():
+def test_price_estimates_are_labelled_and_only_where_known(tmp_path):
     from cctui.ui.widgets.price_estimate import estimate_price
 
-    assert estimate_price("openai", "img2vid", {"duration": "4", "quality": "720p"}) == \
+    providers = real_clients(tmp_path).providers
+    sora, images = providers.media("openai", "img2vid"), providers.media("openai", "txt2img")
+    assert estimate_price("openai", "img2vid", {"duration": "4", "quality": "720p"}, sora) == \
         "Estimated cost: $0.40 (4 s × $0.10/s, sora-2)"
-    assert estimate_price("openai", "img2vid", {"duration": "8", "quality": "1080p"}).startswith(
+    assert estimate_price("openai", "img2vid", {"duration": "8", "quality": "1080p"}, sora).startswith(
         "Estimated cost: $2.40")
-    assert estimate_price("openai", "img2vid", {"duration": ""}) is None
-    assert estimate_price("openai", "txt2img", {"quality": "high"}) is None
-    assert estimate_price("elevenlabs", "txt2music", {}) is None
+    assert estimate_price("openai", "img2vid", {"duration": ""}, sora) is None
+    assert estimate_price("openai", "img2vid", {"duration": "4"}) is None  # no client, no guess
+    assert estimate_price("openai", "txt2img", {"quality": "high", "size": "1024x1536", "num_images": 2},
+                          images) == "Estimated cost: $0.50 (2 images × $0.250, gpt-image-1)"
+    assert estimate_price("openai", "txt2img", {"quality": "ultra"}, images) is None
     assert "credits shown after submit" in estimate_price("leonardo", "img2vid", {})
+
+
+def test_a_users_price_file_changes_the_estimate(tmp_path, monkeypatch):
+    from cctui.ui.widgets.price_estimate import estimate_price
+
+    (tmp_path / "prices.json").write_text('{"video": {"openai/sora-2": {"per_second": 0.5}}}')
+    monkeypatch.setenv("CCTUI_PRICES_FILE", str(tmp_path / "prices.json"))
+    sora = real_clients(tmp_path).providers.media("openai", "img2vid")
+    assert estimate_price("openai", "img2vid", {"duration": "4"}, sora) == \
+        "Estimated cost: $2.00 (4 s × $0.50/s, sora-2)"
 
 
 def test_fit_cells_keeps_the_aspect():

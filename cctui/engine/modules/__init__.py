@@ -2,8 +2,10 @@
 
 from cctui.engine.modules import (  # noqa: F401  (imported to register)
     api_llm,
+    io_export,
     io_render_template,
     io_write_file,
+    media_assemble,
     media_generate,
     user_select,
     user_text_input,

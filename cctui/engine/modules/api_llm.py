@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 
+from cctui.costs.ledger import Ledger
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
 from cctui.providers.base import ImagePart, LLMRequest, Part, TextPart
@@ -53,6 +54,15 @@ def schema_errors(data: Any, schema: dict) -> list[str]:
     return out
 
 
+async def _charge(ctx: ModuleContext, provider: str, result) -> None:
+    """Every answer is paid for, including one that is re-asked or re-run after a crash."""
+    usage = result.usage
+    cost = ctx.services.prices.llm(result.model, usage.input_tokens, usage.output_tokens)
+    await Ledger(ctx.services.store).add_llm(
+        run_id=ctx.run_id, step_id=ctx.step.step_id, module=ctx.spec.name, provider=provider, charge=cost,
+        model=result.model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
+
+
 @register
 class ApiLLM(Module):
     module_id = "api.llm"
@@ -72,8 +82,10 @@ class ApiLLM(Module):
             metadata=inputs.get("metadata") or {},
             model=inputs.get("model"),
         )
-        llm = ctx.services.providers.llm(inputs.get("provider", "openai"))
+        provider = inputs.get("provider", "openai")
+        llm = ctx.services.providers.llm(provider)
         result = await llm.complete(request)
+        await _charge(ctx, provider, result)
         problems = schema_errors(result.data, schema)
         usage = [result.usage]
         if problems:
@@ -83,6 +95,7 @@ class ApiLLM(Module):
                  + "\n- ".join(problems) + "\nAnswer again in full, matching the schema exactly."},
             ]
             result = await llm.complete(request)
+            await _charge(ctx, provider, result)
             usage.append(result.usage)
             problems = schema_errors(result.data, schema)
             if problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:
     from cctui.engine.services import Services
@@ -24,6 +24,8 @@ class ModuleContext:
     # Earlier turns for an LLM module re-run with feedback: [{"role", "content"}, ...].
     history: list[dict[str, str]] = field(default_factory=list)
     interaction_id: int | None = None
+    # Progress of long work (a render) for whoever watches the engine; never stored.
+    report: Callable[[dict[str, Any]], None] = lambda _data: None
 
     @property
     def where(self) -> str:

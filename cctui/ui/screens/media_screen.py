@@ -153,6 +153,15 @@ class MediaScreen(Screen):
         active = self.query_one("#media-tabs", TabbedContent).active
         return next((key for key in self.tabs if dom_id("media-tab", key) == active), None)
 
+    def _media_client(self, tab: str) -> Any:
+        """The provider client behind a tab (for its price estimate), or None if not configured."""
+        action = _attr(self.sub_action, "action_type")
+        provider = ux(self.tabs[tab]).get("provider") or tab
+        try:
+            return self.run.services.providers.media(provider, action) if action else None
+        except Exception:  # no key for this provider: the form still works, without an estimate
+            return None
+
     @property
     def generations(self) -> list[dict[str, Any]]:
         return list(self._generations)
@@ -166,7 +175,8 @@ class MediaScreen(Screen):
             with TabbedContent(id="media-tabs"):
                 for key, schema in self.tabs.items():
                     with TabPane(self.tab_label(key), id=dom_id("media-tab", key)):
-                        yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action)
+                        yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action,
+                                        media=self._media_client(key))
             yield Static("Preview", classes="media-section")
             with Horizontal(id="media-preview"):
                 if self.source_image:

@@ -16,11 +16,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Markdown, Static, TextArea
 
+from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import AnswerError, EngineError
 from cctui.engine.interaction import Interaction
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
+from cctui.ui.widgets.assemble_pane import AssemblePane
+from cctui.ui.widgets.final_preview import FinalPreview
+from cctui.ui.widgets.media_form import MediaForm
 from cctui.ui.widgets.schema_view import SchemaView
 from cctui.ui.widgets.step_bar import StatusBar, StepBar
 
@@ -38,6 +42,13 @@ class RunScreen(Screen):
                 tooltip="Go back to the previous choice"),
         Binding("g", "open_media", "Generate", id="run.open_media",
                 tooltip="Open the generation screen of this step"),
+        Binding("x", "cancel_render", "Cancel render", id="run.cancel_render",
+                tooltip="Stop the render; nothing is written under the final name"),
+        Binding("v", "open_video", "Open video", id="run.open_video", tooltip="Open the final video"),
+        Binding("y", "copy_captions", "Copy captions", id="run.copy_captions",
+                tooltip="Copy the title, description and hashtags"),
+        Binding("r", "render_again", "Render again", id="run.render_again", show=False,
+                tooltip="Change the render settings and render again"),
         Binding("escape", "leave", "Runs", id="run.leave", tooltip="Back to the list of runs; this run is saved"),
     ]
 
@@ -60,6 +71,8 @@ class RunScreen(Screen):
         super().__init__()
         self.run = run
         self.interaction: Interaction | None = None
+        self.spent: dict[str, float] = {}
+        self.rendering = False
 
     @property
     def cc(self) -> "CCApp":
@@ -101,15 +114,28 @@ class RunScreen(Screen):
     def engine_event(self, event: dict[str, Any]) -> None:
         if event.get("run_id") != self.run.run_id:
             return
-        if event.get("type") == "module_started":
+        kind = event.get("type")
+        if kind == "module_started":
             self._set_loading_text(self._next_work_label())
+        elif kind == "progress" and event.get("phase") == "render":
+            for pane in self.query(AssemblePane):
+                pane.set_progress(float(event.get("fraction") or 0.0))
+        elif kind in ("job", "module_completed"):
+            self.refresh_spent()
+
+    @work(exclusive=True, group="spent", exit_on_error=False)
+    async def refresh_spent(self) -> None:
+        """The running total of what this run has cost, from the ledger."""
+        totals = await Ledger(self.run.store).totals(self.run.run_id)
+        self.spent = totals.get(self.run.run_id, {})
+        self._header()
 
     # ------------------------------------------------------------------ panes
 
     def _header(self) -> None:
         titles = [self.run.workflow.step_title(i) for i in range(len(self.run.workflow.steps))]
         self.query_one(StepBar).show(titles, self.run.position["step"], self.run.status == "completed")
-        self.query_one(StatusBar).show(self.run.status_fields())
+        self.query_one(StatusBar).show(self.run.status_fields() + [("Spent", money_text(self.spent))])
 
     async def _replace_body(self, *widgets) -> None:
         body = self.query_one("#body", VerticalScroll)
@@ -126,6 +152,7 @@ class RunScreen(Screen):
             widget.update(text)
 
     async def show_current(self) -> None:
+        self.spent = (await Ledger(self.run.store).totals(self.run.run_id)).get(self.run.run_id, {})
         self._header()
         self.interaction = None
         if self.run.status == "completed":
@@ -140,6 +167,8 @@ class RunScreen(Screen):
                 await self._show_media(self.interaction)
             elif self.interaction.kind == "text_input":
                 await self._show_text(self.interaction)
+            elif self.interaction.kind == "assemble":
+                await self._show_assemble(self.interaction)
             else:
                 await self._show_select(self.interaction)
         self.refresh_bindings()
@@ -219,11 +248,86 @@ class RunScreen(Screen):
         await self._replace_body(panel)
         self.query_one("#error-retry").focus()
 
+    async def _show_assemble(self, interaction: Interaction) -> None:
+        display = interaction.display
+        hint = "Set the loop, frame and music, then Render (enter on the button).  x: cancel a render"
+        await self._replace_body(Static(display.get("title", "Assemble"), classes="pane-title", markup=False),
+                                 Static(hint + self._options_hint(interaction), classes="pane-hint", markup=False),
+                                 AssemblePane(display, id="assemble"))
+        self.query_one(AssemblePane).form.query_one(".media-generate").focus()
+
+    @on(MediaForm.GenerateRequested, "#assemble-form")
+    def _render_requested(self, event: MediaForm.GenerateRequested) -> None:
+        event.stop()
+        if self.interaction is not None and self.interaction.kind == "assemble" and not self.rendering:
+            self.start_render(self.interaction, event.values)
+
+    @work(exclusive=True, group="render", exit_on_error=False)
+    async def start_render(self, interaction: Interaction, values: dict[str, Any]) -> None:
+        pane = self.query_one(AssemblePane)
+        self.rendering = True
+        pane.set_rendering(True, f"Rendering {interaction.display.get('duration', 0):g} s with ffmpeg...  x: cancel")
+        self.refresh_bindings()
+        try:
+            await self.run.answer(interaction.interaction_id, {"values": values})
+        except (AnswerError, EngineError) as exc:
+            self.rendering = False
+            pane.set_rendering(False)
+            pane.form.show_error(str(exc))
+            self.refresh_bindings()
+            return
+        except BaseException:  # cancelled: ffmpeg is stopped and its partial file removed
+            self.rendering = False
+            if pane.is_attached:
+                pane.set_rendering(False, "")
+                pane.form.show_error("Render cancelled; nothing was written. Change a setting or render again.")
+            self.refresh_bindings()
+            raise
+        self.rendering = False
+        self.drive(None)
+
+    def action_cancel_render(self) -> None:
+        for worker in self.workers:
+            if worker.group == "render" and not worker.is_finished:
+                worker.cancel()
+
     async def _show_done(self) -> None:
-        summary = self.run.state.get("workflow_summary_text") or ""
-        path = self.run.state.get("summary_file_path") or ""
-        await self._replace_body(Static(f"Done. Summary written to {path}", classes="pane-title", markup=False),
-                                 Markdown(summary, id="summary"))
+        await self._replace_body(Static("Done: your video is ready to post", classes="pane-title", markup=False),
+                                 FinalPreview(self.run.state, self.spent, id="final"))
+
+    def action_copy_captions(self) -> None:
+        previews = self.query(FinalPreview)
+        if previews:
+            self.app.copy_to_clipboard(previews.first().captions)
+            self.notify("Title, description and hashtags copied.", title="Captions")
+
+    def action_open_video(self) -> None:
+        previews = self.query(FinalPreview)
+        path = previews.first().video_path if previews else None
+        if not path:
+            self.notify("This run has no final video yet.", severity="warning")
+            return
+        from cctui.ui.widgets.file_opener import can_open_files
+
+        if not can_open_files():
+            self.notify(path, title="The video is here", markup=False, timeout=15)
+            return
+        self._open_in_thread(path)
+
+    @work(thread=True, exclusive=True, group="open-file", exit_on_error=False)
+    def _open_in_thread(self, path: str) -> None:
+        from cctui.ui.widgets.file_opener import open_file
+
+        try:
+            open_file(path)
+        except (OSError, RuntimeError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Could not open the video", severity="error")
+
+    def action_render_again(self) -> None:
+        target = next(((step.step_id, spec.name) for step in self.run.workflow.steps for spec in step.modules
+                       if spec.module_id == "media.assemble"), None)
+        if target is not None and self.run.status == "completed":
+            self.drive(lambda: self.run.jump_to(*target), loading="Back to the render settings...")
 
     # ------------------------------------------------------------------ answers
 
@@ -280,6 +384,10 @@ class RunScreen(Screen):
             return bool(self.interaction and self.interaction.kind in ("select", "text_input"))
         if action == "open_media":
             return bool(self.interaction and self.interaction.kind == "media")
+        if action == "cancel_render":
+            return self.rendering
+        if action in ("open_video", "copy_captions", "render_again"):
+            return self.run.status == "completed"
         return True
 
     def on_key(self, event) -> None:
@@ -365,4 +473,7 @@ class RunScreen(Screen):
         return None
 
     def action_leave(self) -> None:
+        if self.rendering:
+            self.action_cancel_render()
+            return
         self.app.pop_screen()

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from cctui.costs.ledger import money_text
+
 if TYPE_CHECKING:
     from cctui.ui.app import CCApp
 
@@ -26,12 +28,7 @@ def age(seconds: float) -> str:
 
 
 def cost_text(costs: dict[str, float]) -> str:
-    parts = []
-    if costs.get("usd"):
-        parts.append(f"${costs['usd']:.2f}")
-    if costs.get("credits"):
-        parts.append(f"{costs['credits']:g} cr")
-    return " + ".join(parts) or "-"
+    return money_text(costs, zero="-")
 
 
 class RunsScreen(Screen):
@@ -99,8 +96,9 @@ class RunsScreen(Screen):
         self.cc.open_run(str(event.row_key.value))
 
 
-def summarise_run(row: dict[str, Any], jobs: list[dict[str, Any]], workflow_steps: list[str] | None,
+def summarise_run(row: dict[str, Any], costs: dict[str, float], workflow_steps: list[str] | None,
                   now: float) -> dict[str, Any]:
+    """One line of the runs table; `costs` are the run's ledger totals by currency."""
     position = row["position"]
     step = position.get("step", 0)
     total = len(workflow_steps) if workflow_steps else None
@@ -108,12 +106,8 @@ def summarise_run(row: dict[str, Any], jobs: list[dict[str, Any]], workflow_step
     where = f"{step + 1}/{total} {title}".strip() if total else f"step {step + 1}"
     step_text = {"completed": "✓ done", "error": f"{where} (failed)",
                  "running": f"{where} (working)"}.get(row["status"], where)
-    costs: dict[str, float] = {}
-    for job in jobs:
-        if job["cost_amount"] is not None:
-            costs[job["cost_unit"]] = costs.get(job["cost_unit"], 0.0) + job["cost_amount"]
     return {"run_id": row["run_id"], "workflow": row["workflow_id"], "step": step_text, "status": row["status"],
-            "age": now - row["updated_at"], "costs": costs}
+            "age": now - row["updated_at"], "costs": dict(costs)}
 
 
 __all__ = ["RunsScreen", "summarise_run", "age", "cost_text", "time"]

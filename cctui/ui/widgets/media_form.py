@@ -101,9 +101,10 @@ class MediaForm(Vertical):
             return self.form
 
     def __init__(self, tab_key: str, tab_schema: dict[str, Any], prompt_data: Any, *,
-                 sub_action: Any = None, id: str | None = None, classes: str | None = None):
+                 sub_action: Any = None, media: Any = None, id: str | None = None, classes: str | None = None):
         super().__init__(id=id or dom_id("media-form", tab_key), classes=classes)
         self.tab_key = tab_key
+        self.media = media  # the provider client, which prices a request before it is sent
         self.tab_schema = tab_schema
         self.prompt_data = prompt_data if isinstance(prompt_data, dict) else {}
         self.sub_action = sub_action
@@ -301,7 +302,7 @@ class MediaForm(Vertical):
     # ------------------------------------------------------------------ estimate
 
     def _estimate_text(self, values: dict[str, Any]) -> str:
-        return estimate_price(self.provider, _attr(self.sub_action, "action_type"), values) or ""
+        return estimate_price(self.provider, _attr(self.sub_action, "action_type"), values, self.media) or ""
 
     def _update_estimate(self) -> None:
         if self.is_mounted:

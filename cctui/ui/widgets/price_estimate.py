@@ -1,31 +1,46 @@
 """The estimated price of a generation, shown beside a media form's Generate button.
 
-Only what the data allows: Sora 2 bills per second of video (the prices the Sora client uses),
-Leonardo reports its credits once the job is submitted; anything else shows no line.
+The provider client prices the request exactly as it would send it (model, size, seconds), from
+the price list (`cctui/costs/prices.json`, or the user's own copy); Leonardo reports its credits
+once the job is submitted. Where nothing is known, no line is shown rather than a guess.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cctui.providers.sora import price_per_second
+from cctui.providers.base import Cost, MediaRequest
 
 
-def estimate_price(provider: str, action_type: str | None, values: dict[str, Any]) -> str | None:
-    """One line, clearly an estimate, or None when nothing useful can be said before submit."""
-    if provider == "openai" and action_type == "img2vid":
-        try:
-            seconds = int(float(str(values.get("duration", values.get("seconds", ""))).strip()))
-        except ValueError:
-            return None
-        model = "sora-2-pro" if str(values.get("quality", "")).strip() == "1080p" else "sora-2"
-        price = price_per_second(model)
-        if price is None:
-            return None
-        return f"Estimated cost: ${seconds * price:.2f} ({seconds} s × ${price:.2f}/s, {model})"
+def describe(cost: Cost) -> str:
+    money = f"${cost.amount:.2f}" if cost.unit == "usd" else f"{cost.amount:g} credits"
+    model = f", {cost.model}" if cost.model else ""
+    if cost.per == "second" and cost.unit_price is not None and cost.quantity is not None:
+        if cost.unit_price >= 0.05:
+            return f"Estimated cost: {money} ({cost.quantity:g} s × ${cost.unit_price:.2f}/s{model})"
+        return f"Estimated cost: {money} ({cost.quantity:g} s{model})"
+    if cost.per == "image" and cost.quantity is not None and cost.unit_price is not None:
+        count = int(cost.quantity)
+        noun = "image" if count == 1 else "images"
+        return f"Estimated cost: {money} ({count} {noun} × ${cost.unit_price:.3f}{model})"
+    return f"Estimated cost: {money}{' (' + cost.model + ')' if cost.model else ''}"
+
+
+def estimate_price(provider: str, action_type: str | None, values: dict[str, Any], media: Any = None) -> str | None:
+    """One line, clearly an estimate, or None when nothing useful can be said before submit.
+
+    `media` is the provider client for (provider, action_type); its `estimate` prices the request.
+    """
     if provider == "leonardo":
         return "Estimated cost: Leonardo credits shown after submit"
-    return None
+    estimate = getattr(media, "estimate", None)
+    if estimate is None or not action_type:
+        return None
+    try:
+        cost = estimate(MediaRequest(action=action_type, provider=provider, params=dict(values)))
+    except Exception:  # an estimate is a courtesy; a form value it cannot read just hides it
+        return None
+    return describe(cost) if cost is not None else None
 
 
-__all__ = ["estimate_price"]
+__all__ = ["estimate_price", "describe"]

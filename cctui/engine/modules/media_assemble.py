@@ -1,0 +1,147 @@
+"""`media.assemble`: the post-ready video from the chosen clip, overlay lines and music.
+
+The creator sets the loop, frame, music and clip sound in a form (its schema comes from the
+workflow); the answer renders with ffmpeg, reporting progress. A render that is cancelled or
+fails leaves the interaction waiting, so the creator changes a setting and renders again.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from cctui.engine.errors import AnswerError, ModuleError
+from cctui.engine.forms import FormError, form_values
+from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.media import (AssemblySpec, MediaError, OverlayCue, assemble, extract_frame, overlay_cues, probe,
+                         target_size)
+
+MUSIC_SOURCES = ("generated", "file", "none")
+
+
+def _lines(inputs: dict[str, Any]) -> list[str]:
+    lines = inputs.get("overlay_lines") or []
+    if not isinstance(lines, list):
+        raise ModuleError("input `overlay_lines` must be a list of text lines", retryable=False)
+    return [str(line) for line in lines if str(line).strip()]
+
+
+def _duration(inputs: dict[str, Any], where: str) -> float:
+    try:
+        duration = float(inputs.get("duration"))
+    except (TypeError, ValueError):
+        raise ModuleError(f"{where}: input `duration` must be a number of seconds, not "
+                          f"{inputs.get('duration')!r}", retryable=False) from None
+    if not 1 <= duration <= 600:
+        raise ModuleError(f"{where}: input `duration` must be 1..600 seconds, not {duration:g}", retryable=False)
+    return duration
+
+
+def cues_of(inputs: dict[str, Any], where: str = "media.assemble") -> list[OverlayCue]:
+    return overlay_cues(_lines(inputs), _duration(inputs, where))
+
+
+def prefill(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Form defaults that depend on the run: the clip's own aspect, and music if it was made."""
+    video = inputs.get("video") or {}
+    params = (video.get("metadata") or {}).get("params") or {}
+    track = inputs.get("music_track")
+    return {"aspect_ratio": params.get("aspect_ratio") or "9:16",
+            "music_source": "generated" if isinstance(track, dict) and track.get("local_path") else "none"}
+
+
+def _cue_json(cue: OverlayCue) -> dict[str, Any]:
+    return {"index": cue.index, "text": cue.text, "start": round(cue.start, 3), "end": round(cue.end, 3)}
+
+
+@register
+class MediaAssemble(Module):
+    module_id = "media.assemble"
+    interactive = True
+    kind = "assemble"
+
+    async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        video = inputs.get("video")
+        if not isinstance(video, dict) or not video.get("local_path"):
+            raise ModuleError(f"{ctx.where}: no video was selected to assemble", retryable=False)
+        return {
+            "title": inputs.get("title") or "Assemble the video",
+            "schema": inputs.get("settings_schema") or {},
+            "prefill": prefill(inputs),
+            "video": video,
+            "music_track": inputs.get("music_track"),
+            "duration": _duration(inputs, ctx.where),
+            "cues": [_cue_json(c) for c in cues_of(inputs, ctx.where)],
+        }
+
+    def settings(self, inputs: dict[str, Any], values: dict[str, Any] | None) -> dict[str, Any]:
+        """The form's values, checked; AnswerError says which field is wrong."""
+        try:
+            settings = form_values(inputs.get("settings_schema") or {}, prefill(inputs), values or {})
+        except FormError as exc:
+            raise AnswerError(str(exc)) from None
+        source = settings.get("music_source", "none")
+        if source not in MUSIC_SOURCES:
+            raise AnswerError(f"Music: {source!r} is not one of {', '.join(MUSIC_SOURCES)}")
+        if source == "generated":
+            track = inputs.get("music_track")
+            if not isinstance(track, dict) or not track.get("local_path"):
+                raise AnswerError("Music: no soundtrack was generated in the music step; choose a file or none")
+            settings["music_path"] = track["local_path"]
+        elif source == "file":
+            raw = str(settings.get("music_file") or "").strip()
+            if not raw:
+                raise AnswerError("Music file: give the path of an audio file (mp3, wav, m4a...)")
+            path = Path(raw).expanduser()
+            if not path.is_file():
+                raise AnswerError(f"Music file: {path} does not exist")
+            try:
+                info = probe(path)
+            except MediaError as exc:
+                raise AnswerError(f"Music file: {exc}") from None
+            if not info.audio:
+                raise AnswerError(f"Music file: {path} has no audio stream")
+            settings["music_path"] = str(path.resolve())
+        else:
+            settings["music_path"] = None
+        return settings
+
+    async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        settings = self.settings(inputs, answer.get("values"))
+        video = inputs.get("video") or {}
+        clip = Path(str(video.get("local_path") or ""))
+        if not clip.is_file():
+            raise AnswerError(f"The selected video {clip} is missing on disk; go back to the video step")
+        cues = cues_of(inputs, ctx.where)
+        duration = _duration(inputs, ctx.where)
+        try:
+            width, height = target_size(settings.get("aspect_ratio"))
+        except MediaError as exc:
+            raise AnswerError(f"Frame: {exc}") from None
+        out_dir = ctx.run_dir / "render"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        spec = AssemblySpec(clip=clip, output=out_dir / "final.mp4", duration=duration, width=width, height=height,
+                            loop_mode=str(settings.get("loop_mode") or "loop"), cues=list(cues),
+                            music=Path(settings["music_path"]) if settings["music_path"] else None,
+                            keep_clip_audio=bool(settings.get("keep_clip_audio")))
+        started = time.monotonic()
+        ctx.report({"phase": "render", "fraction": 0.0})
+        try:
+            result = await assemble(spec, on_progress=lambda f: ctx.report({"phase": "render", "fraction": f}))
+            # The cover is the frame where the first line is fully in: the post's thumbnail.
+            at = (cues[0].start + cues[0].end) / 2 if cues else min(1.0, duration / 2)
+            cover = await extract_frame(result.output, at, out_dir / "cover.jpg")
+        except MediaError as exc:
+            ctx.report({"phase": "failed", "error": str(exc)})
+            raise AnswerError(f"The render failed: {exc}") from None
+        ctx.report({"phase": "done", "fraction": 1.0})
+        final = {
+            "path": str(result.output), "cover_path": str(cover), "duration": result.duration,
+            "width": result.width, "height": result.height, "aspect_ratio": settings.get("aspect_ratio"),
+            "loop_mode": spec.loop_mode, "keep_clip_audio": spec.keep_clip_audio,
+            "music": {"source": settings.get("music_source"), "path": settings["music_path"]},
+            "clip_path": str(clip), "cues": [_cue_json(c) for c in cues],
+            "render_seconds": round(time.monotonic() - started, 2),
+        }
+        return {"final_video": final, "settings": settings}
