@@ -20,7 +20,7 @@ def start_demo(settings: Settings, job_seconds: float = 3.0):
 
     # Video jobs take minutes for real; the demo makes them take seconds (tests make it shorter).
     job_seconds = float(os.environ.get("CCTUI_DEMO_JOB_SECONDS", job_seconds))
-    standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.data_dir / "demo-standin")
+    standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.ensure_data_dir() / "demo-standin")
     standin.start()
     urls = standin.base_urls
     demo_settings = settings.model_copy(update={

@@ -31,7 +31,7 @@ class SecretScrubber(logging.Filter):
 
 
 def setup_logging(settings: Settings, level: int = logging.INFO) -> Path:
-    log_dir = settings.data_dir / "logs"
+    log_dir = settings.ensure_data_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / "cctui.log"
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")

@@ -110,6 +110,12 @@ class Settings(BaseModel):
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
 
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory private (0700) before anything else puts a file in it:
+        a parent made by a plain mkdir would be world-readable, and so would every run inside."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.data_dir
+
     def secret_values(self) -> list[str]:
         """Every configured key, for scrubbing and for tests that look for leaks."""
         out = []

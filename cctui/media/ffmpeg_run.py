@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import signal
+import sys
 from collections import deque
 from typing import Callable
 
@@ -69,6 +71,18 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask for SIGKILL when cctui dies, so a killed cctui
+    never leaves an orphan ffmpeg writing a .part file nobody will rename or remove."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 async def run_ffmpeg(args: list[str], *, on_time: Callable[[float], None] | None = None,
                      stall_timeout: float | None = None) -> list[str]:
     """Run `ffmpeg args` to the end; returns its last log lines. Raises FfmpegFailed.
@@ -83,7 +97,8 @@ async def run_ffmpeg(args: list[str], *, on_time: Callable[[float], None] | None
     try:
         proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL,
                                                     stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.PIPE)
+                                                    stderr=asyncio.subprocess.PIPE,
+                                                    preexec_fn=_die_with_parent)
     except OSError as exc:
         raise FfmpegFailed(f"ffmpeg could not be started ({exc})", []) from None
     tail: deque[str] = deque(maxlen=TAIL_LINES)

@@ -80,10 +80,6 @@ async def test_an_export_folder_is_not_readable_by_others(tmp_path, umask_022):
     assert folder.is_dir() and mode(folder) & 0o077 == 0, oct(mode(folder))
 
 
-@pytest.mark.xfail(strict=True, reason="cctui/logs.py (setup_logging) and cctui/demo.py (the stand-in's folder) "
-                                       "create the data directory as a parent, with the default mode, before "
-                                       "Store.open() would make it 0700; the fix belongs there (not in this task's "
-                                       "files): create settings.data_dir with mode 0o700 first.")
 def test_the_data_dir_made_by_cctui_run_is_private(tmp_path, umask_022):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({**STEP1, "select_scene": {"select": [9]}}))  # stops in step 2, nothing paid

@@ -7,6 +7,7 @@ fails leaves the interaction waiting, so the creator changes a setting and rende
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,13 @@ def prefill(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def _cue_json(cue: OverlayCue) -> dict[str, Any]:
     return {"index": cue.index, "text": cue.text, "start": round(cue.start, 3), "end": round(cue.end, 3)}
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Half-written files of a render that cctui was killed in the middle of (hidden names)."""
+    for path in out_dir.glob(".*"):
+        if path.name.endswith(".part") or path.is_dir():
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 @register
@@ -121,6 +129,7 @@ class MediaAssemble(Module):
             raise AnswerError(f"Frame: {exc}") from None
         out_dir = ctx.run_dir / "render"
         out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out_dir)
         spec = AssemblySpec(clip=clip, output=out_dir / "final.mp4", duration=duration, width=width, height=height,
                             loop_mode=str(settings.get("loop_mode") or "loop"), cues=list(cues),
                             music=Path(settings["music_path"]) if settings["music_path"] else None,
