@@ -50,7 +50,8 @@ async def open_form(pilot, app) -> RunScreen:
     return the_run_screen(app)
 
 
-def ffmpeg_running() -> bool:
+def ffmpeg_running(folder: Path) -> bool:
+    """Is an ffmpeg writing into `folder` (this test's render folder, not anyone else's)?"""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -58,7 +59,7 @@ def ffmpeg_running() -> bool:
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
             except OSError:
                 continue
-            if state != "Z" and b"ffmpeg" in cmd.split(b"\0")[0] and b"render" in cmd:
+            if state != "Z" and b"ffmpeg" in cmd.split(b"\0")[0] and str(folder).encode() in cmd:
                 return True
     return False
 
@@ -88,11 +89,11 @@ async def test_render_form_refuses_a_bad_file_cancels_cleanly_then_renders(tmp_p
         form.widget_for("music_source").value = "generated"
         await pilot.pause()
         form.request_generate()
-        await wait_for(pilot, lambda: screen.rendering and ffmpeg_running(), timeout=20)
+        await wait_for(pilot, lambda: screen.rendering and ffmpeg_running(render_dir), timeout=20)
         await pilot.press("x")
         await wait_for(pilot, lambda: not screen.rendering, timeout=20)
         assert "Render cancelled" in str(form.query_one(".media-form-error").content)
-        await wait_for(pilot, lambda: not ffmpeg_running(), timeout=10)
+        await wait_for(pilot, lambda: not ffmpeg_running(render_dir), timeout=10)
         assert sorted(p.name for p in render_dir.iterdir() if not p.name.startswith(".")) == []
         assert screen.run.position["interaction_id"] == iid and screen.run.status == "waiting"
 
