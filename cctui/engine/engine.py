@@ -5,7 +5,9 @@ The TUI, the tests and batch mode all drive runs through this API; nothing here 
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,8 +27,35 @@ log = logging.getLogger(__name__)
 Listener = Callable[[dict[str, Any]], None]
 
 
+_LOADED: dict[Path, tuple[tuple, Workflow]] = {}
+
+
+def _signature(folder: Path) -> tuple:
+    """Every file under the workflow folder with its size and mtime: any edit changes it."""
+    entries = []
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            entries.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(entries))
+
+
 def load(folder: Path | str) -> Workflow:
-    return load_workflow(folder, module_ids=REGISTRY.keys())
+    """Load and check a workflow folder; unchanged folders come from memory (a load is ~0.1 s,
+    and every new or resumed run needs one)."""
+    key = Path(folder).resolve()
+    signature = _signature(key) if key.is_dir() else ()
+    cached = _LOADED.get(key)
+    if cached is not None and signature and cached[0] == signature:
+        return cached[1]
+    workflow = load_workflow(folder, module_ids=REGISTRY.keys())
+    if signature:
+        _LOADED[key] = (signature, workflow)
+    return workflow
 
 
 class Engine:
@@ -80,7 +109,7 @@ class Engine:
         store = self.services.store
         async with store.transaction():
             run_id = await store.create_run(workflow.workflow_id, str(workflow.root),
-                                            dict(workflow.initial_state), {"step": 0, "module": 0})
+                                            copy.deepcopy(workflow.initial_state), {"step": 0, "module": 0})
             await store.add_event(run_id, "run_started", 0,
                                   {"workflow_id": workflow.workflow_id, "workflow_dir": str(workflow.root),
                                    "version": workflow.version})

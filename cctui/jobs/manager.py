@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 JobListener = Callable[[dict[str, Any]], Awaitable[None] | None]
 FINAL = ("completed", "failed", "cancelled")
+FIRST_POLL = 0.1  # seconds after submit
 
 
 class JobManager:
@@ -163,7 +164,9 @@ class JobManager:
     async def _follow(self, job_id: str, request: MediaRequest, provider_job_id: str,
                       poll_after: float | None = None) -> None:
         provider = self.providers.media(request.provider, request.action)
-        delay = poll_after if poll_after is not None else self.min_poll
+        # The first look comes soon (a quick job, or a stand-in, is often done already); after
+        # that the interval grows, so a ten-minute video is not polled hundreds of times.
+        delay = poll_after if poll_after is not None else min(self.min_poll, FIRST_POLL)
         backoff = self.min_poll
         while True:
             await asyncio.sleep(max(0.0, min(delay, self.max_poll)))

@@ -72,6 +72,7 @@ class RunScreen(Screen):
         self.run = run
         self.interaction: Interaction | None = None
         self.spent: dict[str, float] = {}
+        self._spent_due = False
         self.rendering = False
 
     @property
@@ -120,12 +121,15 @@ class RunScreen(Screen):
         elif kind == "progress" and event.get("phase") == "render":
             for pane in self.query(AssemblePane):
                 pane.set_progress(float(event.get("fraction") or 0.0))
-        elif kind in ("job", "module_completed"):
-            self.refresh_spent()
+        elif kind in ("job", "module_completed") and not self._spent_due:
+            # Hundreds of job updates a minute need one ledger read, not one each.
+            self._spent_due = True
+            self.set_timer(0.5, self.refresh_spent)
 
     @work(exclusive=True, group="spent", exit_on_error=False)
     async def refresh_spent(self) -> None:
         """The running total of what this run has cost, from the ledger."""
+        self._spent_due = False
         totals = await Ledger(self.run.store).totals(self.run.run_id)
         self.spent = totals.get(self.run.run_id, {})
         self._header()
