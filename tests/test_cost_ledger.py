@@ -157,3 +157,31 @@ def _png(tmp_path):
     if not path.exists():
         Image.new("RGB", (64, 64), (10, 200, 30)).save(path)
     return path
+
+
+async def test_the_provider_id_is_stored_before_the_cost(tmp_path):
+    """Until the provider's id is stored a crash leaves the job `unknown` (maybe paid twice), so
+    nothing, not even the ledger write, comes between the submit's answer and storing it. The
+    estimate (made for the ledger) looks at the job row at its next await."""
+    import asyncio
+
+    store = await Store.open(tmp_path / "db")
+    run_id = await store.create_run("wf", "/wf", {}, {"step": 0, "module": 0})
+    providers = FakeProviders()
+    seen = []
+
+    class Watching(PricedFake):
+        def estimate(self, request):
+            seen.append(asyncio.get_running_loop().create_task(store.list_jobs_by_status("submitted")))
+            return super().estimate(request)
+
+    providers.media_providers["openai"] = Watching(providers.media_providers["openai"])
+    jobs = JobManager(store, providers, min_poll=0.01)
+    request = MediaRequest(action="txt2img", provider="openai", params={"prompt": "a cat"},
+                           media_dir=str(tmp_path / "m"))
+    job_id = await jobs.start(request, run_id=run_id, interaction_id=None, step_id="s", module="m",
+                              prompt_key="openai")
+    await jobs.wait()
+    (submitted,) = await seen[0]
+    assert submitted["job_id"] == job_id and submitted["provider_job_id"]
+    await store.close()

@@ -153,9 +153,10 @@ class JobManager:
                 return
         fields: dict[str, Any] = {"provider_job_id": submitted.provider_job_id, "status": "submitted",
                                   "submitted_at": time.time()}
+        # The provider's id first: until it is stored, a crash leaves the job `unknown`.
+        await self._update(job_id, **fields)
         # Accepted means charged: the provider's own figure, else the price list's.
         await self._record_cost(job_id, submitted.cost or _estimate(provider, request))
-        await self._update(job_id, **fields)
         if submitted.files:
             await self._finish(job_id, request, submitted.files)
             return
@@ -178,6 +179,11 @@ class JobManager:
                     return
                 backoff = min(backoff * 2, self.max_poll)
                 delay = exc.retry_after or backoff
+                continue
+            except Exception:  # a poll only reads: whatever broke, look again later, never stop following
+                log.exception("poll failed")
+                backoff = min(backoff * 2, self.max_poll)
+                delay = backoff
                 continue
             if progress.cost is not None:
                 await self._record_cost(job_id, progress.cost)

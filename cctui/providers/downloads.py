@@ -1,9 +1,10 @@
 """Getting a provider's output bytes onto disk: whole files under their final name, or nothing.
 
 Every client downloads through `save_download()`: it streams into `<stem><suffix>.part`, checks
-the byte count against `content-length`, retries a failed or truncated transfer a few times with
-backoff, and renames to the final name only when the file is complete. File names come from the
-job's `stem` and the content type, never from a URL or a prompt.
+the byte count against `content-length`, refuses a JSON/XML/text document where a media file was
+expected (an error page or a garbled answer), retries a failed or truncated transfer a few times
+with backoff, and renames to the final name only when the file is complete. File names come from
+the job's `stem` and the content type, never from a URL or a prompt.
 """
 
 from __future__ import annotations
@@ -113,6 +114,16 @@ def sniff_extension(head: bytes) -> str | None:
     return None
 
 
+# Content types that announce a document, not media: a 2xx answer with one of them and no media
+# signature in its first bytes is an error page or a garbled answer, never the file.
+_DOCUMENT_TYPES = ("application/json", "application/xml", "application/problem+json", "text/")
+
+
+def is_document(content_type: str | None, head: bytes) -> bool:
+    mime = mime_of(content_type)
+    return bool(mime) and mime.startswith(_DOCUMENT_TYPES) and sniff_extension(head) is None
+
+
 def extension_for(content_type: str | None, head: bytes, default_ext: str) -> str:
     return MIME_EXTENSIONS.get(mime_of(content_type)) or sniff_extension(head) or default_ext
 
@@ -159,8 +170,8 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
     """Download into `media_dir/<stem><suffix><ext>` or raise ProviderError with no file left.
 
     `what` names the file for messages ("the video of job 123"). A 5xx, a transport failure, a
-    body shorter than `content-length` or an empty body is retried up to `attempts` times; any
-    other HTTP status is final.
+    body shorter than `content-length`, an empty body or a document (JSON, XML, text) instead of
+    media is retried up to `attempts` times; any other HTTP status is final.
     """
     if not stem:
         raise ProviderError(f"{what}: no file name stem was given for the download.", "bad_request",
@@ -203,6 +214,9 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
                 if expected is not None and received != expected:
                     raise _Incomplete(f"{what}: received {received} of {expected} bytes.")
                 content_type = stream.headers.get("content-type")
+                if is_document(content_type, head):
+                    raise _Incomplete(f"{what}: the server answered with a {mime_of(content_type)} "
+                                      f"document instead of the file.")
             ext = extension_for(content_type, head, default_ext)
             final = directory / f"{stem}{suffix}{ext}"
             os.replace(part, final)

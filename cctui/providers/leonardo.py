@@ -161,8 +161,11 @@ class LeonardoClient:
             raise self._error(response, what)
         body = response_json(response)
         if not isinstance(body, dict):
-            raise ProviderError(f"{what}: Leonardo answered with something that is not JSON.",
-                                "invalid_output", provider=self.name, status=response.status_code)
+            # A 2xx answer that cannot be read (cut off or garbled): a paid request may have been
+            # carried out all the same, so its outcome is unknown, as after a timeout.
+            raise ProviderError(f"{what}: Leonardo answered with something that is not a JSON object "
+                                f"(cut off or garbled); the request may have been carried out anyway.",
+                                "server", provider=self.name, status=response.status_code)
         if expect is not None and not isinstance(body.get(expect), dict):
             if body.get("error"):
                 raise self._error(response, what)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import openai
 
 from .base import ProviderError
+from .downloads import TRANSFER_ERRORS
 from .http_errors import redact, retry_after_seconds, short
+
+
+# What a call through the openai SDK can raise about the answer: its own errors, the
+# JSONDecodeError it lets through when a 2xx body is not JSON (cut off, or garbled on the way),
+# and the transport errors of a streamed answer whose body breaks off while it is read.
+SDK_ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, json.JSONDecodeError, *TRANSFER_ERRORS)
 
 
 def api_message(exc: openai.APIError) -> str:
@@ -40,8 +48,16 @@ def from_openai_error(exc: Exception, *, what: str, base_url: str, secrets: list
     def err(message: str, kind, **kw) -> ProviderError:
         return ProviderError(redact(message, secrets), kind, provider=provider, **kw)
 
+    if isinstance(exc, json.JSONDecodeError):
+        # A 2xx answer that cannot be read: the request may well have been carried out (and
+        # charged), so this is no refusal; like a timeout, the outcome is unknown.
+        return err(f"{what}: {base_url} answered with a body that is not valid JSON (cut off or garbled); "
+                   f"the request may have been carried out anyway.", "server")
     if isinstance(exc, openai.APITimeoutError):
         return err(f"{what}: {base_url} did not answer in time, even after retrying.", "server")
+    if isinstance(exc, TRANSFER_ERRORS) and not isinstance(exc, openai.OpenAIError):
+        return err(f"{what}: the connection to {base_url} broke off while the answer was read "
+                   f"({type(exc).__name__}).", "server")
     if isinstance(exc, openai.APIConnectionError):
         return err(f"{what}: could not connect to {base_url} ({short(str(exc), 120)}).", "server")
     if isinstance(exc, openai.APIStatusError):

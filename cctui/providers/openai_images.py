@@ -20,7 +20,7 @@ from ..settings import Settings
 from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
 from .downloads import write_atomic
 from .http_errors import not_configured
-from .openai_errors import from_openai_error
+from .openai_errors import SDK_ERRORS, from_openai_error
 
 SIZES = ("1024x1024", "1536x1024", "1024x1536", "auto")
 QUALITIES = ("low", "medium", "high", "auto")
@@ -138,7 +138,7 @@ class OpenAIImages:
         try:
             # Paid and synchronous: no automatic retry, a timed-out call may still be charged.
             response = await self.client.with_options(max_retries=0).images.generate(**kwargs)
-        except openai.OpenAIError as exc:
+        except SDK_ERRORS as exc:
             raise from_openai_error(exc, what="OpenAI image generation", base_url=self.base_url,
                                     secrets=self._secrets, model=self.model) from None
         request_id = getattr(response, "_request_id", None)

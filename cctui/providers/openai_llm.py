@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from ..settings import Settings
 from .base import ImagePart, LLMRequest, LLMResult, LLMUsage, ProviderError, TextPart
 from .http_errors import not_configured, redact, short
-from .openai_errors import from_openai_error
+from .openai_errors import SDK_ERRORS, from_openai_error
 
 DEFAULT_TIMEOUT = 120.0  # seconds per attempt; a vision answer with a long schema takes a while
 DEFAULT_MAX_RETRIES = 2  # the SDK's own retries (connection errors, 408/409/429/5xx)
@@ -128,7 +128,7 @@ class OpenAILLM:
                                  "json_schema": {"name": name, "schema": request.output_schema,
                                                  "strict": True}},
             )
-        except openai.OpenAIError as exc:
+        except SDK_ERRORS as exc:
             raise from_openai_error(exc, what=what, base_url=self.base_url, secrets=self._secrets,
                                     model=model) from None
         request_id = getattr(completion, "_request_id", None)

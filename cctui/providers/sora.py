@@ -22,7 +22,7 @@ from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Sub
 from .downloads import Stream, remove_files, save_download
 from .http_errors import not_configured, redact, short
 from .image_prep import fit_exact, require_source_file
-from .openai_errors import api_code, api_message, from_openai_error
+from .openai_errors import SDK_ERRORS, api_code, api_message, from_openai_error
 
 SECONDS = ("4", "8", "12")
 SIZES = {("9:16", "720p"): "720x1280", ("16:9", "720p"): "1280x720",
@@ -224,7 +224,7 @@ class SoraClient:
                 size=plan.size,
                 input_reference=(f"{request.stem}_reference.png", reference.data, "image/png"),
             )
-        except openai.OpenAIError as exc:
+        except SDK_ERRORS as exc:
             raise self._error(exc, "Starting the Sora video", plan.model, creating=True) from None
         return Submitted(provider_job_id=video.id, cost=plan.cost)
 
@@ -234,7 +234,7 @@ class SoraClient:
             async with manager as response:
                 video = await response.parse()
                 after = response.headers.get("openai-poll-after-ms")
-        except openai.OpenAIError as exc:
+        except SDK_ERRORS as exc:
             if isinstance(exc, openai.NotFoundError):
                 raise ProviderError(redact(
                     f"{what}: the Sora job {video_id} is not known at {self.base_url} (jobs expire; "

@@ -10,8 +10,10 @@ persists its jobs and submit counts in its data directory.
 
 Command line: `python -m cctui.standin --port 0 --state-dir DIR [--job-seconds S]` prints
 `READY http://127.0.0.1:PORT` and serves until killed. See `server` for the API, `faults` for
-fault injection, `openai_routes`, `sora_routes`, `leonardo_routes`, `presigned_bucket` and
-`elevenlabs_routes` for what each endpoint answers and refuses (and the `STANDIN:` markers).
+fault injection and the crash-test hooks, `fault_mode` for the random fault mode
+(`--fault-rate R --fault-seed N`), `served` for the hashes of the files it served, and
+`openai_routes`, `sora_routes`, `leonardo_routes`, `presigned_bucket` and `elevenlabs_routes`
+for what each endpoint answers and refuses (and the `STANDIN:` markers).
 """
 
 from .faults import Fault

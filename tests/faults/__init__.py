@@ -1,0 +1,1 @@
+"""Fault suite: whole demo runs against a stand-in that fails a random fraction of requests."""
