@@ -20,6 +20,7 @@ from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Sub
 from .downloads import EXTENSION_MIMES, Stream, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind)
+from .tls import ssl_context
 
 MODEL_ID = "music_v1"
 MIN_MS, MAX_MS = 3_000, 600_000
@@ -67,7 +68,7 @@ class ElevenLabsMusic:
         self._secrets = settings.secret_values()
         self.http = http or httpx.AsyncClient(
             base_url=self.base_url + "/", headers={"xi-api-key": key.get_secret_value()},
-            timeout=TIMEOUT)
+            timeout=TIMEOUT, verify=ssl_context())
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -19,6 +19,7 @@ from .downloads import httpx_opener, remove_files, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind, transport_error)
 from .image_prep import crop_to_aspect, require_source_file
+from .tls import ssl_context
 
 VIDEO_MODELS = ("MOTION2", "MOTION2FAST", "VEO3", "VEO3FAST", "KLING2_1", "KLING2_5")
 SVD_MODELS = ("MOTION1", "SVD")  # Motion 1.0: the endpoint with a real 1-10 motionStrength
@@ -104,8 +105,9 @@ class LeonardoClient:
             base_url=self.base_url + "/",
             headers={"authorization": f"Bearer {key.get_secret_value()}",
                      "accept": "application/json"},
-            timeout=API_TIMEOUT)
-        self.plain = plain or httpx.AsyncClient(timeout=TRANSFER_TIMEOUT, follow_redirects=True)
+            timeout=API_TIMEOUT, verify=ssl_context())
+        self.plain = plain or httpx.AsyncClient(timeout=TRANSFER_TIMEOUT, follow_redirects=True,
+                                                verify=ssl_context())
 
     async def aclose(self) -> None:
         await self.api.aclose()

@@ -21,6 +21,7 @@ from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Sub
 from .downloads import write_atomic
 from .http_errors import not_configured
 from .openai_errors import SDK_ERRORS, from_openai_error
+from .tls import openai_http_client
 
 SIZES = ("1024x1024", "1536x1024", "1024x1536", "auto")
 QUALITIES = ("low", "medium", "high", "auto")
@@ -65,7 +66,8 @@ class OpenAIImages:
         self._secrets = settings.secret_values()
         self.client = client or openai.AsyncOpenAI(
             api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url, timeout=timeout, max_retries=max_retries)
+            base_url=settings.openai_base_url, timeout=timeout, max_retries=max_retries,
+            http_client=openai_http_client())
 
     async def aclose(self) -> None:
         await self.client.close()

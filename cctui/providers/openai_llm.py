@@ -18,6 +18,7 @@ from ..settings import Settings
 from .base import ImagePart, LLMRequest, LLMResult, LLMUsage, ProviderError, TextPart
 from .http_errors import not_configured, redact, short
 from .openai_errors import SDK_ERRORS, from_openai_error
+from .tls import openai_http_client
 
 DEFAULT_TIMEOUT = 120.0  # seconds per attempt; a vision answer with a long schema takes a while
 DEFAULT_MAX_RETRIES = 2  # the SDK's own retries (connection errors, 408/409/429/5xx)
@@ -91,6 +92,7 @@ class OpenAILLM:
             base_url=settings.openai_base_url,
             timeout=timeout,
             max_retries=max_retries,
+            http_client=openai_http_client(),
         )
 
     async def aclose(self) -> None:

@@ -23,6 +23,7 @@ from .downloads import Stream, remove_files, save_download
 from .http_errors import not_configured, redact, short
 from .image_prep import fit_exact, require_source_file
 from .openai_errors import SDK_ERRORS, api_code, api_message, from_openai_error
+from .tls import openai_http_client
 
 SECONDS = ("4", "8", "12")
 SIZES = {("9:16", "720p"): "720x1280", ("16:9", "720p"): "1280x720",
@@ -131,7 +132,7 @@ class SoraClient:
         self._secrets = settings.secret_values()
         self.client = client or openai.AsyncOpenAI(
             api_key=key.get_secret_value(), base_url=settings.sora_base_url, timeout=timeout,
-            max_retries=max_retries)
+            max_retries=max_retries, http_client=openai_http_client())
 
     async def aclose(self) -> None:
         await self.client.close()
