@@ -365,5 +365,23 @@ class Run:
                                                  "params": params}, spec)
         return job_id
 
+    async def decide_job(self, interaction_id: int, job_id: str, decision: str) -> None:
+        """The creator's decision on a job that may or may not have reached the provider (or
+        failed): `resubmit` sends it once more (it may be charged twice), `dismiss` gives it up."""
+        await self._require_pending(interaction_id)
+        job = await self.store.get_job(job_id)
+        if job is None or job["run_id"] != self.run_id or job["interaction_id"] != interaction_id:
+            raise AnswerError(f"job {job_id} is not one of this step's generations")
+        if job["status"] not in ("unknown", "failed"):
+            raise AnswerError(f"job {job_id} is {job['status']}; only an unknown or failed job waits for a decision")
+        if decision == "resubmit":
+            await self.services.jobs.resubmit(job_id)
+        elif decision == "dismiss":
+            await self.services.jobs.dismiss(job_id)
+        else:
+            raise AnswerError(f"unknown decision {decision!r} (resubmit or dismiss)")
+        await self._event("job_decided", {"interaction_id": interaction_id, "job_id": job_id, "decision": decision},
+                          self.current_spec())
+
 
 __all__ = ["Run", "EngineError"]

@@ -16,11 +16,13 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static, TabbedCo
 
 import cctui.ui.widgets.generation_card as generation_card
 import cctui.ui.widgets.picture as picture
+from app_harness import wait_for
 from cctui.engine.engine import Engine, load
 from cctui.engine.errors import AnswerError
 from cctui.engine.interaction import Interaction
 from cctui.engine.modules.media_generate import MediaGenerate
 from cctui.ui.messages import EngineEvent
+from cctui.ui.screens.dialogs import ConfirmScreen
 from cctui.ui.screens.media_screen import MediaScreen
 from cctui.ui.widgets.fitted_picture import FittedPicture, fit_cells
 from cctui.ui.widgets.generation_card import GenerationCard
@@ -139,10 +141,14 @@ class FakeRun:
     def __init__(self, generations: list[dict] | None = None, *, error: str | None = None):
         self.services = real_clients(Path(tempfile.gettempdir()) / "cctui-estimate-tests")
         self.gens = list(generations or [])
+        self.decisions: list[tuple[int, str, str]] = []
         self.calls: list[tuple[int, str, str, dict]] = []
         self.reads = 0
         self.error = error
         self.on_sub_action = None
+
+    async def decide_job(self, interaction_id: int, job_id: str, decision: str) -> None:
+        self.decisions.append((interaction_id, job_id, decision))
 
     async def generations(self) -> list[dict[str, Any]]:
         self.reads += 1
@@ -483,6 +489,20 @@ async def test_unknown_generation_says_the_creator_decides(tmp_path):
         assert texts[0] == "the connection dropped after submit"
         assert "charged twice" in texts[1] and "You decide" in texts[1]
         assert card.has_class("-unknown") and not card.query(ProgressBar)
+        iid = interaction.interaction_id
+        # Resubmit asks first; "n" keeps things as they are.
+        await pilot.click(".card-resubmit")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is app.media)
+        assert run.decisions == []
+        await pilot.click(".card-resubmit")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: run.decisions == [(iid, "j_1", "resubmit")])
+        # Dismissing sends nothing, so it needs no confirmation.
+        await pilot.click(".card-dismiss")
+        await wait_for(pilot, lambda: run.decisions[-1] == (iid, "j_1", "dismiss"))
 
 
 async def test_two_generations_on_different_tabs_both_show_and_one_is_chosen(tmp_path):

@@ -273,6 +273,29 @@ class MediaScreen(Screen):
         """The same, for an app that posts the events to the screen as messages."""
         self.engine_event(message.event)
 
+    # ------------------------------------------------------------------ unknown jobs
+
+    @on(GenerationCard.Decision)
+    def _decision(self, event: GenerationCard.Decision) -> None:
+        event.stop()
+        self.decide(event.job_id, event.decision)
+
+    @work(group="media-decision", exit_on_error=False)
+    async def decide(self, job_id: str, decision: str) -> None:
+        if decision == "resubmit":
+            from cctui.ui.screens.dialogs import ConfirmScreen
+
+            body = ("The provider's answer to the first request was lost. If it was made, sending it again "
+                    "is paid for twice. Check your provider's dashboard if you can.")
+            if not await self.app.push_screen_wait(ConfirmScreen("Resubmit this generation?", body, yes="Resubmit")):
+                return
+        try:
+            await self.run.decide_job(self.interaction.interaction_id, job_id, decision)
+        except AnswerError as exc:
+            self.notify(str(exc), title="Not done", severity="error", markup=False)
+            return
+        self.refresh_generations()
+
     # ------------------------------------------------------------------ generate
 
     @on(MediaForm.GenerateRequested)

@@ -12,7 +12,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ProgressBar, Static
+from textual.message import Message
+from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from cctui.ui.widgets.file_opener import can_open_files, open_file
@@ -79,6 +80,8 @@ class GenerationCard(Vertical):
     GenerationCard > ProgressBar Bar { width: 1fr; }
     GenerationCard > .card-items { height: auto; }
     GenerationCard > .card-cost { color: $text-muted; height: 1; }
+    GenerationCard > .card-decision { height: auto; }
+    GenerationCard > .card-decision Button { margin-right: 2; }
     GenerationCard > .card-error { color: $text-error; height: auto; }
     """
 
@@ -160,12 +163,28 @@ class GenerationCard(Vertical):
             yield Static(str(error), classes="card-error", markup=False)
             if self.status == "unknown":
                 yield Static(UNKNOWN_NOTE, classes="card-error card-unknown-note", markup=False)
-                job = self.generation.get("job_id")
-                yield Static(f"Decide with: cctui jobs --resubmit {job}  or  cctui jobs --dismiss {job}",
-                             classes="card-unknown-note", markup=False)
+                with Horizontal(classes="card-decision"):
+                    yield Button("Resubmit", classes="card-resubmit", compact=True, variant="warning",
+                                 tooltip="Send it again; if the first one was made, you pay twice")
+                    yield Button("Dismiss", classes="card-dismiss", compact=True,
+                                 tooltip="Give up on this job; nothing is sent")
         cost = self._cost_line()
         if cost:
             yield Static(cost, classes="card-cost", markup=False)
+
+    class Decision(Message):
+        """Resubmit or dismiss an unknown job (the screen confirms a resubmit first)."""
+
+        def __init__(self, job_id: str, decision: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+            self.decision = decision
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.has_class("card-resubmit") or event.button.has_class("card-dismiss"):
+            event.stop()
+            decision = "resubmit" if event.button.has_class("card-resubmit") else "dismiss"
+            self.post_message(self.Decision(self.job_id, decision))
 
     def update(self, generation: dict[str, Any]) -> None:
         """Show a newer state of the same generation, rebuilding only when its shape changed."""
