@@ -34,6 +34,7 @@ import httpx
 
 from cctui.standin import StandIn
 from cctui.standin import leonardo_routes, media_factory, openai_routes, sora_routes
+from cctui.standin.__main__ import serve_until_signalled
 from cctui.standin.http_layer import Request, Response
 from cctui.standin.records import RequestLog
 
@@ -216,18 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast-media", action="store_true")
     args = parser.parse_args(argv)
     srv = BenchStandIn(keys=None, job_seconds=args.job_seconds, data_dir=args.state_dir, fast_media=args.fast_media)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    srv.start()
-    sys.stdout.write(f"READY {srv.base_url}\n")
-    sys.stdout.flush()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        srv.stop()
-    return 0
+    return serve_until_signalled(srv)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    return serve_until_signalled(srv)
+
+
+def serve_until_signalled(srv) -> int:
+    """Start `srv`, print `READY url` for whoever started this process, serve until SIGTERM/SIGINT."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
