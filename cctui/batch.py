@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
 from cctui.engine.engine import Engine, load
 from cctui.engine.errors import AnswerError, EngineError
+from cctui.engine.forms import FormError, check_value, form_check, form_fields
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
 from cctui.engine.ux import find_selectable, media_tabs
+from cctui.jobs.statuses import can_fetch_again
 from cctui.workflow.models import Workflow
 from cctui.workflow.templates import is_template
+
+log = logging.getLogger(__name__)
 
 ANSWER_KEYS = {"select", "selected_indices", "text", "option", "feedback", "sub_actions", "selected_content_id",
                "skip", "values"}
@@ -144,6 +149,8 @@ def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
         if tabs and sub["tab"] not in tabs and not _has_template(spec.inputs.get("schema")):
             raise BatchError(f"{where}.sub_actions[{j}].tab: module {spec.name!r} has no tab {sub['tab']!r}"
                              f" (tabs: {', '.join(tabs)})")
+        if sub["tab"] in tabs and not _has_template(tabs[sub["tab"]]):
+            _check_params(tabs[sub["tab"]], sub.get("params") or {}, f"{where}.sub_actions[{j}].params")
     allowed = _KEYS_FOR.get(spec.module_id)
     if allowed is not None:
         wrong = sorted(set(answer) - allowed)
@@ -152,6 +159,21 @@ def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
                              f"it takes {', '.join(sorted(allowed))}")
     if spec.module_id == "user.select":
         _check_static_choice(spec, answer, where)
+
+
+def _check_params(tab_schema: dict[str, Any], params: dict[str, Any], where: str) -> None:
+    """The values the answers file gives a generation form, checked as given (never adjusted:
+    only pre-filled values are fitted to the form), before the run starts."""
+    fields = form_fields(tab_schema)
+    for name, value in params.items():
+        f = next((x for x in fields if x.key == name), None) or next((x for x in fields if x.destination == name),
+                                                                    None)
+        if f is None or _has_template(value):
+            continue
+        try:
+            check_value(f, value)
+        except FormError as exc:
+            raise BatchError(f"{where}.{name}: {exc}") from None
 
 
 def _check_static_choice(spec, answer: dict[str, Any], where: str) -> None:
@@ -262,6 +284,40 @@ class BatchRunner:
             done = self._report_steps(run, done)
         return run
 
+    def _answer_key(self, interaction) -> str:
+        """The key of the answers file that answers this interaction (`step_id.module` or `module`)."""
+        long_key = f"{interaction.step_id}.{interaction.module_name}"
+        return long_key if long_key in self.answers else interaction.module_name
+
+    async def _start_generation(self, run: Run, interaction, index: int, sub: dict[str, Any]) -> str:
+        """Start one generation of the answer's `sub_actions[index]`; returns the job id.
+
+        Values pre-filled from the run's earlier state (e.g. an LLM's suggested length) that the
+        form had to adjust are printed, one line each. A value the form refuses is this answers
+        file's error only when the file gave it; a pre-filled one is not, and the message says
+        how to get past it."""
+        params = sub.get("params") or {}
+        inputs = interaction.resolved_inputs or {}
+        tab_schema = media_tabs(inputs.get("schema") or {}).get(sub["tab"])
+        if tab_schema is not None:
+            try:
+                checked = form_check(tab_schema, (inputs.get("prompts") or {}).get(sub["tab"]), params)
+            except FormError as exc:
+                names = (exc.field.key, exc.field.destination) if exc.field else ()
+                name = next((n for n in params if n in names), names[-1] if names else "?")
+                path = f"$.{self._answer_key(interaction)}.sub_actions[{index}].params.{name}"
+                if not exc.prefilled:
+                    raise BatchError(f"{self.source}: at {path}: {exc}") from None
+                raise BatchError(
+                    f"run {run.run_id} stopped in {interaction.step_title}, module {interaction.module_name}: "
+                    f"{sub['tab']}: {exc} (a value pre-filled from the run's earlier answers, not from "
+                    f"{self.source}); give one in {self.source} at {path}, then continue with `cctui run "
+                    f"{run.workflow.root} --answers {self.source} --resume {run.run_id}`") from None
+            for note in checked.notes.values():
+                log.info("run %s, %s, %s: %s", run.run_id, interaction.module_name, sub["tab"], note)
+                self.out(f"    {interaction.module_name}: {sub['tab']}: {note}")
+        return await run.sub_action(interaction.interaction_id, sub.get("id", "generate"), sub["tab"], params)
+
     async def _apply(self, run: Run, interaction, answer: dict[str, Any]) -> str:
         iid = interaction.interaction_id
         store = self.engine.services.store
@@ -272,7 +328,7 @@ class BatchRunner:
             if i < len(started) and started[i]["prompt_key"] == sub["tab"]:
                 job_id = started[i]["job_id"]
             else:
-                job_id = await run.sub_action(iid, sub.get("id", "generate"), sub["tab"], sub.get("params") or {})
+                job_id = await self._start_generation(run, interaction, i, sub)
             timed_out = False
             try:
                 await self.engine.services.jobs.wait([job_id], timeout=self.job_timeout)
@@ -309,18 +365,28 @@ class BatchRunner:
         (Choosing generation N of a list that lacks one would pick another picture than the
         answers file means, and pay for the next steps with it.)"""
         what = f"the {tab} {job['action']} generation (job {job['job_id']})"
-        if job["status"] == "failed":
-            state = f"{what} failed: {(job['error'] or 'no reason given').rstrip('. ')}"
-            resubmit = "sends it again"
+        jid = job["job_id"]
+        error = (job["error"] or "no reason given").rstrip(". ")
+        decide = ""
+        if job["status"] in ("not_downloaded", "stalled"):
+            # Finished (or still going) at the provider and paid for: fetching again is the way on.
+            state = f"{what} is accepted by {job['provider']} but not here yet: {error}"
+            decide = f"`cctui jobs --fetch {jid}` asks for it again (no new charge), as the resume below does; "
+        elif job["status"] == "failed" and can_fetch_again(job):
+            state = f"{what} could not be followed: {error}"
+            decide = f"`cctui jobs --fetch {jid}` asks {job['provider']} for it again (no new charge); then "
+        elif job["status"] == "failed":
+            state = f"{what} failed: {error}"
+            decide = (f"`cctui jobs --resubmit {jid}` sends it again (a new paid request, after naming the price), "
+                      f"`cctui jobs --dismiss {jid}` goes on without it; then ")
         elif job["status"] == "unknown":
-            state = f"{what} may or may not have reached the provider"
-            resubmit = "sends it again (it may be charged twice)"
+            state = f"{what} may or may not have reached the provider: {error}"
+            decide = (f"`cctui jobs --resubmit {jid}` looks for it at the provider first and sends it again only "
+                      f"if it is not there (after naming the price), `cctui jobs --dismiss {jid}` goes on "
+                      f"without it; then ")
         else:
             state = (f"{what} is still {job['status']} after {self.job_timeout:g} s" if timed_out else
                      f"{what} is {job['status']} but no longer followed (see the log)")
-            resubmit = None
-        decide = (f"`cctui jobs --resubmit {job['job_id']}` {resubmit}, `cctui jobs --dismiss {job['job_id']}` "
-                  f"goes on without it; then " if resubmit else "")
         return (f"run {run.run_id} stopped in {interaction.step_title}, module {interaction.module_name}: {state}. "
                 f"{decide}continue with `cctui run {run.workflow.root} --answers {self.source} "
                 f"--resume {run.run_id}`")

@@ -63,11 +63,6 @@ async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
 
     answers = load_answers(Path(args.answers))
     check_answers(answers, load(Path(args.workflow_dir)), source=str(args.answers))
-    standin = None
-    if args.demo:
-        from cctui.demo import start_demo
-
-        standin, settings = start_demo(settings)
     setup_logging(settings)
     providers = _providers(settings)
     engine = await _open_engine(settings, providers)
@@ -80,8 +75,6 @@ async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
         await engine.close()
         if hasattr(providers, "aclose"):
             await providers.aclose()
-        if standin is not None:
-            standin.stop()
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -142,72 +135,56 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    standin = None
-    if args.demo:
-        from cctui.demo import start_demo
+    """One line per provider: its state, what to do next, and the base URL (no credentials).
+    Exit 0 when every provider that has a key is usable (a missing key alone is fine), else 1."""
+    from cctui.providers.sora import RETIRED
 
-        standin, settings = start_demo(settings)
     providers = _providers(settings)
     try:
-        states = await providers.check_keys()
+        checks = await providers.check_providers()
     finally:
         await providers.aclose()
-        if standin is not None:
-            standin.stop()
-    hints = {"missing": "no key set", "rejected": "the provider refused the key",
-             "unreachable": "could not reach the endpoint", "configured": "key accepted"}
-    urls = {"openai": settings.openai_base_url, "sora": settings.sora_base_url,
-            "leonardo": settings.leonardo_base_url, "elevenlabs": settings.elevenlabs_base_url}
-    for name, state in states.items():
-        print(f"{name:11} {state:12} {hints[state]} ({urls.get(name, '')})")
+    key_vars = {"openai": "OPENAI_API_KEY", "sora": "CCTUI_SORA_API_KEY (or OPENAI_API_KEY)",
+                "leonardo": "LEONARDO_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY"}
+    url_vars = {"openai": "OPENAI_BASE_URL", "sora": "CCTUI_SORA_BASE_URL",
+                "leonardo": "LEONARDO_BASE_URL", "elevenlabs": "ELEVENLABS_BASE_URL"}
+
+    def hint(name: str, state: str, status: int | None, detail: str) -> str:
+        key, url = key_vars.get(name, "its key"), url_vars.get(name, "its base URL")
+        if state == "configured":
+            return "key accepted; nothing to do"
+        if state == "missing":
+            return f"no key set; set {key} to use it (leave it unset if you do not)"
+        if state == "rejected":
+            if status == 403:
+                return f"the key was refused (403): check that {key} may use this API on its plan"
+            return f"the key was refused ({status}): check {key}"
+        if state == "not found":
+            if name == "sora":
+                return f"this endpoint does not serve /videos (404). {RETIRED}"
+            return f"nothing is served there (404), a wrong base URL or a retired API: check {url}"
+        if state == "unreachable":
+            return f"no answer ({detail}): check the network and {url}"
+        if status is not None and 200 <= status < 300:
+            return f"answered {status}, but {detail or 'not as the API does'}: check that {url} points at the API"
+        what = f"answered {status}" if status is not None else f"the answer broke off ({detail})"
+        return f"{what}; try again later, and check {url} if it stays so"
+
+    for name, check in checks.items():
+        state = check.state
+        shown = f"error {check.status}" if state == "error" and check.status is not None else state
+        print(f"{name:11} {shown:12} {hint(name, state, check.status, check.detail)} ({check.base_url})")
     print(f"data dir    {settings.data_dir}")
-    return 1 if "rejected" in states.values() else 0
+    unusable = [name for name, check in checks.items() if check.state not in ("configured", "missing")]
+    if unusable:
+        print(f"not usable: {', '.join(unusable)}", file=sys.stderr)
+    return 1 if unusable else 0
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
-    """List jobs that need a decision, and take it: resubmit (may be charged twice) or dismiss."""
-    from cctui.jobs.manager import JobManager
-    from cctui.store.db import Store
+    from cctui.jobs_command import jobs_command
 
-    if not settings.db_path.exists():
-        print("no runs yet")
-        return 0
-    store = await Store.open(settings.db_path)
-    providers = None
-    try:
-        if args.dismiss or args.resubmit:
-            job_id = args.dismiss or args.resubmit
-            job = await store.get_job(job_id)
-            if job is None:
-                print(f"error: no job {job_id!r}", file=sys.stderr)
-                return 2
-            if job["status"] not in ("unknown", "failed"):
-                print(f"error: job {job_id} is {job['status']}; only unknown or failed jobs wait for a decision",
-                      file=sys.stderr)
-                return 2
-            providers = _providers(settings)
-            manager = JobManager(store, providers)
-            if args.dismiss:
-                await manager.dismiss(job_id)
-                print(f"{job_id}: dismissed")
-                return 0
-            await manager.resubmit(job_id)
-            await manager.wait([job_id])
-            job = await store.get_job(job_id)
-            print(f"{job_id}: {job['status']}" + (f": {job['error']}" if job["error"] else ""))
-            return 0 if job["status"] == "completed" else 1
-        rows = await store.unfinished_jobs()
-        failed = [j for j in await store.list_jobs_by_status("failed")] if args.all else []
-        for job in rows + failed:
-            line = f"{job['job_id']}  {job['run_id']}  {job['provider']:10} {job['action']:9} {job['status']}"
-            print(line + (f"  {job['error']}" if job["error"] else ""))
-        if not rows and not failed:
-            print("no jobs waiting")
-        return 0
-    finally:
-        if providers is not None:
-            await providers.aclose()
-        await store.close()
+    return await jobs_command(args, settings, lambda: _providers(settings))
 
 
 def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
@@ -217,7 +194,16 @@ def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
         print("The terminal app is not built yet in this version; use `cctui run WORKFLOW --answers FILE`.",
               file=sys.stderr)
         return 1
-    return run_app(settings, demo=args.demo, image_protocol=args.image_protocol)
+    # With --demo the settings already point at the stand-in (`demo_mode` in main; settings.demo
+    # is set, which the app shows): run_app must not start a second one.
+    return run_app(settings, image_protocol=args.image_protocol)
+
+
+def _demo_flag(parser: argparse.ArgumentParser) -> None:
+    # `--demo` after a subcommand means what it means before it. SUPPRESS: when left out here the
+    # subparser sets nothing, so it can never overwrite a top-level `--demo` with False.
+    parser.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                        help="use the built-in offline stand-in for every provider (same as `cctui --demo ...`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,18 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", required=True, help="JSON answers file (see examples/cc-answers.json)")
     p.add_argument("--resume", metavar="RUN_ID",
                    help="go on with a stored run (after a crash or an error) instead of starting a new one")
-    p.add_argument("--demo", action="store_true", help="use the built-in offline stand-in for every provider")
+    _demo_flag(p)
     sub.add_parser("runs", help="list runs with what each has cost")
     p = sub.add_parser("export", help="write a run's bundle: final MP4, cover, clip, captions, SRT, summary, costs")
     p.add_argument("run_id")
     p.add_argument("dir", nargs="?", help="parent folder; the bundle goes in DIR/RUN_ID (default: the run's export folder)")
-    p = sub.add_parser("jobs", help="jobs still running or waiting for your decision; resubmit or dismiss one")
+    p = sub.add_parser("jobs", help="jobs still running or waiting for your decision; fetch again, resubmit or dismiss one")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--resubmit", metavar="JOB_ID", help="send an unknown/failed job again (it may be charged twice)")
-    group.add_argument("--dismiss", metavar="JOB_ID", help="give up on an unknown/failed job")
+    group.add_argument("--fetch", metavar="JOB_ID",
+                       help="ask the provider again about a job it accepted, and download it (no new charge)")
+    group.add_argument("--resubmit", metavar="JOB_ID",
+                       help="send a job again: asks the provider first, then names the price and asks")
+    group.add_argument("--dismiss", metavar="JOB_ID", help="give up on a job that waits for a decision")
+    p.add_argument("--yes", action="store_true", help="confirm a resubmit's new paid request without asking")
     p.add_argument("--all", action="store_true", help="also list failed jobs")
+    _demo_flag(p)
     p = sub.add_parser("doctor", help="check each provider's key with one cheap call")
-    p.add_argument("--demo", action="store_true", help="check against the built-in stand-in")
+    _demo_flag(p)
     return parser
 
 
@@ -255,17 +246,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             return cmd_validate(args)
         settings = load_settings(data_dir=args.data_dir)
-        if args.command == "run":
-            return cmd_run(args, settings)
-        if args.command == "doctor":
-            return asyncio.run(_doctor(args, settings))
-        if args.command == "jobs":
-            return asyncio.run(_jobs(args, settings))
         if args.command == "runs":
             return asyncio.run(_list_runs(settings))
         if args.command == "export":
             return asyncio.run(_export(args, settings))
-        return cmd_app(args, settings)
+        from cctui.demo import demo_mode
+
+        # Everything below can reach a provider: with --demo (before or after the subcommand)
+        # it reaches the stand-in instead, whatever keys and base URLs the environment holds.
+        with demo_mode(settings, args.demo) as settings:
+            if args.command == "run":
+                return cmd_run(args, settings)
+            if args.command == "doctor":
+                return asyncio.run(_doctor(args, settings))
+            if args.command == "jobs":
+                return asyncio.run(_jobs(args, settings))
+            return cmd_app(args, settings)
     except KeyboardInterrupt:
         print("interrupted; the run is saved and can be resumed", file=sys.stderr)
         return 130

@@ -6,7 +6,9 @@ throwaway keys), exactly as a user pointing cctui at a gateway would.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Iterator
 
 from pydantic import SecretStr
 
@@ -35,3 +37,19 @@ def start_demo(settings: Settings, job_seconds: float = 3.0):
         "demo": True,
     })
     return standin, demo_settings
+
+
+@contextlib.contextmanager
+def demo_mode(settings: Settings, demo: bool) -> Iterator[Settings]:
+    """The one place `--demo` takes effect: with `demo`, the stand-in is started and the settings
+    handed out point every provider at it (throwaway keys, no real URL left), and it is stopped
+    on the way out; without, `settings` as they are. Every command that can reach a provider
+    (the app, `run`, `jobs`, `doctor`) runs inside this, so a demo never reaches a real account."""
+    if not demo:
+        yield settings
+        return
+    standin, settings = start_demo(settings)
+    try:
+        yield settings
+    finally:
+        standin.stop()

@@ -1,7 +1,10 @@
 """The cost ledger: every paid call of a run with its provider, step, units and price.
 
-LLM calls add a row each. A generation job has exactly one row, keyed by its job id and kept
-equal to the job's own `cost_amount`, so the ledger of a run always adds up to its jobs.
+LLM calls add a row each. A generation job has one row per submit the provider accepted (a
+resubmit is a second charge), keyed by job id and provider job id; the job's own `cost_amount` is
+their sum, so the ledger of a run always adds up to its jobs. A submit whose charge the provider
+never stated (a job found in its list after the answer was lost) still has its row, marked
+`unreported`, so the count of charges is right even where an amount is not known.
 """
 
 from __future__ import annotations
@@ -33,21 +36,34 @@ class Ledger:
         )
 
     async def set_job_cost(self, job: dict[str, Any], cost: Cost, detail: dict[str, Any] | None = None) -> None:
-        """Write the job's cost on its row and in the ledger, in one transaction."""
+        """Write the charge of the job's current accepted submit in the ledger, and the sum of all
+        its submits on the job row, in one transaction. A resubmit that the provider accepted is a
+        second charge: its own row, tied to the same job by its provider id."""
         async with self.store.transaction():
-            await self.store.update_job(job["job_id"], cost_amount=cost.amount, cost_unit=cost.unit)
             await self.store._write(
                 "INSERT INTO costs(run_id, step_id, module, provider, kind, model, units, unit, unit_price, amount,"
-                " currency, source, job_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(job_id) DO UPDATE SET amount = excluded.amount, currency = excluded.currency,"
-                " source = excluded.source, units = COALESCE(excluded.units, units),"
+                " currency, source, job_id, provider_job_id, detail, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(job_id, provider_job_id) DO UPDATE SET amount = excluded.amount,"
+                " currency = excluded.currency, source = excluded.source, units = COALESCE(excluded.units, units),"
                 " unit = COALESCE(excluded.unit, unit), unit_price = COALESCE(excluded.unit_price, unit_price),"
                 " model = COALESCE(excluded.model, model)",
                 (job["run_id"], job["step_id"], job["module"], job["provider"],
                  KIND_OF_ACTION.get(job["action"], job["action"]), cost.model, cost.quantity,
                  cost.per or ("credit" if cost.unit == "credits" else None), cost.unit_price, cost.amount,
-                 cost.unit, cost.source, job["job_id"], json.dumps(detail or {}), time.time()),
+                 cost.unit, cost.source, job["job_id"], job.get("provider_job_id") or "", json.dumps(detail or {}),
+                 time.time()),
             )
+            async with self.store.db.execute(
+                    "SELECT SUM(amount) AS total FROM costs WHERE job_id = ? AND currency = ?",
+                    (job["job_id"], cost.unit)) as cur:
+                total = (await cur.fetchone())["total"]
+            if cost.source != "unreported" or job.get("cost_amount") is not None:
+                await self.store.update_job(job["job_id"], cost_amount=total, cost_unit=cost.unit)
+
+    async def job_rows(self, job_id: str) -> list[dict[str, Any]]:
+        async with self.store.db.execute("SELECT * FROM costs WHERE job_id = ? ORDER BY cost_id", (job_id,)) as cur:
+            return [dict(r) for r in await cur.fetchall()]
 
     async def rows(self, run_id: str) -> list[dict[str, Any]]:
         async with self.store.db.execute("SELECT * FROM costs WHERE run_id = ? ORDER BY cost_id", (run_id,)) as cur:

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cctui.costs.prices import Prices
-from cctui.engine.errors import EngineError
+from cctui.engine.errors import EngineError, RunBusyError
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
 from cctui.engine.services import Services
 from cctui.jobs.manager import JobManager
+from cctui.jobs.statuses import FINAL, NEEDS_ATTENTION
 from cctui.store.db import Store
+from cctui.store.lease import LeaseHeld, RunLeases
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
 from cctui.workflow.loader import load_workflow
 from cctui.workflow.models import Workflow
@@ -60,8 +62,10 @@ def load(folder: Path | str) -> Workflow:
 
 class Engine:
     def __init__(self, store: Store, providers, runs_dir: Path, *, jobs: JobManager | None = None,
-                 prices: Prices | None = None):
+                 prices: Prices | None = None, leases: RunLeases | None = None):
         jobs = jobs or JobManager(store, providers)
+        # A run is driven by one process only: the holder of its lease (see cctui.store.lease).
+        self.leases = leases or RunLeases(store)
         # The user's prices.json sits beside the runs folder, in the data directory.
         prices = prices or Prices.load(Path(runs_dir).parent)
         self.services = Services(store=store, providers=providers, jobs=jobs, runs_dir=Path(runs_dir),
@@ -77,6 +81,7 @@ class Engine:
 
     async def close(self) -> None:
         await self.services.jobs.close()
+        await self.leases.close()  # after the jobs stopped: nothing of ours is in flight any more
         await self.services.store.close()
 
     # ------------------------------------------------------------------ listeners
@@ -92,7 +97,7 @@ class Engine:
                 log.exception("engine listener failed")
 
     async def _on_job(self, job: dict[str, Any]) -> None:
-        if job["status"] in ("completed", "failed", "unknown"):
+        if job["status"] in FINAL + NEEDS_ATTENTION and not job.get("retry_reason"):
             await self.services.store.add_event(
                 job["run_id"], "sub_action_finished",
                 (await self.services.store.get_run(job["run_id"]) or {}).get("branch", 0),
@@ -113,6 +118,7 @@ class Engine:
             await store.add_event(run_id, "run_started", 0,
                                   {"workflow_id": workflow.workflow_id, "workflow_dir": str(workflow.root),
                                    "version": workflow.version})
+            await self.leases.acquire(run_id)
         run = Run(self, await store.get_run(run_id), workflow)
         self._runs[run_id] = run
         self.notify({"type": "run_started", "run_id": run_id})
@@ -120,16 +126,26 @@ class Engine:
 
     async def open_run(self, run_id: str) -> Run:
         """A run as it was stored: a pending interaction comes back with its stored inputs, and
-        its unfinished jobs are followed again."""
+        its unfinished jobs are followed again. Only by one process: a run that another live
+        process drives raises `RunBusyError` (its jobs are that process's to follow)."""
         if run_id in self._runs:
             return self._runs[run_id]
-        row = await self.services.store.get_run(run_id)
-        if row is None:
-            raise EngineError(f"no run {run_id!r} in {self.services.store.path}")
+        store = self.services.store
+        if await store.get_run(run_id) is None:
+            raise EngineError(f"no run {run_id!r} in {store.path}")
         try:
+            await self.leases.acquire(run_id)
+        except LeaseHeld as exc:
+            raise RunBusyError(run_id, exc.info.pid, exc.info.host, exc.info.since()) from None
+        try:
+            row = await store.get_run(run_id)  # read under the lease: as the last driver left it
             workflow = load(row["workflow_dir"])
         except (WorkflowError, WorkflowErrors) as exc:
+            await self.leases.release(run_id)
             raise EngineError(f"run {run_id}: its workflow no longer loads:\n{exc}") from None
+        except BaseException:
+            await self.leases.release(run_id)
+            raise
         run = Run(self, row, workflow)
         self._runs[run_id] = run
         await self.services.jobs.resume(run_id)

@@ -15,3 +15,15 @@ class ModuleError(EngineError):
 
 class AnswerError(EngineError):
     """An answer to an interaction that does not fit it; the interaction stays pending."""
+
+
+class RunBusyError(EngineError):
+    """Another live process drives the run; following its jobs here too would pay for them twice."""
+
+    def __init__(self, run_id: str, pid: int, host: str, since: str):
+        super().__init__(f"run {run_id} is being driven by process {pid} on {host} (since {since}); "
+                         f"wait for it to finish or stop it, then resume or open the run again")
+        self.run_id = run_id
+        self.pid = pid
+        self.host = host
+        self.since = since

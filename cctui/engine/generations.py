@@ -50,11 +50,23 @@ async def module_generations(store: Store, run_id: str, step_id: str, module: st
             "progress": job["progress"],
             "error": job["error"],
             "error_kind": job["error_kind"],
+            "accepted": bool(job["provider_job_id"]),  # the provider holds it: fetching again is free
+            "retry_reason": job["retry_reason"],
+            "retry_at": job["retry_at"],
             "cost": None if job["cost_amount"] is None else {"amount": job["cost_amount"], "unit": job["cost_unit"]},
             "created_at": job["created_at"],
             "items": by_job.get(job["job_id"], []),
         })
     return out
+
+
+# Fields that describe a job while it is followed (for the screen), not what it made: kept out of
+# the state a step writes.
+LIVE_FIELDS = ("accepted", "retry_reason", "retry_at")
+
+
+def for_state(generations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in g.items() if k not in LIVE_FIELDS} for g in generations]
 
 
 def selectable_items(generations: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from cctui.engine.interaction import Interaction
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
 from cctui.engine.ux import media_tabs, ux
+from cctui.jobs.statuses import FINAL
 from cctui.providers.base import MediaRequest, ProviderError
 from cctui.workflow.models import ModuleSpec, Workflow
 from cctui.workflow.templates import TemplateError, build_context, render_string, render_value
@@ -224,6 +225,9 @@ class Run:
         return await self.advance()
 
     async def _retry_history(self, si: int, mi: int, option, feedback: str | None) -> list[dict[str, str]]:
+        """The earlier rounds of the target module, oldest first: [answer 1, feedback 1, ...,
+        answer n, feedback n]. The LLM client sends them after the system messages and the
+        module's own prompt, so the newest feedback is the last message the model reads."""
         target = self.workflow.steps[si].modules[mi]
         last = await self.store.last_event(self.run_id, "module_completed", self.workflow.steps[si].step_id,
                                            target.name, self.branch)
@@ -365,21 +369,36 @@ class Run:
                                                  "params": params}, spec)
         return job_id
 
+    async def resubmit_price(self, job_id: str) -> str:
+        """What resubmitting the job would cost, for the question asked before it is sent."""
+        job = await self.store.get_job(job_id)
+        if job is None:
+            raise AnswerError(f"no job {job_id}")
+        return self.services.jobs.price_text(job)
+
     async def decide_job(self, interaction_id: int, job_id: str, decision: str) -> None:
-        """The creator's decision on a job that may or may not have reached the provider (or
-        failed): `resubmit` sends it once more (it may be charged twice), `dismiss` gives it up."""
+        """The creator's decision on a generation that needs one: `fetch` asks the provider again
+        (free: follow, download), `resubmit` sends a new paid request (only when the provider
+        never took the first or said it ended; the caller has shown the price and asked),
+        `dismiss` gives it up."""
         await self._require_pending(interaction_id)
         job = await self.store.get_job(job_id)
         if job is None or job["run_id"] != self.run_id or job["interaction_id"] != interaction_id:
             raise AnswerError(f"job {job_id} is not one of this step's generations")
-        if job["status"] not in ("unknown", "failed"):
-            raise AnswerError(f"job {job_id} is {job['status']}; only an unknown or failed job waits for a decision")
-        if decision == "resubmit":
-            await self.services.jobs.resubmit(job_id)
-        elif decision == "dismiss":
-            await self.services.jobs.dismiss(job_id)
-        else:
-            raise AnswerError(f"unknown decision {decision!r} (resubmit or dismiss)")
+        jobs = self.services.jobs
+        try:
+            if decision == "fetch":
+                await jobs.fetch_again(job_id)
+            elif decision == "resubmit":
+                await jobs.resubmit(job_id)
+            elif decision == "dismiss":
+                if job["status"] in FINAL and job["status"] != "failed":
+                    raise ValueError(f"job {job_id} is {job['status']}")
+                await jobs.dismiss(job_id)
+            else:
+                raise AnswerError(f"unknown decision {decision!r} (fetch, resubmit or dismiss)")
+        except ValueError as exc:
+            raise AnswerError(str(exc)) from None
         await self._event("job_decided", {"interaction_id": interaction_id, "job_id": job_id, "decision": decision},
                           self.current_spec())
 

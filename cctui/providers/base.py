@@ -24,6 +24,7 @@ ErrorKind = Literal[
     "moderation",  # blocked by the provider's content filter
     "failed",  # the provider accepted the job and later reported failure
     "unsupported",  # a choice this provider cannot serve, refused before any money is spent
+    "local",  # this machine could not take the result (disk full, over the size cap); the job is fine
 ]
 
 RETRYABLE_KINDS = frozenset({"truncated", "invalid_output", "rate_limit", "server", "failed"})
@@ -33,7 +34,7 @@ class ProviderError(Exception):
     """A provider call that did not give a usable result."""
 
     def __init__(self, message: str, kind: ErrorKind, *, provider: str = "", status: int | None = None,
-                 request_id: str | None = None, retry_after: float | None = None):
+                 request_id: str | None = None, retry_after: float | None = None, unpaid: bool = False):
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -41,6 +42,8 @@ class ProviderError(Exception):
         self.status = status
         self.request_id = request_id
         self.retry_after = retry_after
+        # Raised before the paid request left (an upload, a local check): sending again is free.
+        self.unpaid = unpaid
 
     @property
     def retryable(self) -> bool:
@@ -73,8 +76,10 @@ class LLMRequest:
     user: list[Part]
     output_schema: dict[str, Any]
     schema_name: str
-    # Earlier turns of the same module: on a retry with feedback the engine passes the previous
-    # answer (role "assistant") and the creator's feedback (role "user") here, in order.
+    # Earlier turns of the same module, oldest first: on a retry with feedback, each earlier
+    # round's answer (role "assistant") then the creator's feedback on it (role "user"); on a
+    # schema-repair re-ask, also the bad answer and the repair request. They are sent AFTER the
+    # system messages and the `user` prompt, so the last message is the newest feedback.
     history: list[dict[str, str]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     model: str | None = None  # None = the provider's configured default
@@ -109,12 +114,13 @@ class Cost:
     amount: float
     unit: Literal["usd", "credits"]  # the currency
     # How it was priced, for the ledger: `quantity` of `per` ("second", "image", "tokens") at
-    # `unit_price`; `source` says who said so: the provider's answer or cctui's price list.
+    # `unit_price`; `source` says who said so: the provider's answer, cctui's price list, or nobody
+    # (`unreported`: a charge the provider made but never stated, the amount not known).
     quantity: float | None = None
     per: str | None = None
     unit_price: float | None = None
     model: str | None = None
-    source: Literal["provider", "prices"] = "provider"
+    source: Literal["provider", "prices", "unreported"] = "provider"
 
 
 @dataclass

@@ -62,6 +62,22 @@ EXTENSION_MIMES = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/we
                    ".ogg": "audio/ogg", ".opus": "audio/opus", ".flac": "audio/flac"}
 
 
+# The most a download may write, by the kind of file asked for: far above what any provider
+# makes for a short video, far below what fills a disk (a 10 GB stream was seen doing so).
+MAX_BYTES = {"image": 64 * 2**20, "video": 2 * 2**30, "audio": 256 * 2**20}
+_KIND_OF_EXT = {".png": "image", ".jpg": "image", ".jpeg": "image", ".webp": "image", ".gif": "image",
+                ".mp4": "video", ".mov": "video", ".webm": "video", ".mp3": "audio", ".wav": "audio",
+                ".ogg": "audio", ".opus": "audio", ".flac": "audio"}
+
+
+def size_cap(default_ext: str) -> int:
+    return MAX_BYTES.get(_KIND_OF_EXT.get(default_ext.lower(), "video"), MAX_BYTES["video"])
+
+
+class _TooLarge(Exception):
+    pass
+
+
 @dataclass
 class Stream:
     """An open HTTP response body, whoever opened it (httpx or the openai SDK)."""
@@ -166,13 +182,17 @@ async def _error_text(stream: Stream) -> str:
 async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str, suffix: str = "",
                         default_ext: str, provider: str, what: str, attempts: int = 3,
                         backoff: float = 0.5, secrets: list[str] | None = None,
-                        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> SavedFile:
+                        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                        max_bytes: int | None = None) -> SavedFile:
     """Download into `media_dir/<stem><suffix><ext>` or raise ProviderError with no file left.
 
     `what` names the file for messages ("the video of job 123"). A 5xx, a transport failure, a
     body shorter than `content-length`, an empty body or a document (JSON, XML, text) instead of
-    media is retried up to `attempts` times; any other HTTP status is final.
+    media is retried up to `attempts` times; any other HTTP status is final. A body over
+    `max_bytes` (default: the cap for the kind of `default_ext`) or a failed write (disk full)
+    raises kind "local": the provider's job is fine, this machine could not take the file.
     """
+    cap = max_bytes if max_bytes is not None else size_cap(default_ext)
     if not stem:
         raise ProviderError(f"{what}: no file name stem was given for the download.", "bad_request",
                             provider=provider)
@@ -201,14 +221,18 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
                         raise ProviderError(message, kind, provider=provider, status=stream.status)
                     raise _Incomplete(message)
                 expected = _expected_length(stream.headers)
+                if expected is not None and expected > cap:
+                    raise _TooLarge(expected)
                 received = 0
                 head = b""
                 with open(part, "wb") as out:
                     async for chunk in stream.chunks:
                         if len(head) < 16:
                             head += chunk[: 16 - len(head)]
-                        out.write(chunk)
                         received += len(chunk)
+                        if received > cap:
+                            raise _TooLarge(received)
+                        out.write(chunk)
                 if received == 0:
                     raise _Incomplete(f"{what}: the server sent an empty file.")
                 if expected is not None and received != expected:
@@ -236,10 +260,16 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
             _unlink(part)
             last_problem, last_error = (f"{what}: the connection failed or broke off "
                                         f"({type(exc).__name__})."), None
+        except _TooLarge as exc:
+            _unlink(part)
+            raise ProviderError(f"{what}: the server sent more than {_mb(cap)} (at least {_mb(exc.args[0])}), "
+                                f"the most cctui keeps for one file of this kind; nothing was kept.",
+                                "local", provider=provider) from None
         except OSError as exc:
             _unlink(part)
-            raise ProviderError(f"{what}: could not write into {directory}: {exc.strerror or exc}.",
-                                "bad_request", provider=provider) from None
+            raise ProviderError(f"{what}: could not write into {directory}: {exc.strerror or exc}. "
+                                f"Free some space (or fix the folder's permissions).",
+                                "local", provider=provider) from None
         except BaseException:
             _unlink(part)
             raise
@@ -253,6 +283,10 @@ async def save_download(open_stream: Opener, *, media_dir: str | Path, stem: str
                         status=last_error.status if last_error else None,
                         request_id=last_error.request_id if last_error else None,
                         retry_after=last_error.retry_after if last_error else None)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -7,6 +7,8 @@ here goes through `redact()` first: a key must never travel into an error text.
 from __future__ import annotations
 
 import email.utils
+import math
+import re
 import time
 from typing import Any, Mapping
 
@@ -64,6 +66,23 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     if parsed is None:
         return None
     return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+# "try again in 1s", "in 20ms", "after 6m0s", "in 2 minutes": the provider already says when.
+_NAMES_A_TIME = re.compile(r"\b(?:in|after)\s+\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|"
+                           r"minutes?|h|hrs?|hours?)(?![a-z])", re.IGNORECASE)
+
+
+def wait_hint(wait: float | None, provider_message: str = "") -> str:
+    """Our " Try again in N s." for a rate-limited answer, N rounded up (never "in 0 s"); nothing
+    when the provider's own message already names a time, or the wait is under a second."""
+    if _NAMES_A_TIME.search(provider_message or ""):
+        return ""
+    if wait is None:
+        return " Try again in a moment."
+    if wait < 1:
+        return ""
+    return f" Try again in {math.ceil(wait)} s."
 
 
 def response_json(response: httpx.Response) -> Any:

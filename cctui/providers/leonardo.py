@@ -92,6 +92,7 @@ class LeonardoClient:
     """
 
     name = "leonardo"
+    cost_unit = "credits"  # Leonardo charges API credits
 
     def __init__(self, settings: Settings, *, api: httpx.AsyncClient | None = None,
                  plain: httpx.AsyncClient | None = None):
@@ -286,8 +287,12 @@ class LeonardoClient:
         if generated_id:
             image_id, uploaded = str(generated_id), False  # a Leonardo image: no upload needed
         else:
-            image_id, uploaded = await self.upload_init_image(source["local_path"],
-                                                              params.get("aspect_ratio")), True
+            try:
+                image_id, uploaded = await self.upload_init_image(source["local_path"],
+                                                                  params.get("aspect_ratio")), True
+            except ProviderError as exc:
+                exc.unpaid = True  # the upload is free: nothing paid has been sent yet
+                raise
         strength = self._strength(params)
         if model in SVD_MODELS:
             # Motion 1.0 takes no prompt; the slider maps one to one to motionStrength.
@@ -443,3 +448,129 @@ class LeonardoClient:
         return await save_download(httpx_opener(self.plain, url), media_dir=request.media_dir,
                                    stem=request.stem, suffix=suffix, default_ext=default_ext,
                                    provider=self.name, what=what, secrets=self._secrets)
+
+    # ------------------------------------------------------------------ a lost submit
+
+    # A generation stamped up to this long before `since` still counts: the two clocks differ.
+    FIND_CLOCK_SKEW = 120.0
+    FIND_PAGE_SIZE = 20
+    FIND_MAX_PAGES = 5
+
+    def _sent_prompt(self, request: MediaRequest) -> str:
+        """The prompt `submit()` sends for this request, built the same way as there."""
+        params = request.params
+        if request.action == "txt2img":
+            return str(params.get("prompt") or "")
+        if self._video_model(params) in SVD_MODELS:
+            return ""  # Motion 1.0 is sent no prompt
+        prompt = str(params.get("prompt") or "").strip()
+        strength = self._strength(params)
+        if strength is not None:
+            prompt = f"{prompt.rstrip('. ')}. {motion_words(strength).capitalize()}."
+        return prompt
+
+    @staticmethod
+    def _listed_kind(generation: dict[str, Any]) -> str | None:
+        """"img2vid" or "txt2img" from what a listed generation holds, or None when it cannot
+        tell. The motion fields (`motion`, `imageToVideo`, `motionMP4URL`) are documented on each of
+        `generated_images`, not on the generation, so a generation without images yet (PENDING,
+        FAILED) is of no known kind, and neither is one whose images say nothing either way."""
+        images = [img for img in generation.get("generated_images") or [] if isinstance(img, dict)]
+        if any(img.get("motionMP4URL") or img.get("motion") is True
+               or img.get("imageToVideo") is True for img in images):
+            return "img2vid"
+        if any(img.get("motion") is False or img.get("imageToVideo") is False for img in images):
+            return "txt2img"
+        return None
+
+    async def find_submitted(self, request: MediaRequest, since: float,
+                             exclude: set[str]) -> str | None:
+        """The id of the generation that a submit of `request` whose answer was lost created, asked
+        of Leonardo (never by sending the paid request again); None if there is none.
+
+        `GET /me` gives the user id (`user_details[0].user.id`), then "Get generations by user ID"
+        (`GET /generations/user/{userId}?offset=&limit=`) lists the account's generations. A match
+        was created at or after `since` (epoch seconds) less FIND_CLOCK_SKEW, holds the prompt
+        `submit()` sends, is of the request's kind when its answer tells (video or image), and
+        is not in `exclude` (ids other jobs already own). Of several, the oldest. Transport and
+        HTTP errors raise ProviderError as every call does.
+
+        Confirmed by Leonardo's API reference and its generated SDKs: the path, `offset` (default
+        0) and `limit` (default 10) as integers, the answer `{"generations": [...]}` with `id`,
+        `createdAt` (ISO 8601 text), `prompt`, `status`, `generated_images`, and on each generated
+        image `motion`, `imageToVideo`, `motionMP4URL`, `motionModel`, `motionStrength`, `url`.
+        """
+        from datetime import datetime, timezone  # here, so the module's imports stay as they are
+        from urllib.parse import quote
+
+        what = "Looking on Leonardo for a job whose answer was lost"
+        me = await self._call("GET", "/me", what)
+        details = me.get("user_details")
+        first = details[0] if isinstance(details, list) and details else None
+        user = first.get("user") if isinstance(first, dict) else None
+        user_id = user.get("id") if isinstance(user, dict) else None
+        if not user_id:
+            raise ProviderError(f"{what}: Leonardo's /me answer has no user id.", "invalid_output",
+                                provider=self.name)
+        params = request.params
+        prompt = self._sent_prompt(request).strip()
+        svd = request.action == "img2vid" and self._video_model(params) in SVD_MODELS
+        svd_strength = (self._strength(params) or 5) if svd else None
+        # Whole seconds: a stamp of a coarser resolution than `since` must not fall before it.
+        cutoff = float(int(since - self.FIND_CLOCK_SKEW))
+
+        def created_at(value: Any) -> float | None:
+            try:
+                stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            if stamp.tzinfo is None:  # unconfirmed: a stamp without a zone is taken as UTC
+                stamp = stamp.replace(tzinfo=timezone.utc)
+            return stamp.timestamp()
+
+        found: dict[str, tuple[float, int]] = {}  # id -> (created, -place in the listing)
+        place = 0
+        size = self.FIND_PAGE_SIZE
+        for page in range(self.FIND_MAX_PAGES):
+            answer = await self._call(
+                "GET", f"/generations/user/{quote(str(user_id), safe='')}?offset={page * size}"
+                       f"&limit={size}", what)
+            generations = answer.get("generations")
+            if not isinstance(generations, list):
+                raise ProviderError(f"{what}: Leonardo's answer has no 'generations' list.",
+                                    "invalid_output", provider=self.name)
+            older = 0
+            for generation in generations:
+                place += 1
+                if not isinstance(generation, dict) or not generation.get("id"):
+                    continue
+                created = created_at(generation.get("createdAt"))
+                if created is None:
+                    continue  # no time to hold against `since`: never adopted on a guess
+                if created < cutoff:
+                    older += 1
+                    continue
+                generation_id = str(generation["id"])
+                # unconfirmed: that Leonardo keeps the prompt as sent (compared without the
+                # blanks around it)
+                listed_prompt = str(generation.get("prompt") or "").strip()
+                if generation_id in exclude or listed_prompt != prompt:
+                    continue
+                kind = self._listed_kind(generation)
+                if kind is not None and kind != request.action:
+                    continue
+                if svd:
+                    images = generation.get("generated_images") or []
+                    strengths = {img.get("motionStrength") for img in images
+                                 if isinstance(img, dict) and img.get("motionStrength") is not None}
+                    if strengths and strengths != {svd_strength}:
+                        continue
+                # Of two stamped alike, the one listed later is the older (newest first).
+                found.setdefault(generation_id, (created, -place))
+            # unconfirmed: the list is newest first (not documented), so a short page or one that
+            # is older than the cutoff throughout is the end of what can match.
+            if len(generations) < size or older == len(generations):
+                break
+        if not found:
+            return None
+        return min(found, key=lambda generation_id: found[generation_id])

@@ -9,7 +9,7 @@ import openai
 
 from .base import ProviderError
 from .downloads import TRANSFER_ERRORS
-from .http_errors import redact, retry_after_seconds, short
+from .http_errors import redact, retry_after_seconds, short, wait_hint
 
 
 # What a call through the openai SDK can raise about the answer: its own errors, the
@@ -39,14 +39,34 @@ def api_code(exc: openai.APIError) -> str | None:
     return None
 
 
+def retries_taken(exc: Exception) -> int | None:
+    """How many times the SDK had already retried the request that failed (it says so in the
+    `x-stainless-retry-count` header it sends), or None when that cannot be told."""
+    request = getattr(exc, "request", None)
+    try:
+        return int(request.headers["x-stainless-retry-count"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
 def from_openai_error(exc: Exception, *, what: str, base_url: str, secrets: list[str],
                       provider: str = "openai", key_hint: str = "OPENAI_API_KEY",
-                      model: str | None = None) -> ProviderError:
+                      model: str | None = None, paid: bool = False) -> ProviderError:
     """Map an openai SDK exception to a ProviderError. `what` says what was being done
-    ("OpenAI chat completion"), `key_hint` which setting holds the key."""
+    ("OpenAI chat completion"), `key_hint` which setting holds the key, `paid` that the request
+    was a paid create sent once without retries (the message must not claim a retry)."""
 
     def err(message: str, kind, **kw) -> ProviderError:
         return ProviderError(redact(message, secrets), kind, provider=provider, **kw)
+
+    # How the sentence about the failure ends: never "even after retrying" for a request that
+    # was sent once (a paid create is never retried: a second one may be charged again).
+    if paid:
+        tail = ". It was sent once and not retried, because it is paid."
+    elif retries_taken(exc):
+        tail = ", even after retrying."
+    else:
+        tail = "."
 
     if isinstance(exc, json.JSONDecodeError):
         # A 2xx answer that cannot be read: the request may well have been carried out (and
@@ -54,7 +74,8 @@ def from_openai_error(exc: Exception, *, what: str, base_url: str, secrets: list
         return err(f"{what}: {base_url} answered with a body that is not valid JSON (cut off or garbled); "
                    f"the request may have been carried out anyway.", "server")
     if isinstance(exc, openai.APITimeoutError):
-        return err(f"{what}: {base_url} did not answer in time, even after retrying.", "server")
+        maybe_done = " It may have been carried out (and charged) anyway." if paid else ""
+        return err(f"{what}: {base_url} did not answer in time{tail}{maybe_done}", "server")
     if isinstance(exc, TRANSFER_ERRORS) and not isinstance(exc, openai.OpenAIError):
         return err(f"{what}: the connection to {base_url} broke off while the answer was read "
                    f"({type(exc).__name__}).", "server")
@@ -82,15 +103,15 @@ def from_openai_error(exc: Exception, *, what: str, base_url: str, secrets: list
                 return err(f"{what}: the account is out of credits or over its quota ({message}). "
                            f"Add credits or raise the limit, then try again.{ref}", "quota", **common)
             wait = retry_after_seconds(exc.response.headers)
-            hint = f" Try again in {wait:.0f} s." if wait else " Try again in a moment."
+            hint = wait_hint(wait, message)
             return err(f"{what}: rate limited (429: {message}).{hint}{ref}", "rate_limit",
                        retry_after=wait, **common)
         if code == "moderation_blocked":
             return err(f"{what}: blocked by OpenAI's content filter ({message}). Change the prompt "
                        f"or the image.{ref}", "moderation", **common)
         if status >= 500:
-            return err(f"{what}: {base_url} had a server error ({status}: {message}), even after "
-                       f"retrying.{ref}", "server", **common)
+            return err(f"{what}: {base_url} had a server error ({status}: {message}){tail}{ref}",
+                       "server", **common)
         if code == "invalid_json_schema":
             return err(f"{what}: the output schema was refused ({message}).{ref}", "bad_request",
                        **common)

@@ -142,7 +142,7 @@ class OpenAIImages:
             response = await self.client.with_options(max_retries=0).images.generate(**kwargs)
         except SDK_ERRORS as exc:
             raise from_openai_error(exc, what="OpenAI image generation", base_url=self.base_url,
-                                    secrets=self._secrets, model=self.model) from None
+                                    secrets=self._secrets, model=self.model, paid=True) from None
         request_id = getattr(response, "_request_id", None)
         items = list(response.data or [])
         if not items or not all(item.b64_json for item in items):

@@ -17,11 +17,13 @@ from PIL import Image, UnidentifiedImageError
 from ..settings import Settings
 from .base import ImagePart, LLMRequest, LLMResult, LLMUsage, ProviderError, TextPart
 from .http_errors import not_configured, redact, short
+from .downloads import TRANSFER_ERRORS
 from .openai_errors import SDK_ERRORS, from_openai_error
 from .tls import openai_http_client
 
 DEFAULT_TIMEOUT = 120.0  # seconds per attempt; a vision answer with a long schema takes a while
-DEFAULT_MAX_RETRIES = 2  # the SDK's own retries (connection errors, 408/409/429/5xx)
+DEFAULT_MAX_RETRIES = 3  # the SDK's own retries (connection errors, timeouts, 408/409/429/5xx)
+UNREADABLE_RETRIES = 2  # ours, for a 2xx answer whose body arrived cut off or garbled
 
 # The formats the vision models accept as they are; anything else Pillow reads is sent as PNG.
 _SENDABLE = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -99,10 +101,11 @@ class OpenAILLM:
         await self.client.close()
 
     def build_messages(self, request: LLMRequest) -> list[dict[str, Any]]:
+        """System messages, then the prompt (text and images), then the earlier turns in order,
+        so on a retry the creator's feedback (or a schema-repair request) is the last message
+        the model reads, after its own earlier answer to the prompt."""
         messages: list[dict[str, Any]] = [{"role": "system", "content": text}
                                           for text in request.system if text]
-        for turn in request.history:
-            messages.append({"role": turn["role"], "content": turn["content"]})
         content: list[dict[str, Any]] = []
         for part in request.user:
             if isinstance(part, TextPart):
@@ -115,6 +118,8 @@ class OpenAILLM:
                 raise ProviderError(f"Unknown message part {type(part).__name__}.", "bad_request",
                                     provider=self.name)
         messages.append({"role": "user", "content": content})
+        for turn in request.history:
+            messages.append({"role": turn["role"], "content": turn["content"]})
         return messages
 
     async def complete(self, request: LLMRequest) -> LLMResult:
@@ -122,17 +127,26 @@ class OpenAILLM:
         name = schema_name(request.schema_name)
         what = f"OpenAI answer for '{name}'"
         messages = self.build_messages(request)
-        try:
-            completion = await self.client.chat.completions.create(
-                model=model,
-                messages=messages,
-                response_format={"type": "json_schema",
-                                 "json_schema": {"name": name, "schema": request.output_schema,
-                                                 "strict": True}},
-            )
-        except SDK_ERRORS as exc:
-            raise from_openai_error(exc, what=what, base_url=self.base_url, secrets=self._secrets,
-                                    model=model) from None
+        for attempt in range(UNREADABLE_RETRIES + 1):
+            try:
+                completion = await self.client.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    response_format={"type": "json_schema",
+                                     "json_schema": {"name": name, "schema": request.output_schema,
+                                                     "strict": True}},
+                )
+                break
+            except SDK_ERRORS as exc:
+                # An answer cut off or garbled in transit: the SDK retries a 5xx or a reset
+                # (either may have been carried out and billed too) but not this; asked again the
+                # same way, a few cents of tokens at most, where stopping the run costs the creator.
+                unreadable = isinstance(exc, json.JSONDecodeError) or (
+                    isinstance(exc, TRANSFER_ERRORS) and not isinstance(exc, openai.OpenAIError))
+                if unreadable and attempt < UNREADABLE_RETRIES:
+                    continue
+                raise from_openai_error(exc, what=what, base_url=self.base_url, secrets=self._secrets,
+                                        model=model) from None
         request_id = getattr(completion, "_request_id", None)
         ref = f" (request id {request_id})" if request_id else ""
 

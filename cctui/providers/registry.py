@@ -4,21 +4,54 @@ for `cctui doctor`."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any, Callable, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import openai
 
 from ..settings import Settings
 from .base import LLMProvider, MediaProvider, ProviderError
 from .elevenlabs import ElevenLabsMusic
+from .http_errors import redact
 from .leonardo import LeonardoClient
 from .openai_images import OpenAIImages
 from .openai_llm import OpenAILLM
 from .sora import SoraClient
+from .tls import ssl_context
 
-KeyState = Literal["configured", "missing", "rejected", "unreachable"]
+# configured: the key was accepted; missing: no key set (nothing was sent); rejected: 401/403;
+# not found: 404, a wrong base URL or a retired API; unreachable: no answer at all (connection
+# refused, DNS, timeout); error: any other answer (5xx, 429, a body that is not JSON, ...).
+KeyState = Literal["configured", "missing", "rejected", "not found", "unreachable", "error"]
 CHECK_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What `cctui doctor` found for one provider: the state, the base URL it asked (already
+    without credentials, fit to print), the HTTP status if one came back, and a short detail
+    (the exception type, or what was wrong with the answer)."""
+
+    state: KeyState
+    base_url: str
+    status: int | None = None
+    detail: str = ""
+
+
+def display_url(url: str, secrets: list[str] | None = None) -> str:
+    """`url` fit to print: no `user:password@`, no query or fragment (either may carry a
+    credential), and no configured key anywhere in what is left."""
+    try:
+        parts = urlsplit(str(url).strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(a base URL that cannot be read)"
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port is not None else "")
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")), secrets or [])
 
 # (provider, action) -> client name in Providers._factories
 MEDIA_ROUTES: dict[tuple[str, str], str] = {
@@ -78,53 +111,58 @@ class Providers:
     # ------------------------------------------------------------------ doctor
 
     async def check_keys(self) -> dict[str, KeyState]:
-        """One cheap authenticated call per provider: "configured" (the key works), "missing"
-        (no key set), "rejected" (401/403) or "unreachable" (anything else went wrong)."""
+        """Each provider's state (see `KeyState`); `check_providers` has the details."""
+        return {name: check.state for name, check in (await self.check_providers()).items()}
+
+    async def check_providers(self) -> dict[str, KeyCheck]:
+        """One cheap, free, authenticated GET per provider that has a key: OpenAI's model list,
+        Sora's video list (the endpoint the videos are made at, so a retired or wrong `/videos`
+        shows, even where the rest of the OpenAI API answers), Leonardo's `/me` and ElevenLabs'
+        `/v1/user`. A provider without a key is "missing" and is sent nothing."""
         s = self.settings
-        sora_key = s.sora_api_key or s.openai_api_key
-        same_as_openai = (s.sora_base_url.rstrip("/") == s.openai_base_url.rstrip("/")
-                          and (s.sora_api_key is None or s.sora_api_key == s.openai_api_key))
+        secrets = s.secret_values()
+        bearer = "authorization", "Bearer "
         checks = {
-            "openai": self._check_openai(s.openai_base_url, s.openai_api_key),
-            "leonardo": self._check_http(s.leonardo_base_url.rstrip("/") + "/me",
-                                         s.leonardo_api_key, "authorization", "Bearer "),
-            "elevenlabs": self._check_http(s.elevenlabs_base_url.rstrip("/") + "/v1/user",
-                                           s.elevenlabs_api_key, "xi-api-key", ""),
+            "openai": (s.openai_base_url, "/models", s.openai_api_key, bearer),
+            "sora": (s.sora_base_url, "/videos?limit=1", s.sora_api_key or s.openai_api_key, bearer),
+            "leonardo": (s.leonardo_base_url, "/me", s.leonardo_api_key, bearer),
+            "elevenlabs": (s.elevenlabs_base_url, "/v1/user", s.elevenlabs_api_key, ("xi-api-key", "")),
         }
-        if not same_as_openai:
-            checks["sora"] = self._check_openai(s.sora_base_url, sora_key)
         names = list(checks)
-        results = await asyncio.gather(*checks.values())
-        states: dict[str, KeyState] = dict(zip(names, results))
-        if same_as_openai:
-            states["sora"] = states["openai"]
-        return states
+        results = await asyncio.gather(*(
+            self._check_http(base_url, path, key, header, secrets)
+            for base_url, path, key, header in checks.values()))
+        return dict(zip(names, results))
 
     @staticmethod
-    async def _check_openai(base_url: str, key) -> KeyState:
+    async def _check_http(base_url: str, path: str, key, header: tuple[str, str],
+                          secrets: list[str]) -> KeyCheck:
+        shown = display_url(base_url, secrets)
         if not _has(key):
-            return "missing"
-        client = openai.AsyncOpenAI(api_key=key.get_secret_value(), base_url=base_url,
-                                    timeout=CHECK_TIMEOUT, max_retries=0)
+            return KeyCheck("missing", shown)
+        name, prefix = header
         try:
-            await client.models.list()
-            return "configured"
-        except (openai.AuthenticationError, openai.PermissionDeniedError):
-            return "rejected"
-        except openai.OpenAIError:
-            return "unreachable"
-        finally:
-            await client.close()
-
-    @staticmethod
-    async def _check_http(url: str, key, header: str, prefix: str) -> KeyState:
-        if not _has(key):
-            return "missing"
+            async with httpx.AsyncClient(timeout=CHECK_TIMEOUT, verify=ssl_context()) as client:
+                response = await client.get(base_url.rstrip("/") + path,
+                                            headers={name: prefix + key.get_secret_value()})
+        except (httpx.TimeoutException, httpx.ConnectError) as exc:
+            # Connection refused, a name that does not resolve, no answer in time.
+            return KeyCheck("unreachable", shown, detail=type(exc).__name__)
+        except httpx.HTTPError as exc:
+            # It connected, but the answer broke off or could not be read as HTTP.
+            return KeyCheck("error", shown, detail=type(exc).__name__)
+        status = response.status_code
+        if status in (401, 403):
+            return KeyCheck("rejected", shown, status)
+        if status == 404:
+            return KeyCheck("not found", shown, status)
+        if not response.is_success:
+            return KeyCheck("error", shown, status)
         try:
-            async with httpx.AsyncClient(timeout=CHECK_TIMEOUT) as client:
-                response = await client.get(url, headers={header: prefix + key.get_secret_value()})
-        except httpx.HTTPError:
-            return "unreachable"
-        if response.status_code in (401, 403):
-            return "rejected"
-        return "configured" if response.is_success else "unreachable"
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            # 2xx, but not the API's JSON: a login page, a proxy's answer, a cut-off body.
+            return KeyCheck("error", shown, status, "the answer is not the API's JSON")
+        return KeyCheck("configured", shown, status)

@@ -206,7 +206,8 @@ class SoraClient:
                     "not_found", provider=self.name, status=exc.status_code,
                     request_id=exc.request_id)
         return from_openai_error(exc, what=what, base_url=self.base_url, secrets=self._secrets,
-                                 model=model, key_hint="OPENAI_API_KEY (or sora_api_key)")
+                                 model=model, key_hint="OPENAI_API_KEY (or sora_api_key)",
+                                 paid=creating)  # only the create is paid (and sent once)
 
     # ------------------------------------------------------------------ the job
 
@@ -322,3 +323,61 @@ class SoraClient:
             remove_files([f.local_path for f in saved])  # complete or not at all
             raise
         return saved
+
+    # ------------------------------------------------------------------ a lost submit
+
+    # A video stamped up to this long before `since` still counts: the two clocks differ.
+    FIND_CLOCK_SKEW = 120.0
+    FIND_PAGE_SIZE = 100  # the largest `limit` the spec allows for GET /videos
+    FIND_MAX_PAGES = 5
+
+    async def find_submitted(self, request: MediaRequest, since: float,
+                             exclude: set[str]) -> str | None:
+        """The id of the video job that a submit of `request` whose answer was lost created,
+        asked of the endpoint with `GET /videos` (never by sending the paid request again); None
+        if there is none.
+
+        A match was created (`created_at`, unix seconds) at or after `since` less
+        FIND_CLOCK_SKEW, has the model, size and seconds `plan(request)` gives (a dated snapshot
+        of the planned model counts as that model), the prompt `submit()` sends when the listed
+        video carries one (`prompt` is nullable in the spec), and is not in `exclude` (ids other
+        jobs already own). Of several, the oldest. Errors raise ProviderError as reads do.
+        """
+        import re  # here, so the module's imports stay as they are
+
+        plan = self.plan(request)
+        prompt = str(request.params.get("prompt") or "").strip()
+        snapshot = re.compile(re.escape(plan.model) + r"-\d{4}-\d{2}-\d{2}")
+        # `created_at` is in whole seconds: a job made just after `since` may be stamped before it.
+        cutoff = float(int(since - self.FIND_CLOCK_SKEW))
+        what = "Looking on the Sora endpoint for a job whose answer was lost"
+        found: dict[str, tuple[float, int]] = {}  # id -> (created_at, -place in the listing)
+        place = 0
+        try:
+            # Newest first, so the listing can stop at the first page that reaches the cutoff.
+            page = await _quiet(self.client.videos.list, limit=self.FIND_PAGE_SIZE, order="desc")
+            for _ in range(self.FIND_MAX_PAGES):
+                reached_cutoff = False
+                for video in page.data:
+                    place += 1
+                    created = video.created_at
+                    if created is None or created < cutoff:
+                        reached_cutoff = reached_cutoff or created is not None
+                        continue
+                    model = str(video.model or "")
+                    same_model = model == plan.model or snapshot.fullmatch(model) is not None
+                    if (video.id in exclude or not same_model or video.size != plan.size
+                            or str(video.seconds) != plan.seconds):
+                        continue
+                    if video.prompt is not None and video.prompt.strip() != prompt:
+                        continue
+                    # Of two made in the same second, the one listed later is the older.
+                    found.setdefault(video.id, (float(created), -place))
+                if reached_cutoff or not page.has_next_page():
+                    break
+                page = await page.get_next_page()
+        except SDK_ERRORS as exc:
+            raise self._error(exc, what, None, creating=False) from None
+        if not found:
+            return None
+        return min(found, key=lambda video_id: found[video_id])

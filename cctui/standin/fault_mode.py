@@ -38,7 +38,8 @@ MALFORMED_BODY = b'{"id": "gen_7f3a", "status": "PENDING", "generated_images": [
 
 class RandomFaults:
     def __init__(self, rate: float, seed: int = 0, kinds: tuple[str, ...] | list[str] | None = None, *,
-                 timeout_seconds: float = 5.0, retry_after: float = 1.0, paths: str | None = None):
+                 timeout_seconds: float = 5.0, retry_after: float = 1.0, paths: str | None = None,
+                 methods: tuple[str, ...] | None = None):
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"the fault rate must be from 0 to 1, not {rate}")
         kinds = tuple(kinds or KINDS)
@@ -52,6 +53,7 @@ class RandomFaults:
         self.timeout_seconds = float(timeout_seconds)
         self.retry_after = float(retry_after)
         self.paths = re.compile(paths) if paths else None
+        self.methods = tuple(m.upper() for m in methods) if methods else None  # None: every method
         self.enabled = True
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
@@ -65,7 +67,8 @@ class RandomFaults:
 
     def pick(self, method: str, path: str) -> str | None:
         """The fault this request gets, or None (a draw is used only for eligible requests)."""
-        if not self.enabled or self.rate <= 0 or not self.eligible(path):
+        if not self.enabled or self.rate <= 0 or not self.eligible(path) or (
+                self.methods is not None and method.upper() not in self.methods):
             return None
         with self._lock:
             self._draws += 1

@@ -11,6 +11,12 @@ Refusals (error body `{"error", "path", "code"}`):
   RESOLUTION_480 / 720 / 1080; `duration` allowed per model (unconfirmed table below).
 - `POST /generations-motion-svd`: `imageId` (init image when `isInitImage: true`, else a
   generated image), `motionStrength` integer 1-10.
+- `GET /generations/user/{userId}?offset=0&limit=10`: the caller's generations, image and video,
+  newest first, as `{"generations": [...]}` in the documented shape (the motion fields sit on
+  each of `generated_images`). `offset` / `limit` must be whole numbers >= 0 → else 400
+  `validation-failed`; a `userId` that is not the caller's (the one `GET /me` gives) → 403
+  `access-denied`. Unconfirmed: the order, the largest `limit`, and Leonardo's answer to another
+  user's id are not documented.
 
 Jobs are PENDING for `job_seconds`, then COMPLETE (or FAILED with `STANDIN:fail` in the prompt;
 `STANDIN:stuck` never finishes). `generated_images` is empty until COMPLETE. Files are served,
@@ -51,6 +57,7 @@ FILES = "/_files/leonardo"
 def register(router: "Router", prefix: str) -> None:
     presigned_bucket.register(router, prefix)
     router.add("POST", prefix + "/generations", create_generation)
+    router.add("GET", prefix + r"/generations/user/(?P<user_id>[^/]+)", generations_by_user)
     router.add("GET", prefix + r"/generations/(?P<generation_id>[A-Za-z0-9-]+)", get_generation)
     router.add("DELETE", prefix + r"/generations/(?P<generation_id>[A-Za-z0-9-]+)", delete_generation)
     router.add("POST", prefix + "/generations-image-to-video", create_image_to_video)
@@ -232,6 +239,57 @@ def get_generation(srv: "StandIn", req: Request, generation_id: str) -> Response
         "sdVersion": None, "scheduler": None, "presetStyle": None, "initStrength": None, "guidanceScale": None,
         "inferenceSteps": None, "photoReal": False, "promptMagic": False, "generation_elements": [],
         "generated_images": images}})
+
+
+def _query_count(req: Request, name: str, default: int) -> int:
+    raw = req.query_value(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise leonardo_invalid(f"expected an integer for '{name}', got {raw!r}", f"$.{name}") from None
+    if value < 0:
+        raise leonardo_invalid(f"'{name}' must not be negative, got {value}", f"$.{name}")
+    return value
+
+
+def _listed_generation(srv: "StandIn", req: Request, job: dict[str, Any]) -> dict[str, Any]:
+    """One generation as "Get generations by user ID" documents it: the motion fields
+    (`motion`, `imageToVideo`, `motionMP4URL`, `motionModel`, `motionStrength`) are on each generated
+    image, none on the generation; `generated_images` is empty until COMPLETE."""
+    status = _status(job)
+    is_video = job["kind"] == "img2vid"
+    images = []
+    if status == "COMPLETE":
+        for image_id in job["image_ids"]:
+            base = f"{req.base_url}{FILES}/{job['id']}/{image_id}"
+            images.append({"id": image_id, "url": base + ".png", "nsfw": False, "likeCount": 0,
+                           "generated_image_variation_generics": [], "motion": is_video,
+                           "imageToVideo": is_video and job.get("motion_model") != "SVD",
+                           "motionMP4URL": base + ".mp4" if is_video else None,
+                           "motionModel": job.get("motion_model"), "motionStrength": job.get("motion_strength")})
+    width, height = _video_size(srv, job) if is_video else (job["width"], job["height"])
+    return {"id": job["id"], "status": status, "createdAt": _iso(job["created"]), "prompt": job["prompt"],
+            "negativePrompt": job.get("negative_prompt") or "", "imageWidth": width, "imageHeight": height,
+            "modelId": job.get("model_id"), "public": bool(job.get("public")), "seed": job.get("seed"),
+            "sdVersion": None, "scheduler": None, "presetStyle": None, "initStrength": None, "guidanceScale": None,
+            "inferenceSteps": None, "photoReal": False, "photoRealStrength": None, "promptMagic": False,
+            "promptMagicStrength": None, "promptMagicVersion": None, "ultra": None, "generation_elements": [],
+            "generated_images": images}
+
+
+def generations_by_user(srv: "StandIn", req: Request, user_id: str) -> Response:
+    offset = _query_count(req, "offset", 0)
+    limit = _query_count(req, "limit", 10)
+    if user_id != presigned_bucket.USER_ID:
+        # Unconfirmed: Leonardo does not document its answer to another user's id.
+        raise leonardo_error(403, f"not allowed to read the generations of user {user_id}", "access-denied",
+                             "$.userId")
+    jobs = [j for j in srv.state.jobs("leonardo") if not j.get("deleted")]
+    jobs.reverse()  # newest first
+    return Response.json(200, {"generations": [_listed_generation(srv, req, j)
+                                               for j in jobs[offset:offset + limit]]})
 
 
 def delete_generation(srv: "StandIn", req: Request, generation_id: str) -> Response:

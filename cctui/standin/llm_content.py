@@ -18,6 +18,10 @@ Coherence, not randomness:
   lines) and put the elements listed after "STATIC:" in the negative prompt;
 - the seed is a hash of all the messages and the schema, so a retry with different feedback
   gives a different answer, and the same request the same answer.
+
+Steering (for tests): `STANDIN:duration=N` anywhere in the messages (e.g. in the feedback of
+a retry) makes every duration / seconds / length number in the answer N, within the schema's
+own bounds (the CC music prompts schema has none, so `STANDIN:duration=2` gives 2 s prompts).
 """
 
 from __future__ import annotations
@@ -73,7 +77,8 @@ def _detect_theme(text: str) -> int | None:
 
 
 class Generator:
-    def __init__(self, root: dict[str, Any], messages_text: str, seed_material: str, schema_name: str = ""):
+    def __init__(self, root: dict[str, Any], messages_text: str, seed_material: str, schema_name: str = "",
+                 request_text: str | None = None):
         self.root = root
         self.text = messages_text
         self.seed = seed_from(seed_material, schema_name)
@@ -84,7 +89,9 @@ class Generator:
         self.pet_name = names[0] if names else self.pet["names"][0]
         detected = _detect_theme(messages_text)
         self.theme_base = detected if detected is not None else self.seed % len(V.THEMES)
-        last_user = messages_text[-1500:]
+        # The domain (music, video, ...) comes from the end of the request up to its prompt: on a
+        # retry the earlier answer and the feedback come after the prompt and must not change it.
+        last_user = (messages_text if request_text is None else request_text)[-1500:]
         self.domain_text = (self.schema_name + " " + last_user[:600]).lower()
         self.selected = re.findall(r"^\s*-\s*\*\*(.+?)\*\*:\s*(.+?)\s*\((.+?)\)\s*$", messages_text, re.M)
         blocked = re.search(r"STATIC:\s*\n\s*(.+)", messages_text)
@@ -93,7 +100,8 @@ class Generator:
                         and b.strip().lower() not in chosen] if blocked else []
         title = re.search(r"\*\*Title:\*\*\s*(.+)", messages_text) or re.search(r"(?m)^Title:\s*(.+)$", messages_text)
         self.title_hint = title.group(1).strip() if title else None
-        duration = re.search(r"(\d{1,3})\s*(?:seconds|second|s)\b", messages_text)
+        duration = (re.search(r"STANDIN:duration=(\d{1,4})\b", messages_text)
+                    or re.search(r"(\d{1,3})\s*(?:seconds|second|s)\b", messages_text))
         self.duration_hint = int(duration.group(1)) if duration else None
 
     # ------------------------------------------------------------------ helpers
@@ -523,8 +531,10 @@ def n_of(path: tuple[Any, ...]) -> str:
     return str(path[-1]).lower() if path else ""
 
 
-def generate(schema: dict[str, Any], messages_text: str, seed_material: str, schema_name: str = "") -> Any:
-    gen = Generator(schema, messages_text, seed_material, schema_name)
+def generate(schema: dict[str, Any], messages_text: str, seed_material: str, schema_name: str = "",
+             request_text: str | None = None) -> Any:
+    """`request_text`: the messages up to the end of the prompt, when earlier turns follow it."""
+    gen = Generator(schema, messages_text, seed_material, schema_name, request_text)
     return gen.value(schema, (), Frame(gen.theme_at(0)), schema_name or "root")
 
 

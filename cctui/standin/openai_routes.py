@@ -1,6 +1,7 @@
 """OpenAI stand-in: Chat Completions, Responses, image generation, models.
 
-Special prompts (in the text of the LAST user message; for images, in the prompt):
+Special prompts (in the text of the request's prompt: the last user message, or on a retry the
+last user message before the first assistant one; for images, in the prompt):
 
 - `STANDIN:refuse`    → Chat: `message.refusal` set, `content` null; Responses: a `refusal` item.
 - `STANDIN:truncate`  → Chat: `finish_reason: "length"` and JSON cut off half-way;
@@ -82,21 +83,47 @@ def _usage_chat(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
 
 
 class _Conversation:
-    """What the generator needs from a prompt: all text, the last user text, image fingerprints."""
+    """What the generator needs from a prompt: all text, the request's own prompt, image fingerprints.
+
+    A retry comes as system, prompt, earlier answer (assistant), feedback (user), ...: the prompt
+    is then the last user message before the first assistant one, not the last user message.
+    Markers and the answer's domain are read from the prompt, so a retry or a schema-repair
+    re-ask gets the same kind of answer as the first request did."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.last_user = ""
         self.images: list[str] = []
+        self._before_answer: str | None = None  # the last user text before the first assistant turn
+        self._answer_at: int | None = None  # index in `texts` of the first assistant turn
 
     def add(self, role: str, text: str) -> None:
+        if role == "assistant" and self._answer_at is None:
+            self._answer_at = len(self.texts)
         self.texts.append(f"[{role}] {text}")
         if role == "user":
             self.last_user = text
+            if self._answer_at is None:
+                self._before_answer = text
 
     @property
     def all_text(self) -> str:
         return "\n".join(self.texts)
+
+    @property
+    def prompt(self) -> str:
+        """The user's request: the last user text before any earlier answer (without one, or when
+        no user text comes before it, the last user text)."""
+        if self._answer_at is not None and self._before_answer is not None:
+            return self._before_answer
+        return self.last_user
+
+    @property
+    def request_text(self) -> str:
+        """All text up to the end of the prompt (everything when there is no earlier answer)."""
+        if self._answer_at is not None and self._before_answer is not None:
+            return "\n".join(self.texts[:self._answer_at])
+        return self.all_text
 
     def seed(self, extra: Any) -> str:
         return json.dumps([self.texts, self.images, extra], sort_keys=True, default=str)
@@ -144,7 +171,7 @@ def chat_completions(srv: "StandIn", req: Request) -> Response:
     if kind == "json_object" and "json" not in conv.all_text.lower():
         raise openai_error(400, "'messages' must contain the word 'json' in some form, to use 'response_format' "
                                 "of type 'json_object'.", param="messages", code=None)
-    openai_sync_markers(conv.last_user, srv.retry_after_seconds)
+    openai_sync_markers(conv.prompt, srv.retry_after_seconds)
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     choices = []
     completion_tokens = 0
@@ -152,7 +179,7 @@ def chat_completions(srv: "StandIn", req: Request) -> Response:
     for index in range(int(body.get("n") or 1)):
         content, finish = _answer(kind, schema, schema_name, conv, index, limit)
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None, "annotations": []}
-        if marker(conv.last_user, "refuse"):
+        if marker(conv.prompt, "refuse"):
             message.update(content=None, refusal=REFUSAL)
             finish = "stop"
         completion_tokens += _tokens(message["content"] or message["refusal"])
@@ -172,11 +199,11 @@ def _answer(kind: str, schema: dict[str, Any] | None, schema_name: str, conv: _C
         content = llm_content.text_answer(conv.all_text, seed)
     else:
         use = schema if schema is not None else DEFAULT_JSON_OBJECT_SCHEMA
-        value = llm_content.generate(use, conv.all_text, seed, schema_name)
-        if marker(conv.last_user, "invalid"):
+        value = llm_content.generate(use, conv.all_text, seed, schema_name, request_text=conv.request_text)
+        if marker(conv.prompt, "invalid"):
             value = llm_content.break_validity(value, use)
         content = json.dumps(value, ensure_ascii=False)
-    if marker(conv.last_user, "truncate"):
+    if marker(conv.prompt, "truncate"):
         return content[: max(1, len(content) // 2)], "length"
     if isinstance(limit, int) and limit > 0 and _tokens(content) > limit:
         return content[: limit * 4], "length"
@@ -229,13 +256,13 @@ def responses(srv: "StandIn", req: Request) -> Response:
     kind, schema = fmt.get("type", "text"), None
     if kind == "json_schema":
         kind, schema, _strict = check_json_schema_spec(fmt, "text.format")
-    openai_sync_markers(conv.last_user, srv.retry_after_seconds)
+    openai_sync_markers(conv.prompt, srv.retry_after_seconds)
     limit = body.get("max_output_tokens")
     content, finish = _answer(kind, schema, fmt.get("name", ""), conv, 0, limit)
     item_id = f"msg_{uuid.uuid4().hex}"
     status = "completed"
     incomplete = None
-    if marker(conv.last_user, "refuse"):
+    if marker(conv.prompt, "refuse"):
         parts = [{"type": "refusal", "refusal": REFUSAL}]
     else:
         parts = [{"type": "output_text", "text": content, "annotations": [], "logprobs": []}]

@@ -14,6 +14,11 @@ answered at once like every OpenAI POST.
 
 `GET /videos/{id}/content?variant=video|thumbnail|spritesheet` → a real H.264 MP4 (scaled down,
 same aspect, `clip_seconds` long), a WebP, a JPEG sprite sheet; before completion → 404.
+
+`GET /videos?limit=&order=&after=` → `VideoListResource` (`object: "list"`, `data` of video objects,
+each with its `prompt`, `first_id`, `last_id`, `has_more`); `limit` an integer 0-100 (default 20,
+unconfirmed), `order` `asc` | `desc` (default `desc`, newest first), `after` the id of a listed
+video → 400 otherwise.
 """
 
 from __future__ import annotations
@@ -194,11 +199,49 @@ def get_video(srv: "StandIn", req: Request, video_id: str) -> Response:
     return Response.json(200, video_object(_job(srv, video_id)), _poll_header(srv))
 
 
+LIST_DEFAULT_LIMIT = 20  # unconfirmed: the spec gives no default
+LIST_MAX_LIMIT = 100
+
+
+def _list_limit(req: Request) -> int:
+    raw = req.query_value("limit")
+    if raw is None:
+        return LIST_DEFAULT_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise openai_error(400, "Invalid type for 'limit': expected an integer, but got a string instead.",
+                           param="limit", code="invalid_type") from None
+    if limit < 0:
+        raise openai_error(400, f"Invalid 'limit': integer below minimum value. Expected a value >= 0, but got "
+                                f"{limit} instead.", param="limit", code="integer_below_min_value")
+    if limit > LIST_MAX_LIMIT:
+        raise openai_error(400, f"Invalid 'limit': integer above maximum value. Expected a value <= "
+                                f"{LIST_MAX_LIMIT}, but got {limit} instead.", param="limit",
+                           code="integer_above_max_value")
+    return limit
+
+
 def list_videos(srv: "StandIn", req: Request) -> Response:
-    videos = [video_object(j) for j in srv.state.jobs("openai") if j.get("kind") == "sora" and not j.get("deleted")]
-    videos.reverse()
+    limit = _list_limit(req)
+    order = req.query_value("order", "desc")
+    if order not in ("asc", "desc"):
+        raise openai_error(400, f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
+                           param="order", code="invalid_value")
+    jobs = [j for j in srv.state.jobs("openai") if j.get("kind") == "sora" and not j.get("deleted")]
+    if order == "desc":
+        jobs.reverse()
+    after = req.query_value("after")
+    if after is not None:
+        ids = [j["id"] for j in jobs]
+        if after not in ids:
+            # Unconfirmed: the real answer to an unknown cursor is not documented.
+            raise openai_error(400, f"Invalid value for 'after': no video with id '{after}' in this list.",
+                               param="after", code="invalid_value")
+        jobs = jobs[ids.index(after) + 1:]
+    videos = [video_object(j) for j in jobs[:limit]]
     return Response.json(200, {"object": "list", "data": videos, "first_id": videos[0]["id"] if videos else None,
-                               "last_id": videos[-1]["id"] if videos else None, "has_more": False})
+                               "last_id": videos[-1]["id"] if videos else None, "has_more": len(jobs) > limit})
 
 
 def delete_video(srv: "StandIn", req: Request, video_id: str) -> Response:

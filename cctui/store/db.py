@@ -269,6 +269,14 @@ class Store:
         async with self.db.execute(sql + " ORDER BY created_at", args) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
+    async def known_provider_job_ids(self, provider: str) -> set[str]:
+        """Every provider job id cctui holds for `provider`, now or from an earlier submit of a
+        job (the ledger keeps those): a lost answer must never be matched to one of them."""
+        sql = ("SELECT provider_job_id FROM jobs WHERE provider = ? AND provider_job_id IS NOT NULL"
+               " UNION SELECT provider_job_id FROM costs WHERE provider = ? AND provider_job_id IS NOT NULL")
+        async with self.db.execute(sql, (provider, provider)) as cur:
+            return {row[0] for row in await cur.fetchall()}
+
     async def list_jobs_by_status(self, status: str) -> list[dict[str, Any]]:
         async with self.db.execute("SELECT * FROM jobs WHERE status = ? ORDER BY created_at", (status,)) as cur:
             return [_row(r) for r in await cur.fetchall()]

@@ -91,3 +91,48 @@ MIGRATIONS: list[str] = [
     CREATE INDEX costs_by_run ON costs(run_id, cost_id);
     """,
 ]
+MIGRATIONS.append(
+    # 3: following accepted jobs through transient errors; one ledger row per accepted submit
+    # (a resubmit is a second charge, tied to the same job); one driving process per run.
+    """
+    ALTER TABLE jobs ADD COLUMN retry_reason TEXT;
+    ALTER TABLE jobs ADD COLUMN retry_at REAL;
+    ALTER TABLE jobs ADD COLUMN submit_started_at REAL;
+    CREATE TABLE costs_v3 (
+        cost_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id        TEXT NOT NULL REFERENCES runs(run_id),
+        step_id       TEXT,
+        module        TEXT,
+        provider      TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        model         TEXT,
+        units         REAL,
+        unit          TEXT,
+        unit_price    REAL,
+        amount        REAL NOT NULL,
+        currency      TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        job_id        TEXT,
+        provider_job_id TEXT NOT NULL DEFAULT '', -- which accepted submit of the job ('' before one is known)
+        detail        TEXT NOT NULL,
+        created_at    REAL NOT NULL,
+        UNIQUE (job_id, provider_job_id)
+    );
+    INSERT INTO costs_v3(cost_id, run_id, step_id, module, provider, kind, model, units, unit, unit_price, amount,
+                         currency, source, job_id, provider_job_id, detail, created_at)
+        SELECT c.cost_id, c.run_id, c.step_id, c.module, c.provider, c.kind, c.model, c.units, c.unit, c.unit_price,
+               c.amount, c.currency, c.source, c.job_id, COALESCE(j.provider_job_id, ''), c.detail, c.created_at
+        FROM costs c LEFT JOIN jobs j ON j.job_id = c.job_id;
+    DROP TABLE costs;
+    ALTER TABLE costs_v3 RENAME TO costs;
+    CREATE INDEX costs_by_run ON costs(run_id, cost_id);
+    CREATE TABLE run_leases (
+        run_id        TEXT PRIMARY KEY REFERENCES runs(run_id),
+        holder        TEXT NOT NULL,          -- a random id per process
+        pid           INTEGER NOT NULL,
+        host          TEXT NOT NULL,
+        acquired_at   REAL NOT NULL,
+        heartbeat_at  REAL NOT NULL
+    )
+    """
+)

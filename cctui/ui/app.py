@@ -16,7 +16,7 @@ from textual.screen import Screen
 
 from cctui.costs.ledger import Ledger
 from cctui.engine.engine import Engine, load
-from cctui.engine.errors import EngineError
+from cctui.engine.errors import EngineError, RunBusyError
 from cctui.settings import Settings
 from cctui.ui.messages import EngineEvent
 from cctui.ui.screens.run_screen import RunScreen
@@ -59,8 +59,8 @@ class CCApp(App):
             self.providers = Providers(self.settings)
         self.engine = await Engine.open(self.settings.db_path, self.providers, self.settings.runs_dir())
         self.engine.subscribe(lambda event: self.post_message(EngineEvent(event)))
-        # Paid jobs left running by a previous session go on in the background.
-        await self.engine.services.jobs.resume()
+        # Paid jobs left by a previous session are followed again when their run is opened (under
+        # its lease), never here: another process may be driving that run and following them.
         await self.push_screen(RunsScreen())
 
     async def on_unmount(self) -> None:
@@ -108,6 +108,9 @@ class CCApp(App):
     async def open_run(self, run_id: str) -> None:
         try:
             run = await self.engine.open_run(run_id)
+        except RunBusyError as exc:  # another process drives it: its jobs are not adopted here
+            self.notify(str(exc), title="The run is busy", severity="warning", markup=False, timeout=15)
+            return
         except EngineError as exc:
             self.notify(str(exc), title="Cannot open the run", severity="error", markup=False)
             return

@@ -417,35 +417,54 @@ class Decision:
     job_id: str
     provider: str
     action: str
-    status: str  # unknown | failed, before the decision
+    status: str  # unknown | failed | not_downloaded | stalled, before the decision
     path: str
-    reached: bool  # the stand-in had accepted the earlier submit of this job
-    outcome: str  # the job's status after the resubmit
+    reached: bool  # a resubmit, and the stand-in had accepted the earlier submit of this job
+    outcome: str  # the job's status after the command
+    command: str = "resubmit"  # the way on that `cctui jobs` printed: fetch | resubmit
+
+
+def ledger_charges(data_dir: Path, provider: str, action: str) -> int:
+    """Ledger rows of generation jobs of `provider`/`action`: one per submit cctui knows was accepted."""
+    kind = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2music": "music"}.get(action, action)
+    rows = db_rows(data_dir, "SELECT count(*) AS n FROM costs WHERE provider = ? AND kind = ? AND job_id IS NOT NULL",
+                   (provider, kind))
+    return rows[0]["n"] if rows else 0
+
+
+NEXT = re.compile(r"next: cctui jobs --(fetch|resubmit) (\S+)")
 
 
 def resolve_waiting_jobs(cctui: Cctui, standin: StandInProc, approved: dict[str, int],
-                         accounted: dict[str, int], timeout: float = 180) -> list[Decision]:
-    """Do what the user would: `cctui jobs --resubmit` each job that waits for a decision.
+                         timeout: float = 180) -> list[Decision]:
+    """Do what the user would: run the command `cctui jobs` prints for each job that waits
+    (`--fetch` when the provider holds the job, else `--resubmit`, confirmed with `--yes` as a
+    user says yes to the price it names).
 
-    Whether the earlier submit had reached the provider is read from the stand-in's accepted
-    count for that job's path: more accepted than already accounted for means it arrived, and
-    the resubmit is a deliberate, user-approved second submit (counted in `approved`)."""
+    Whether a resubmitted job's earlier submit had reached the provider is read from the
+    stand-in's accepted count for that job's path against cctui's ledger rows for it (one per
+    accepted submit cctui knows of): more accepted means a lost answer, and a resubmit that then
+    sends a new paid request is a deliberate, user-approved second submit (counted in `approved`)."""
+    listing = cctui.run(["jobs"], timeout=timeout)
+    if "Traceback" in listing.stderr:
+        raise AssertionError(f"`cctui jobs` printed a traceback:\n{listing.stderr[-3000:]}")
+    before = {j["job_id"]: j for j in jobs(cctui.data_dir)}
     decisions = []
-    for job in jobs(cctui.data_dir):
-        if job["status"] not in ("unknown", "failed"):
-            continue
+    for command, job_id in NEXT.findall(listing.stdout):
+        job = before[job_id]
         path = PAID_PATHS.get((job["provider"], job["action"]), "?")
         accepted = standin.accepted().get(path, 0)
-        reached = accepted > accounted.get(path, 0)
+        # Submits the provider accepted that cctui holds no charge for: lost answers.
+        orphans = accepted - ledger_charges(cctui.data_dir, job["provider"], job["action"])
+        args = ["jobs", f"--{command}", job_id] + (["--yes"] if command == "resubmit" else [])
+        result = cctui.run(args, timeout=timeout)
+        if "Traceback" in result.stderr:
+            raise AssertionError(f"`cctui {' '.join(args)}` printed a traceback:\n{result.stderr[-3000:]}")
+        sent = standin.accepted().get(path, 0) - accepted  # new paid submits this command made
+        reached = command == "resubmit" and sent > 0 and orphans > 0
         if reached:
             approved[path] = approved.get(path, 0) + 1
-            accounted[path] = accounted.get(path, 0) + 1
-        result = cctui.run(["jobs", "--resubmit", job["job_id"]], timeout=timeout)
-        after = next(j for j in jobs(cctui.data_dir) if j["job_id"] == job["job_id"])
-        if after["status"] == "completed":
-            accounted[path] = accounted.get(path, 0) + 1
-        elif "Traceback" in result.stderr:
-            raise AssertionError(f"`cctui jobs --resubmit` printed a traceback:\n{result.stderr[-3000:]}")
-        decisions.append(Decision(job["job_id"], job["provider"], job["action"], job["status"], path, reached,
-                                  after["status"]))
+        after = next(j for j in jobs(cctui.data_dir) if j["job_id"] == job_id)
+        decisions.append(Decision(job_id, job["provider"], job["action"], job["status"], path, reached,
+                                  after["status"], command))
     return decisions

@@ -265,10 +265,9 @@ def run_trial(trial: int, seed: int, variant: str, plan: list[str], ref: Referen
     try:
         cctui = Cctui(workdir / "data", standin.url, extra_env=ENV)
         approved: dict[str, int] = {}
-        accounted: dict[str, int] = {}
         run_id: str | None = None
         for _ in range(3 * len(plan) + 8):
-            result.decisions += resolve_waiting_jobs(cctui, standin, approved, accounted)
+            result.decisions += resolve_waiting_jobs(cctui, standin, approved)
             if run_id is None:
                 ids = run_ids(cctui.data_dir)
                 run_id = ids[0] if ids else None

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from cctui.jobs.manager import JobManager
+from cctui.jobs.manager import SUBMIT_REFUSED_TRIES, JobManager
 from cctui.providers import elevenlabs, leonardo, openai_images, openai_llm, sora
 from cctui.providers.base import MediaRequest
 from cctui.providers.registry import Providers
@@ -96,28 +96,58 @@ def counts(standin: StandIn, path: str) -> tuple[int, int]:
     return c["submits"].get(f"POST {path}", 0), c["accepted"].get(f"POST {path}", 0)
 
 
+# Providers whose list of jobs cctui can read, to find a submit whose answer was lost.
+LOOKUP = {"leonardo-txt2img", "leonardo-img2vid", "sora-img2vid"}
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name, provider, action, path, params", PAID, ids=[p[0] for p in PAID])
-async def test_a_fault_on_a_paid_post_is_never_resent(tmp_path, standin, short_timeouts, kind, name, provider,
-                                                      action, path, params):
+async def test_a_fault_on_a_paid_post_is_never_paid_twice(tmp_path, standin, short_timeouts, kind, name, provider,
+                                                          action, path, params):
+    """Every request to the paid path fails with `kind`. 429 and 503 take nothing: the same job is
+    sent again a bounded number of times, then fails saying nothing was charged. After the other
+    kinds the provider may hold the job: it is sent once, and found in the provider's list where
+    there is one (then followed to the end), else left `unknown` for the creator."""
     received, accepted = counts(standin, path)
+    # Only the paid POST: Sora's list of jobs (GET on the same path) is how a lost submit is found.
     standin.random_faults = RandomFaults(1.0, 0, [kind], timeout_seconds=CLIENT_TIMEOUT + 0.6,
-                                         retry_after=0.1, paths=f"^{path}$")
+                                         retry_after=0.1, paths=f"^{path}$", methods=("POST",))
     try:
         job, content = await run_job(tmp_path, standin, provider, action, params)
     finally:
         standin.random_faults = None
     now_received, now_accepted = counts(standin, path)
-    assert now_received - received == 1, f"{name}: the paid POST was sent {now_received - received} times"
     processed = now_accepted - accepted
-    if kind == "429":
-        assert job["status"] == "failed" and job["error_kind"] == "rate_limit", job
+    if kind in ("429", "503"):
+        assert now_received - received == SUBMIT_REFUSED_TRIES, f"{name}: sent {now_received - received} times"
         assert processed == 0
+        assert job["status"] == "failed" and "Nothing was charged" in job["error"], job
+        assert content == []
+        return
+    assert now_received - received == 1, f"{name}: the paid POST was sent {now_received - received} times"
+    assert processed == 1
+    if name in LOOKUP:
+        assert job["status"] == "completed", (job["status"], job["error"])
+        assert job["provider_job_id"] and content
     else:
         assert job["status"] == "unknown", (job["status"], job["error"])
         assert "may or may not" in job["error"] and not job["provider_job_id"]
-        assert processed == (0 if kind == "503" else 1)
-    assert content == []  # nothing is kept from an answer that did not arrive whole
+        assert content == []  # nothing is kept from an answer that did not arrive whole
+
+
+@pytest.mark.parametrize("name, provider, action, path, params", PAID, ids=[p[0] for p in PAID])
+async def test_a_429_on_a_paid_submit_is_waited_out(tmp_path, standin, short_timeouts, name, provider, action, path,
+                                                    params):
+    received, accepted = counts(standin, path)
+    standin.inject(f"^{path}$", method="POST", times=2, status=429, headers={"retry-after": "0.2"})
+    try:
+        job, content = await run_job(tmp_path, standin, provider, action, params)
+    finally:
+        standin.clear_faults()
+    now_received, now_accepted = counts(standin, path)
+    assert job["status"] == "completed", (job["status"], job["error"])
+    assert (now_received - received, now_accepted - accepted) == (3, 1)
+    assert job["attempts"] == 3 and content
 
 
 DOWNLOADS = [
@@ -181,19 +211,30 @@ async def test_a_failed_poll_is_polled_again(tmp_path, standin, short_timeouts, 
     assert counts(standin, paid)[0] - received == 1 and content
 
 
-async def test_a_garbled_llm_answer_is_a_provider_error(tmp_path, standin):
+SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": False}
+
+
+@pytest.mark.parametrize("garbled", [1, 3])
+async def test_a_garbled_llm_answer_is_asked_again_then_a_provider_error(tmp_path, standin, garbled):
+    """A 2xx answer cut off in transit is asked again (twice at most); a third one is an error."""
     from cctui.providers.base import LLMRequest, ProviderError, TextPart
 
     settings = load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=tmp_path,
                              openai_api_key="sk-f", openai_base_url=standin.base_urls["openai"])
     llm = openai_llm.OpenAILLM(settings)
-    standin.inject(r"/chat/completions$", action="malformed")
+    path = "POST /openai/v1/chat/completions"
+    before = standin.count("POST", "/openai/v1/chat/completions")
+    standin.inject(r"/chat/completions$", action="malformed", times=garbled)
+    request = LLMRequest(system=["json"], user=[TextPart("hi")], schema_name="t", output_schema=SCHEMA)
     try:
-        with pytest.raises(ProviderError) as info:
-            await llm.complete(LLMRequest(system=["json"], user=[TextPart("hi")], schema_name="t",
-                                          output_schema={"type": "object", "properties": {"a": {"type": "string"}},
-                                                         "required": ["a"], "additionalProperties": False}))
+        if garbled > openai_llm.UNREADABLE_RETRIES:
+            with pytest.raises(ProviderError) as info:
+                await llm.complete(request)
+            assert info.value.kind == "server" and "not valid JSON" in str(info.value)
+        else:
+            assert "a" in (await llm.complete(request)).data
     finally:
         standin.clear_faults()
         await llm.aclose()
-    assert info.value.kind == "server" and "not valid JSON" in str(info.value)
+    sent = standin.count("POST", "/openai/v1/chat/completions") - before
+    assert sent == min(garbled + 1, openai_llm.UNREADABLE_RETRIES + 1), (path, sent)

@@ -53,10 +53,15 @@ def test_list_dismiss_and_resubmit_an_unknown_job(tmp_path, monkeypatch, capsys)
         assert f"{first}: dismissed" in capsys.readouterr().out
         assert standin.count("POST", "/openai/v1/videos") == 0  # nothing was sent on its own
 
-        assert main(["--data-dir", str(data), "jobs", "--resubmit", second]) == 0
+        # Not on a terminal: a new paid request needs --yes, and nothing is sent without it.
+        assert main(["--data-dir", str(data), "jobs", "--resubmit", second]) == 2
+        err = capsys.readouterr().err
+        assert "--yes" in err and "paid" in err
+        assert standin.count("POST", "/openai/v1/videos") == 0
+        assert main(["--data-dir", str(data), "jobs", "--resubmit", second, "--yes"]) == 0
         assert f"{second}: completed" in capsys.readouterr().out
         assert standin.count("POST", "/openai/v1/videos") == 1
         assert main(["--data-dir", str(data), "jobs", "--resubmit", second]) == 2  # done: nothing to decide
-        assert "only unknown or failed jobs" in capsys.readouterr().err
+        assert "wait for a decision" in capsys.readouterr().err
     finally:
         standin.stop()

@@ -51,9 +51,11 @@ def test_messages_keep_order_and_send_images_as_data_urls(offline_settings, tmp_
         system=["role", "rules"], user=[TextPart("look"), ImagePart(jpeg, detail="high")],
         output_schema={"type": "object"}, schema_name="s",
         history=[{"role": "assistant", "content": "{}"}, {"role": "user", "content": "again"}]))
-    assert [m["role"] for m in messages] == ["system", "system", "assistant", "user", "user"]
+    # The original request comes before the earlier answer and the feedback on it.
+    assert [m["role"] for m in messages] == ["system", "system", "user", "assistant", "user"]
     assert [m["content"] for m in messages[:2]] == ["role", "rules"]
-    image = messages[-1]["content"][1]
+    assert [m["content"] for m in messages[3:]] == ["{}", "again"]
+    image = messages[2]["content"][1]
     assert image["type"] == "image_url" and image["image_url"]["detail"] == "high"
     url = image["image_url"]["url"]
     assert url.startswith("data:image/jpeg;base64,")

@@ -5,6 +5,7 @@ providers. Snapshots at 80x24 and 120x40 use fixed data and PNGs drawn here."""
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -150,6 +151,9 @@ class FakeRun:
     async def decide_job(self, interaction_id: int, job_id: str, decision: str) -> None:
         self.decisions.append((interaction_id, job_id, decision))
 
+    async def resubmit_price(self, job_id: str) -> str:
+        return "about $0.40"
+
     async def generations(self) -> list[dict[str, Any]]:
         self.reads += 1
         return [dict(g) for g in self.gens]
@@ -166,11 +170,13 @@ class FakeRun:
 
 def generation(job_id: str, tab: str, *, status: str = "running", progress: float = 40.0, items=(),
                params: dict | None = None, cost: dict | None = None, error: str | None = None,
-               action: str = "img2vid") -> dict[str, Any]:
+               action: str = "img2vid", accepted: bool = False, retry_reason: str | None = None,
+               retry_at: float | None = None) -> dict[str, Any]:
     provider = {"sora": "openai"}.get(tab, tab)
     return {"job_id": job_id, "interaction_id": 7, "provider": provider, "action": action, "tab": tab,
             "params": params or {}, "status": status, "progress": progress, "error": error,
-            "error_kind": None, "cost": cost, "created_at": 1.0, "items": list(items)}
+            "error_kind": None, "cost": cost, "created_at": 1.0, "items": list(items), "accepted": accepted,
+            "retry_reason": retry_reason, "retry_at": retry_at}
 
 
 def video_item(content_id: str, media: Path, poster: str | None, tab: str = "leonardo") -> dict[str, Any]:
@@ -487,12 +493,19 @@ async def test_unknown_generation_says_the_creator_decides(tmp_path):
         card = app.media.query_one(GenerationCard)
         texts = [str(s.content) for s in card.query(".card-error")]
         assert texts[0] == "the connection dropped after submit"
-        assert "charged twice" in texts[1] and "You decide" in texts[1]
+        assert "paid twice" in texts[1] and "You decide" in texts[1]
         assert card.has_class("-unknown") and not card.query(ProgressBar)
+        assert [str(b.label) for b in card.query(Button)] == ["Look for it", "Resubmit…", "Dismiss"]
         iid = interaction.interaction_id
-        # Resubmit asks first; "n" keeps things as they are.
+        # Looking for it is free: no question.
+        await pilot.click(".card-fetch")
+        await wait_for(pilot, lambda: run.decisions == [(iid, "j_1", "fetch")])
+        run.decisions.clear()
+        # Resubmit asks first, naming the price; "n" keeps things as they are.
         await pilot.click(".card-resubmit")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "about $0.40" in str(app.screen.query_one(Button).label) + " ".join(
+            str(s.content) for s in app.screen.query(Static))
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is app.media)
         assert run.decisions == []
@@ -503,6 +516,25 @@ async def test_unknown_generation_says_the_creator_decides(tmp_path):
         # Dismissing sends nothing, so it needs no confirmation.
         await pilot.click(".card-dismiss")
         await wait_for(pilot, lambda: run.decisions[-1] == (iid, "j_1", "dismiss"))
+
+
+async def test_a_paid_result_not_downloaded_offers_fetch_again_never_resubmit(tmp_path):
+    gens = [generation("j_1", "leonardo", status="not_downloaded", accepted=True,
+                       error="No space left on device. The job is finished at leonardo and paid for: fetch it again"),
+            generation("j_2", "sora", status="running", accepted=True, retry_reason="429 Too Many Requests",
+                       retry_at=time.time() + 30)]
+    run, interaction = video_setup(tmp_path, gens)
+    app = Host(MediaScreen(run, interaction))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        done, waiting = list(app.media.query(GenerationCard))
+        assert [str(b.label) for b in done.query(Button)] == ["Fetch again", "Dismiss"]
+        assert "not downloaded" in str(done.query_one(".card-status", Static).content)
+        assert "costs nothing" in " ".join(str(s.content) for s in done.query(".card-note"))
+        status = str(waiting.query_one(".card-status", Static).content)
+        assert "retrying: 429 Too Many Requests, next try in" in status and " s" in status
+        await pilot.click(".card-fetch")
+        await wait_for(pilot, lambda: run.decisions == [(interaction.interaction_id, "j_1", "fetch")])
 
 
 async def test_two_generations_on_different_tabs_both_show_and_one_is_chosen(tmp_path):

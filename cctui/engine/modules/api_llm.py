@@ -89,6 +89,7 @@ class ApiLLM(Module):
         problems = schema_errors(result.data, schema)
         usage = [result.usage]
         if problems:
+            # Sent as: system, prompt, earlier rounds, the bad answer, then this repair request last.
             request.history = request.history + [
                 {"role": "assistant", "content": result.raw_text},
                 {"role": "user", "content": "Your answer does not match the required JSON schema:\n- "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cctui.engine.errors import AnswerError, ModuleError
-from cctui.engine.generations import module_generations, selectable_items
+from cctui.engine.generations import for_state, module_generations, selectable_items
 from cctui.engine.modules.base import Module, ModuleContext, register
 from cctui.engine.ux import media_tabs
 
@@ -55,7 +55,7 @@ class MediaGenerate(Module):
         if answer.get("skip"):
             if not inputs.get("optional"):
                 raise AnswerError(f"{ctx.where}: this step needs a generation; it cannot be skipped")
-            return {"selected_content_id": None, "selected_content": None, "generations": gens}
+            return {"selected_content_id": None, "selected_content": None, "generations": for_state(gens)}
         if not items:
             raise AnswerError(f"{ctx.where}: nothing has been generated yet; generate first, then choose one")
         chosen = None
@@ -73,5 +73,5 @@ class MediaGenerate(Module):
         return {
             "selected_content_id": chosen["content_id"],
             "selected_content": chosen,
-            "generations": gens,
+            "generations": for_state(gens),
         }

@@ -273,7 +273,7 @@ class MediaScreen(Screen):
         """The same, for an app that posts the events to the screen as messages."""
         self.engine_event(message.event)
 
-    # ------------------------------------------------------------------ unknown jobs
+    # ------------------------------------------------------------------ jobs that wait for a decision
 
     @on(GenerationCard.Decision)
     def _decision(self, event: GenerationCard.Decision) -> None:
@@ -285,15 +285,19 @@ class MediaScreen(Screen):
         if decision == "resubmit":
             from cctui.ui.screens.dialogs import ConfirmScreen
 
-            body = ("The provider's answer to the first request was lost. If it was made, sending it again "
-                    "is paid for twice. Check your provider's dashboard if you can.")
-            if not await self.app.push_screen_wait(ConfirmScreen("Resubmit this generation?", body, yes="Resubmit")):
+            price = await self.run.resubmit_price(job_id)
+            body = (f"This sends a new paid request ({price}). The provider's answer to the first one was lost: "
+                    f"if it was made, you pay twice. \"Look for it\" first if you have not (it is free).")
+            if not await self.app.push_screen_wait(ConfirmScreen("Resubmit this generation?", body,
+                                                                 yes=f"Resubmit ({price})")):
                 return
         try:
             await self.run.decide_job(self.interaction.interaction_id, job_id, decision)
         except AnswerError as exc:
             self.notify(str(exc), title="Not done", severity="error", markup=False)
             return
+        if decision == "fetch":
+            self.notify("Asking the provider again (no new charge).", title="Fetch again", markup=False)
         self.refresh_generations()
 
     # ------------------------------------------------------------------ generate

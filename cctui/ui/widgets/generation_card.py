@@ -6,6 +6,7 @@ refreshed in place with `update(generation)`.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual import work
@@ -16,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from cctui.jobs.statuses import can_fetch_again, can_resubmit, retry_text
 from cctui.ui.widgets.file_opener import can_open_files, open_file
 from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
 
@@ -28,13 +30,17 @@ STATUS_TEXT = {
     "completed": "Done",
     "failed": "Failed",
     "unknown": "Unknown: needs your decision",
+    "not_downloaded": "Done at the provider, not downloaded",
+    "stalled": "Accepted, but the provider cannot be asked now",
     "cancelled": "Cancelled",
 }
+WAITING = ("failed", "unknown", "cancelled", "not_downloaded", "stalled")
 ACTION_TEXT = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",
                "txt2music": "music"}
 UNKNOWN_NOTE = ("The provider's answer was lost, so this job may or may not have been made (and charged). "
-                "Check the provider's site before generating again: a resubmit may be charged twice. "
-                "You decide.")
+                "Look for it first (free); a resubmit is a new paid request and, if the first was made, "
+                "is paid twice. You decide.")
+FETCH_NOTE = "It is paid for and the provider holds it: fetching it again costs nothing."
 HIDDEN_PARAMS = ("prompt", "negative_prompt")
 PROMPT_LENGTH = 70
 
@@ -72,10 +78,11 @@ class GenerationCard(Vertical):
     }
     GenerationCard.-completed { border: round $success-darken-1; }
     GenerationCard.-failed, GenerationCard.-unknown { border: round $error; }
+    GenerationCard.-fetchable { border: round $warning; }
     GenerationCard:focus-within { border: round $accent; }
     GenerationCard > .card-prompt { height: auto; max-height: 3; }
     GenerationCard > .card-params { color: $text-muted; height: auto; }
-    GenerationCard > .card-status { height: 1; text-style: bold; }
+    GenerationCard > .card-status { height: auto; text-style: bold; }
     GenerationCard > ProgressBar { height: 1; width: 1fr; }
     GenerationCard > ProgressBar Bar { width: 1fr; }
     GenerationCard > .card-items { height: auto; }
@@ -83,6 +90,7 @@ class GenerationCard(Vertical):
     GenerationCard > .card-decision { height: auto; }
     GenerationCard > .card-decision Button { margin-right: 2; }
     GenerationCard > .card-error { color: $text-error; height: auto; }
+    GenerationCard > .card-note { color: $text-warning; height: auto; }
     """
 
     BINDINGS = [
@@ -119,7 +127,31 @@ class GenerationCard(Vertical):
         return " · ".join(parts)
 
     def _status_text(self) -> str:
-        return STATUS_TEXT.get(self.status, self.status)
+        waiting = retry_text(self._job_view(), time.time())
+        text = STATUS_TEXT.get(self.status, self.status)
+        return f"{text}; {waiting}" if waiting else text
+
+    def _job_view(self) -> dict[str, Any]:
+        """The fields `cctui.jobs.statuses` reads, from the generation dict."""
+        g = self.generation
+        return {"status": self.status, "provider_job_id": g.get("accepted"), "error_kind": g.get("error_kind"),
+                "retry_reason": g.get("retry_reason"), "retry_at": g.get("retry_at")}
+
+    def _ways_on(self) -> list[tuple[str, str, str, str]]:
+        """(decision, label, variant, tooltip) for each button this card offers."""
+        job = self._job_view()
+        ways = []
+        if can_fetch_again(job):
+            if job["provider_job_id"]:
+                ways.append(("fetch", "Fetch again", "primary", "Ask the provider for it again (no new charge)"))
+            else:
+                ways.append(("fetch", "Look for it", "primary",
+                             "Look for it in the provider's list of jobs (no new charge)"))
+        if can_resubmit(job) and self.status == "unknown":
+            ways.append(("resubmit", "Resubmit…", "warning", "Send a new paid request (asks first, with its price)"))
+        if ways:
+            ways.append(("dismiss", "Dismiss", "default", "Give up on this job; nothing is sent"))
+        return ways
 
     def _cost_line(self) -> str | None:
         cost = cost_text(self.generation.get("cost"))
@@ -129,13 +161,14 @@ class GenerationCard(Vertical):
         """What decides the card's widgets; anything else is updated in place."""
         status = generation.get("status")
         return (status in IN_PROGRESS, status, tuple(i.get("content_id") for i in generation.get("items") or []),
-                generation.get("error"), bool(generation.get("cost")))
+                generation.get("error"), bool(generation.get("cost")), bool(generation.get("accepted")))
 
     def _classes_for_status(self) -> None:
         status = self.status
         self.set_class(status == "completed", "-completed")
         self.set_class(status in ("failed", "cancelled"), "-failed")
         self.set_class(status == "unknown", "-unknown")
+        self.set_class(status in ("not_downloaded", "stalled"), "-fetchable")
         self.set_class(status in IN_PROGRESS, "-running")
         self.border_title = self._title()
 
@@ -158,22 +191,24 @@ class GenerationCard(Vertical):
             with Horizontal(classes="card-items"):
                 for item in items:
                     yield GenerationItem(item, selected=item.get("content_id") == self.selected_id)
-        if self.status in ("failed", "unknown", "cancelled"):
+        if self.status in WAITING:
             error = self.generation.get("error") or ("cancelled" if self.status == "cancelled" else "no reason given")
             yield Static(str(error), classes="card-error", markup=False)
             if self.status == "unknown":
                 yield Static(UNKNOWN_NOTE, classes="card-error card-unknown-note", markup=False)
+            elif self.status in ("not_downloaded", "stalled"):
+                yield Static(FETCH_NOTE, classes="card-note", markup=False)
+            ways = self._ways_on()
+            if ways:
                 with Horizontal(classes="card-decision"):
-                    yield Button("Resubmit", classes="card-resubmit", compact=True, variant="warning",
-                                 tooltip="Send it again; if the first one was made, you pay twice")
-                    yield Button("Dismiss", classes="card-dismiss", compact=True,
-                                 tooltip="Give up on this job; nothing is sent")
+                    for decision, label, variant, tip in ways:
+                        yield Button(label, classes=f"card-{decision}", compact=True, variant=variant, tooltip=tip)
         cost = self._cost_line()
         if cost:
             yield Static(cost, classes="card-cost", markup=False)
 
     class Decision(Message):
-        """Resubmit or dismiss an unknown job (the screen confirms a resubmit first)."""
+        """Fetch again, resubmit or dismiss a job that waits (the screen confirms a resubmit first)."""
 
         def __init__(self, job_id: str, decision: str) -> None:
             super().__init__()
@@ -181,10 +216,19 @@ class GenerationCard(Vertical):
             self.decision = decision
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.has_class("card-resubmit") or event.button.has_class("card-dismiss"):
-            event.stop()
-            decision = "resubmit" if event.button.has_class("card-resubmit") else "dismiss"
-            self.post_message(self.Decision(self.job_id, decision))
+        for decision in ("fetch", "resubmit", "dismiss"):
+            if event.button.has_class(f"card-{decision}"):
+                event.stop()
+                self.post_message(self.Decision(self.job_id, decision))
+                return
+
+    def on_mount(self) -> None:
+        # "next try in N s" counts down between the job's own updates.
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self.generation.get("retry_reason") and self.is_mounted:
+            self.query_one(".card-status", Static).update(self._status_text())
 
     def update(self, generation: dict[str, Any]) -> None:
         """Show a newer state of the same generation, rebuilding only when its shape changed."""

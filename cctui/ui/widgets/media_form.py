@@ -1,7 +1,8 @@
 """The form of one provider tab of a media step, built from the tab's `_ux.input_schema`.
 
-Fields come from `cctui.engine.forms.form_fields`, their first values from `form_defaults`
-(the prompt data's `source_field`, else the schema default), and `form_values` checks them
+Fields come from `cctui.engine.forms.form_fields`, their first values from `form_prefill`
+(the prompt data's `source_field`, else the schema default, fitted to the field's bounds and
+options; each adjusted value gets a note under its field), and `form_values` checks them
 before anything is sent, so the form and the engine always agree.
 """
 
@@ -21,7 +22,7 @@ from textual.validation import Integer, Number
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from cctui.engine.forms import FormError, FormField, form_defaults, form_fields, form_values
+from cctui.engine.forms import FormError, FormField, form_fields, form_prefill, form_values
 from cctui.engine.ux import display_mode, ux
 from cctui.ui.widgets.price_estimate import estimate_price
 from cctui.ui.widgets.slider import Slider
@@ -66,6 +67,7 @@ class MediaForm(Vertical):
     MediaForm .media-field > Label { color: $text-muted; height: 1; }
     MediaForm .media-field > Slider { margin: 1 0; }
     MediaForm .media-field > TextArea { width: 1fr; }
+    MediaForm .media-field > .media-prefill-note { color: $text-warning; height: auto; }
     MediaForm > .media-notes { height: auto; margin-top: 1; }
     MediaForm > .media-notes > Static { height: auto; }
     MediaForm > .media-form-error {
@@ -109,7 +111,10 @@ class MediaForm(Vertical):
         self.prompt_data = prompt_data if isinstance(prompt_data, dict) else {}
         self.sub_action = sub_action
         self.fields: list[FormField] = form_fields(tab_schema)
-        self.defaults = form_defaults(tab_schema, self.prompt_data)
+        prefill = form_prefill(tab_schema, self.prompt_data)
+        self.defaults = prefill.values
+        # Pre-filled values adjusted to fit their field, by destination: shown under the field.
+        self.prefill_notes: dict[str, str] = prefill.notes
         self._widgets: dict[str, Widget] = {}  # by destination
         self._busy = False
 
@@ -159,6 +164,10 @@ class MediaForm(Vertical):
                         yield Label(f.title, markup=False)
                     self._widgets[f.destination] = widget
                     yield widget
+                    note = self.prefill_notes.get(f.destination)
+                    if note:
+                        yield Static(note, classes="media-prefill-note", markup=False,
+                                     id=dom_id("prefill-note", self.tab_key, f.key))
         notes = list(self._notes())
         if notes:
             with Vertical(classes="media-notes"):
