@@ -22,7 +22,7 @@ from .openai_errors import SDK_ERRORS, from_openai_error
 from .tls import openai_http_client
 
 DEFAULT_TIMEOUT = 120.0  # seconds per attempt; a vision answer with a long schema takes a while
-DEFAULT_MAX_RETRIES = 3  # the SDK's own retries (connection errors, timeouts, 408/409/429/5xx)
+DEFAULT_MAX_RETRIES = 2  # the SDK's own retries (connection errors, timeouts, 408/409/429/5xx)
 UNREADABLE_RETRIES = 2  # ours, for a 2xx answer whose body arrived cut off or garbled
 
 # The formats the vision models accept as they are; anything else Pillow reads is sent as PNG.
