@@ -14,3 +14,22 @@ WORKFLOW = ROOT / "workflows" / "cc"
 @pytest.fixture
 def cc_workflow() -> Path:
     return WORKFLOW
+
+
+# CI runs a slice; `pytest --full` runs everything, the suites marked slow included.
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true",
+                     help="also run the long suites marked slow (left out of the CI slice)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a long suite left out of the CI slice; `pytest --full` runs it")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--full"):
+        return
+    skip = pytest.mark.skip(reason="slow suite: run with `pytest --full`")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -321,6 +321,7 @@ def test_two_resumes_of_one_run_started_together_pay_once(tmp_path):
     assert db_rows(cctui.data_dir, "SELECT * FROM run_leases") == []  # given back on exit
 
 
+@pytest.mark.slow
 async def test_the_app_does_not_adopt_the_jobs_of_a_run_a_batch_process_drives(tmp_path):
     from app_harness import TestApp, wait_for
     from cctui.settings import load_settings

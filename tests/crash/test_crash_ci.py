@@ -9,6 +9,8 @@ both printed, so a failure replays with
 
 from __future__ import annotations
 
+import pytest
+
 from tests.crash.run_crash_suite import suite
 
 SEED = 20261125
@@ -18,6 +20,7 @@ PLAN = ["download:leonardo-image-file", "submit:openai-images-held", "upload:leo
         "download:sora-video-content", "db_write", "random"]
 
 
+@pytest.mark.slow
 def test_killed_at_each_kind_of_point_the_run_resumes_whole(tmp_path):
     lines: list[str] = []
 

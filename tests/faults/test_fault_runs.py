@@ -16,7 +16,7 @@ from tests.faults.run_fault_suite import RATE, fault_run
 
 # Seeds whose draws hit paid POSTs (an unknown job with a submit that had arrived, a rate-limited
 # submit) as well as LLM calls, polls and downloads; printed with every outcome.
-SEEDS = [5, 7]
+SEEDS = [5, pytest.param(7, marks=pytest.mark.slow)]
 
 
 @pytest.fixture(scope="module")

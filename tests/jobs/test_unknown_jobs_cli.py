@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 
 from PIL import Image
 
@@ -26,7 +27,9 @@ def make_unknown_job(db_path, image, media_dir) -> str:
         job_id = await store.create_job(run_id=run_id, interaction_id=None, step_id="video_generation",
                                         module="generate_and_select_videos", provider="openai",
                                         action="img2vid", prompt_key="sora", request=request.to_json())
-        await store.update_job(job_id, status="unknown", error="cctui stopped while sending this request")
+        await store.update_job(job_id, status="unknown", error="cctui stopped while sending this request",
+                               # sent ten minutes ago: one look at the provider's list is enough
+                               submit_started_at=time.time() - 600)
         await store.close()
         return job_id
 

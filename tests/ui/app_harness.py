@@ -77,3 +77,20 @@ async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.02)
+
+
+async def settle(pilot, quiet: float = 0.3, timeout: float = 10.0) -> None:
+    """Wait until the screen has not changed for `quiet` seconds: a worker that loads data after a
+    screen mounts (costs, cards, scroll to focus) can land after the event queue is empty, and a
+    snapshot taken before it shows a half-built screen under a loaded machine."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last, since = None, loop.time()
+    while loop.time() < deadline:
+        await pilot.pause(0.05)
+        shot = pilot.app.export_screenshot()
+        if shot != last:
+            last, since = shot, loop.time()
+        elif loop.time() - since >= quiet:
+            return
+    raise AssertionError(f"the screen kept changing for {timeout:g} s")

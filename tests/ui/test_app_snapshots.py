@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app_harness import NOW, WORKFLOW, make_test_app, seed_runs, wait_for
+from app_harness import NOW, WORKFLOW, make_test_app, seed_runs, settle, wait_for
 from cctui.providers.base import ProviderError
 from cctui.ui.screens.dialogs import FeedbackScreen, OptionsScreen
 from cctui.ui.screens.run_screen import RunScreen
@@ -45,6 +45,7 @@ def test_runs_screen(snap_compare, tmp_path, size):
     async def ready(pilot):
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
                        and app.screen.query_one("DataTable").row_count == 2)
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -58,6 +59,7 @@ def test_step_one_pet_selection(snap_compare, tmp_path, size):
         await pilot.press("n")
         await wait_for(pilot, lambda: at(app, "select_pet_type"))
         await pilot.press("down")
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -69,6 +71,7 @@ def test_scene_cards_in_the_app(snap_compare, tmp_path, size):
     async def ready(pilot):
         await to_scenes(pilot, app)
         await wait_for(pilot, lambda: at(app, "select_scene"))
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -82,6 +85,7 @@ def test_retry_menu(snap_compare, tmp_path, size):
         await wait_for(pilot, lambda: at(app, "select_scene"))
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, OptionsScreen))
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -95,6 +99,7 @@ def test_retry_feedback_box(snap_compare, tmp_path, size):
         await wait_for(pilot, lambda: at(app, "select_scene"))
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -114,6 +119,7 @@ def test_provider_error_panel(snap_compare, tmp_path, size):
         await to_scenes(pilot, app)
         await wait_for(pilot, lambda: any(isinstance(s, RunScreen) and s.run.status == "error"
                                           and s.query("#error-text") for s in app.screen_stack))
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -172,5 +178,6 @@ def test_summary(snap_compare, size):
                        and app.screen.query_one("DataTable").row_count == 1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(isinstance(s, RunScreen) and s.query("#summary") for s in app.screen_stack))
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
