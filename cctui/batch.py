@@ -282,6 +282,12 @@ class BatchRunner:
             except AnswerError as exc:
                 raise BatchError(f"{self.source}: at $.{interaction.module_name}: {exc}") from None
             done = self._report_steps(run, done)
+        left = [j for j in await self.engine.services.store.jobs_of_run(run.run_id)
+                if j["status"] not in ("completed", "cancelled")]
+        if left:
+            what = "1 generation" if len(left) == 1 else f"{len(left)} generations"
+            self.out(f"  {what} the choices did not need still wait{'s' if len(left) == 1 else ''} for a decision "
+                     f"({', '.join(j['job_id'] + ' ' + j['status'] for j in left)}): see `cctui jobs`")
         return run
 
     def _answer_key(self, interaction) -> str:
@@ -324,6 +330,7 @@ class BatchRunner:
         # Generations this interaction already started (before a kill or a stop) are followed,
         # never started again: each was paid for once.
         started = await store.jobs_for_interaction(run.run_id, iid)
+        waiting: list[tuple[str, dict[str, Any], bool]] = []
         for i, sub in enumerate(answer.get("sub_actions") or []):
             if i < len(started) and started[i]["prompt_key"] == sub["tab"]:
                 job_id = started[i]["job_id"]
@@ -340,7 +347,9 @@ class BatchRunner:
                 line += f": {job['error']}"
             self.out(line)
             if job["status"] not in ("completed", "cancelled"):
-                raise BatchError(self._job_decision(run, interaction, sub["tab"], job, timed_out))
+                waiting.append((sub["tab"], job, timed_out))
+        if waiting:
+            await self._go_on_without(run, interaction, answer, waiting)
         option = answer.get("option")
         if option and option != "continue":
             return await run.choose(iid, option, answer.get("feedback"))
@@ -359,6 +368,36 @@ class BatchRunner:
         if option == "continue":
             return await run.choose(iid, "continue", answer=response)
         return await run.answer(iid, response)
+
+    async def _go_on_without(self, run: Run, interaction, answer: dict[str, Any],
+                             waiting: list[tuple[str, dict[str, Any], bool]]) -> None:
+        """Generations that did not finish stop the run only when the answer's choice depends on
+        them. `select: N` counts finished items in creation order, so it is safe when N falls
+        among the items made before the first unfinished generation (and a chosen content id is
+        safe when it is there): the choice is the same whatever the waiting ones become. The
+        waiting ones stay listed in `cctui jobs` for the creator to decide on later."""
+        gens = await run.generations()
+        before_first_waiting: list[dict[str, Any]] = []
+        for gen in gens:
+            if gen["status"] not in ("completed", "cancelled"):
+                break
+            before_first_waiting += gen["items"]
+        index = answer.get("select", answer.get("selected_indices"))
+        if isinstance(index, list) and len(index) == 1:
+            index = index[0]
+        option = answer.get("option")
+        chosen_id = answer.get("selected_content_id")
+        independent = option in (None, "continue") and not answer.get("skip") and (
+            any(item["content_id"] == chosen_id for item in before_first_waiting) if chosen_id else
+            isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(before_first_waiting))
+        if not independent:
+            tab, job, timed_out = waiting[0]
+            raise BatchError(self._job_decision(run, interaction, tab, job, timed_out))
+        for tab, job, _ in waiting:
+            note = (f"the {tab} {job['action']} generation (job {job['job_id']}) is {job['status']}; the answer's "
+                    f"choice does not depend on it, so the run goes on: `cctui jobs` shows what to do with it")
+            log.info("run %s, %s: %s", run.run_id, interaction.module_name, note)
+            self.out(f"    {interaction.module_name}: {note}")
 
     def _job_decision(self, run: Run, interaction, tab: str, job: dict[str, Any], timed_out: bool) -> str:
         """The message for a generation that did not finish: the creator decides, then resumes.

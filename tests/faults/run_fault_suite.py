@@ -10,10 +10,11 @@ examples/cc-answers.json` runs against it as a subprocess (client timeouts short
 `CLIENT_TIMEOUT` by `tests.crash.cctui_proc`, the stand-in's `timeout` fault waits longer).
 
 Each start of cctui must either complete (exit 0) or stop with one clear `error:` line (exit
-non-zero, no traceback). After a stop the harness does what the user would: a job waiting for a
-decision (`unknown`: the submit may have reached the provider; `failed`) is resubmitted with
-`cctui jobs --resubmit JOB`, then the run goes on with `cctui run ... --resume RUN_ID`, until it
-completes (at most `MAX_STARTS` starts).
+non-zero, no traceback). After a stop the harness does what the user would: it runs the command
+`cctui jobs` prints on each `next:` line (`--fetch` when the provider holds the job, `--resubmit`
+confirmed with `--yes` otherwise), then `cctui run ... --resume RUN_ID`, until the run completes
+(at most `MAX_STARTS` starts). A generation the answers' choice did not need is left waiting by
+the run (it goes on without it); the harness decides on it the same way after the run completes.
 
 Checked at the end of each run: nothing generated was lost (every content row ever seen is still
 there, and its file exists with the size and sha256 of a file the stand-in served), no paid
@@ -61,6 +62,9 @@ class FaultResult:
     rate: float
     starts: list[Start] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    # Commands followed after the run completed: for generations the run went on without
+    # because the answers' choices did not need them.
+    later: list[Decision] = field(default_factory=list)
     completed: bool = False
     faults_injected: dict[str, int] = field(default_factory=dict)
     draws: int = 0
@@ -78,7 +82,8 @@ class FaultResult:
 
     @property
     def unattended(self) -> bool:
-        """Completed at its first start, with nothing for the user to do."""
+        """Completed at its first start: the video was made with nothing for the user to do on
+        the way (a generation it did not need may be left for the user to decide on later)."""
         return self.completed and len(self.starts) == 1 and not self.decisions
 
     @property
@@ -93,7 +98,7 @@ class FaultResult:
                  f"{len(self.starts)} starts in {self.seconds:.0f} s; {sum(self.faults_injected.values())} faults "
                  f"injected in {self.draws} requests ({', '.join(f'{k} {v}' for k, v in sorted(self.faults_injected.items()))}); "
                  f"commands followed {len(self.decisions)} (fetch {sum(d.command == 'fetch' for d in self.decisions)}, "
-                 f"approved second submits {approved}); 429/503 submits sent again {self.refused_submits}; "
+                 f"approved second submits {approved}); left for later {len(self.later)}; 429/503 submits sent again {self.refused_submits}; "
                  f"duplicates {sum(self.duplicates.values())}; auto-resends {sum(self.auto_resends.values())}; "
                  f"incomplete files {len(self.incomplete)}; lost content {len(self.lost_content)}; "
                  f"state mismatches {len(self.mismatches)}; costs not stated {len(self.unreported_costs)}; "
@@ -101,8 +106,8 @@ class FaultResult:
                  + (f"; LEDGER: {self.ledger_mismatch}" if self.ledger_mismatch else "")]
         for s in self.starts:
             lines.append(f"    start `{s.args}` -> exit {s.code} after {s.seconds:.1f} s: {s.message}")
-        for d in self.decisions:
-            lines.append(f"    {d.command} {d.provider} {d.action} job {d.job_id} ({d.status}"
+        for d in self.decisions + self.later:
+            lines.append(f"    {'after completion: ' if d in self.later else ''}{d.command} {d.provider} {d.action} job {d.job_id} ({d.status}"
                          + ("" if d.command == "fetch" else
                             f"; first submit {'had reached' if d.reached else 'had not reached'} the provider")
                          + f") -> {d.outcome}")
@@ -153,6 +158,9 @@ def fault_run(seed: int, rate: float, ref: Reference, workdir: Path, say: Callab
                 if run_id is None:
                     run_id = run_ids(cctui.data_dir)[0]
                 break
+        if result.completed:
+            # What the run went on without, decided afterwards as the user would.
+            result.later = resolve_waiting_jobs(cctui, standin, approved)
         log = standin.fault_log()
         mode = log.get("mode") or {}
         result.faults_injected = dict(mode.get("injected") or {})
@@ -171,7 +179,7 @@ def _verify(result: FaultResult, ref: Reference, cctui: Cctui, standin: StandInP
     snap = snapshot(cctui.data_dir, standin, run_id)
     approved: dict[str, int] = {}
     resubmits: dict[str, int] = {}
-    for d in result.decisions:
+    for d in result.decisions + result.later:
         if d.command == "resubmit":
             resubmits[d.path] = resubmits.get(d.path, 0) + 1
         if d.reached:
@@ -202,7 +210,8 @@ def _verify(result: FaultResult, ref: Reference, cctui: Cctui, standin: StandInP
     now = {r["content_id"] for r in db_rows(cctui.data_dir, "SELECT content_id FROM content")}
     result.lost_content = sorted(seen_content - now)
     if result.completed:
-        mismatches = differences(ref.snapshot.comparable(), snap.comparable(), limit=50)
+        mismatches = differences(*without_left_generations(ref.snapshot.comparable(), snap.comparable()),
+                                 limit=50)
         # A job found in the provider's list after its answer was lost has no stated price (the
         # provider states it only in the lost answer): its cost is "not known", not a mismatch.
         unreported = db_rows(cctui.data_dir, "SELECT count(*) AS n FROM costs WHERE source = 'unreported'")[0]["n"]
@@ -212,6 +221,27 @@ def _verify(result: FaultResult, ref: Reference, cctui: Cctui, standin: StandInP
             mismatches = [m for m in mismatches if m not in result.unreported_costs]
         result.mismatches = mismatches[:8]
     result.llm_extra_calls = snap.received.get(LLM_PATH, 0) - ref.snapshot.received.get(LLM_PATH, 0)
+
+
+def without_left_generations(reference: Any, here: Any) -> tuple[Any, Any]:
+    """Both states without the generations this run went on without. The state records a
+    module's generations as they were when the choice was made; one left waiting then (and
+    decided on after the run) is recorded waiting, which is what happened, not a difference."""
+    if isinstance(reference, dict) and isinstance(here, dict):
+        pairs = {k: without_left_generations(reference[k], here[k]) if k in here else (reference[k], None)
+                 for k in reference}
+        ref_out = {k: v[0] for k, v in pairs.items()}
+        here_out = {k: (pairs[k][1] if k in pairs else v) for k, v in here.items()}
+        if isinstance(here.get("generations"), list) and isinstance(reference.get("generations"), list):
+            keep = [i for i, g in enumerate(here["generations"])
+                    if not isinstance(g, dict) or g.get("status") in ("completed", "cancelled")]
+            ref_out["generations"] = [reference["generations"][i] for i in keep if i < len(reference["generations"])]
+            here_out["generations"] = [here["generations"][i] for i in keep]
+        return ref_out, here_out
+    if isinstance(reference, list) and isinstance(here, list) and len(reference) == len(here):
+        pairs = [without_left_generations(a, b) for a, b in zip(reference, here)]
+        return [a for a, _ in pairs], [b for _, b in pairs]
+    return reference, here
 
 
 def suite(seeds: list[int], rate: float, workdir: Path, say: Callable[[str], None] = print,
@@ -231,11 +261,12 @@ def suite(seeds: list[int], rate: float, workdir: Path, say: Callable[[str], Non
         "starts": sum(len(r.starts) for r in results),
         "faults_injected": sum(sum(r.faults_injected.values()) for r in results),
         "commands_followed": sum(len(r.decisions) for r in results),
+        "left_for_later": sum(len(r.later) for r in results),
         "fetches": sum(1 for r in results for d in r.decisions if d.command == "fetch"),
         "refused_submits_sent_again": sum(r.refused_submits for r in results),
         "ledger_mismatches": sum(1 for r in results if r.ledger_mismatch),
         "costs_not_stated": sum(len(r.unreported_costs) for r in results),
-        "approved_second_submits": sum(1 for r in results for d in r.decisions if d.reached),
+        "approved_second_submits": sum(1 for r in results for d in r.decisions + r.later if d.reached),
         "duplicate_submits": sum(sum(r.duplicates.values()) for r in results),
         "auto_resends": sum(sum(r.auto_resends.values()) for r in results),
         "incomplete_files": sum(len(r.incomplete) for r in results),
