@@ -229,10 +229,13 @@ class Run:
         answer n, feedback n]. The LLM client sends them after the system messages and the
         module's own prompt, so the newest feedback is the last message the model reads."""
         target = self.workflow.steps[si].modules[mi]
-        last = await self.store.last_event(self.run_id, "module_completed", self.workflow.steps[si].step_id,
-                                           target.name, self.branch)
-        started = await self.store.last_event(self.run_id, "module_started", self.workflow.steps[si].step_id,
-                                              target.name, self.branch)
+        step_id = self.workflow.steps[si].step_id
+        # The answer in force may come from an earlier branch: going back to a later module
+        # starts a new branch without running this one again. Its rounds are those of the
+        # branch it completed in.
+        last = await self.store.last_event(self.run_id, "module_completed", step_id, target.name)
+        started = await self.store.last_event(self.run_id, "module_started", step_id, target.name,
+                                              last["branch"] if last is not None else self.branch)
         text = (feedback or "").strip()
         if not text:
             text = (option.feedback.default_message if option.feedback else "") or "Please try again with a different answer."

@@ -168,6 +168,22 @@ async def test_feedback_comes_after_the_prompt_and_the_earlier_answer(setup, sta
     assert run.state["titles"] == json.loads(answers[2])
 
 
+async def test_a_retry_after_going_back_keeps_every_earlier_round(setup, standin, tmp_path, h):
+    """Going back to the choice (a new branch, the LLM module not run again) and then retrying:
+    the model still reads what it answered before, and the feedback it was given."""
+    engine, answers = setup
+    image = photo(tmp_path, h)
+    run = await start(engine, workflow(tmp_path, image))
+    await retry(run, "Make them about the rain.")
+    assert await run.jump_to("write", "select_title") == "waiting"
+    assert len(received(standin)) == 2  # going back asks the model nothing
+    await retry(run, "Shorter, please.")
+    sent = received(standin)
+    assert len(sent) == 3
+    assert sent[2] == expected(image, ("assistant", answers[0]), ("user", "Make them about the rain."),
+                               ("assistant", answers[1]), ("user", "Shorter, please."))
+
+
 async def test_schema_repair_comes_after_the_prompt_and_the_earlier_rounds(setup, standin, tmp_path, h):
     engine, answers = setup
     image = photo(tmp_path, h)
