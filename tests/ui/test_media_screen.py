@@ -484,6 +484,19 @@ async def test_unfinished_generations_are_polled_until_done(tmp_path, monkeypatc
         assert str(card.query_one(".card-error", Static).content) == "the provider failed this job"
 
 
+async def test_no_look_for_it_where_the_provider_keeps_no_list_of_jobs(tmp_path):
+    """OpenAI's images answer at once and keep no list: a lost answer cannot be looked up, so the
+    card offers only the two real ways on."""
+    gens = [generation("j_2", "openai", status="unknown", action="txt2img", error="the connection dropped")]
+    run, interaction = video_setup(tmp_path, gens)
+    app = Host(MediaScreen(run, interaction))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        card = app.media.query_one(GenerationCard)
+        assert [str(b.label) for b in card.query(Button)] == ["Resubmit…", "Dismiss"]
+        assert all(b.region.width > 0 and b.region.right <= card.region.right for b in card.query(Button))
+
+
 async def test_unknown_generation_says_the_creator_decides(tmp_path):
     gens = [generation("j_1", "sora", status="unknown", error="the connection dropped after submit")]
     run, interaction = video_setup(tmp_path, gens)
@@ -513,7 +526,10 @@ async def test_unknown_generation_says_the_creator_decides(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: run.decisions == [(iid, "j_1", "resubmit")])
-        # Dismissing sends nothing, so it needs no confirmation.
+        # Dismissing sends nothing, so it needs no confirmation. (It sits on the buttons' second
+        # row, below the fold at this size: scrolled to, as a user would.)
+        app.media.query_one(".card-dismiss").scroll_visible(animate=False)
+        await settle(pilot)
         await pilot.click(".card-dismiss")
         await wait_for(pilot, lambda: run.decisions[-1] == (iid, "j_1", "dismiss"))
 

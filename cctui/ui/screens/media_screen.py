@@ -162,6 +162,13 @@ class MediaScreen(Screen):
         except Exception:  # no key for this provider: the form still works, without an estimate
             return None
 
+    def _can_look(self, generation: dict[str, Any]) -> bool:
+        try:
+            client = self.run.services.providers.media(generation.get("provider"), generation.get("action"))
+        except Exception:  # no key for this provider now: it cannot be asked anyway
+            return False
+        return hasattr(client, "find_submitted")
+
     @property
     def generations(self) -> list[dict[str, Any]]:
         return list(self._generations)
@@ -198,7 +205,8 @@ class MediaScreen(Screen):
 
     def _new_card(self, generation: dict[str, Any]) -> GenerationCard:
         card = GenerationCard(generation, tab_label=self.tab_label(generation.get("tab")),
-                              selected_id=self.selected_id, id=dom_id("card", str(generation.get("job_id"))))
+                              selected_id=self.selected_id, id=dom_id("card", str(generation.get("job_id"))),
+                              can_look=self._can_look(generation))
         self._cards[str(generation.get("job_id"))] = card
         return card
 

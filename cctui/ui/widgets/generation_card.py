@@ -87,8 +87,9 @@ class GenerationCard(Vertical):
     GenerationCard > ProgressBar Bar { width: 1fr; }
     GenerationCard > .card-items { height: auto; }
     GenerationCard > .card-cost { color: $text-muted; height: 1; }
-    GenerationCard > .card-decision { height: auto; }
-    GenerationCard > .card-decision Button { margin-right: 2; }
+    /* Two to a row: three buttons side by side do not fit a card at 80 columns. */
+    GenerationCard > .card-decision { layout: grid; grid-size: 2; grid-gutter: 0 1; grid-rows: 1; height: auto; }
+    GenerationCard > .card-decision Button { width: 1fr; }
     GenerationCard > .card-error { color: $text-error; height: auto; }
     GenerationCard > .card-note { color: $text-warning; height: auto; }
     """
@@ -99,9 +100,12 @@ class GenerationCard(Vertical):
     ]
 
     def __init__(self, generation: dict[str, Any], *, tab_label: str | None = None,
-                 selected_id: str | None = None, id: str | None = None):
+                 selected_id: str | None = None, id: str | None = None, can_look: bool = True):
         super().__init__(id=id)
         self.generation = generation
+        # Whether the provider keeps a list of jobs to look a lost submit up in (OpenAI's images
+        # and ElevenLabs' music answer at once and keep none).
+        self.can_look = can_look
         self.tab_label = tab_label or generation.get("tab") or generation.get("provider") or "?"
         self.selected_id = selected_id
         self._classes_for_status()
@@ -144,7 +148,7 @@ class GenerationCard(Vertical):
         if can_fetch_again(job):
             if job["provider_job_id"]:
                 ways.append(("fetch", "Fetch again", "primary", "Ask the provider for it again (no new charge)"))
-            else:
+            elif self.can_look:
                 ways.append(("fetch", "Look for it", "primary",
                              "Look for it in the provider's list of jobs (no new charge)"))
         if can_resubmit(job) and self.status == "unknown":
