@@ -230,18 +230,21 @@ def without_left_generations(reference: Any, here: Any) -> tuple[Any, Any]:
     if isinstance(reference, dict) and isinstance(here, dict):
         pairs = {k: without_left_generations(reference[k], here[k]) if k in here else (reference[k], None)
                  for k in reference}
-        ref_out = {k: v[0] for k, v in pairs.items()}
-        here_out = {k: (pairs[k][1] if k in pairs else v) for k, v in here.items()}
-        if isinstance(here.get("generations"), list) and isinstance(reference.get("generations"), list):
-            keep = [i for i, g in enumerate(here["generations"])
-                    if not isinstance(g, dict) or g.get("status") in ("completed", "cancelled")]
-            ref_out["generations"] = [reference["generations"][i] for i in keep if i < len(reference["generations"])]
-            here_out["generations"] = [here["generations"][i] for i in keep]
-        return ref_out, here_out
+        return ({k: v[0] for k, v in pairs.items()},
+                {k: (pairs[k][1] if k in pairs else v) for k, v in here.items()})
+    if _generations(reference) and _generations(here) and len(reference) == len(here):
+        keep = [i for i, g in enumerate(here) if g["status"] in ("completed", "cancelled")]
+        return [reference[i] for i in keep], [here[i] for i in keep]
     if isinstance(reference, list) and isinstance(here, list) and len(reference) == len(here):
         pairs = [without_left_generations(a, b) for a, b in zip(reference, here)]
         return [a for a, _ in pairs], [b for _, b in pairs]
     return reference, here
+
+
+def _generations(value: Any) -> bool:
+    """A module's list of generations, wherever the workflow keeps it in the state."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(g, dict) and "status" in g and "items" in g for g in value)
 
 
 def suite(seeds: list[int], rate: float, workdir: Path, say: Callable[[str], None] = print,
