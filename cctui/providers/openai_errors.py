@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import openai
 
 from .base import ProviderError
@@ -80,7 +81,13 @@ def from_openai_error(exc: Exception, *, what: str, base_url: str, secrets: list
         return err(f"{what}: the connection to {base_url} broke off while the answer was read "
                    f"({type(exc).__name__}).", "server")
     if isinstance(exc, openai.APIConnectionError):
-        return err(f"{what}: could not connect to {base_url} ({short(str(exc), 120)}).", "server")
+        # The SDK says "Connection error." both when nothing could be sent and when the
+        # connection broke after the request went out; only the first is "could not connect".
+        cause = exc.__cause__
+        if cause is None or isinstance(cause, httpx.ConnectError):
+            return err(f"{what}: could not connect to {base_url} ({short(str(exc), 120)}).", "server")
+        return err(f"{what}: the connection to {base_url} broke off before an answer came "
+                   f"({type(cause).__name__}).", "server")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         request_id = exc.request_id
