@@ -23,6 +23,7 @@ from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
 from cctui.engine.ux import find_selectable, media_tabs
 from cctui.jobs.statuses import can_fetch_again
+from cctui.safe_text import clean
 from cctui.workflow.models import Workflow
 from cctui.workflow.templates import is_template
 
@@ -43,8 +44,30 @@ class Answers(dict):
 
 
 def load_answers(path: Path) -> dict[str, Any]:
+    # Answers are a few KB; reading at most the cap (+1 to notice more) keeps `/dev/zero` or a
+    # pipe that never ends from filling memory. O_NONBLOCK only so that opening a FIFO without a
+    # writer does not hang; reads block again so `<(...)` still works.
+    import os
+
+    cap = 4 * 1024 * 1024
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            os.set_blocking(fd, True)
+            chunks: list[bytes] = []
+            size = 0
+            while size <= cap:
+                chunk = os.read(fd, min(1 << 20, cap + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
+        if size > cap:
+            raise BatchError(f"{path}: the answers file is larger than the limit of {cap // (1024 * 1024)} MB "
+                             f"({cap:,} bytes)")
+        data = json.loads(b"".join(chunks).decode("utf-8"))
     except FileNotFoundError:
         raise BatchError(f"{path}: answers file not found") from None
     except json.JSONDecodeError as exc:
@@ -197,7 +220,9 @@ class BatchRunner:
                  job_timeout: float = 1800.0):
         self.engine = engine
         self.answers = answers
-        self.out = out
+        # Every line may quote an LLM's or a provider's text (a job's error): cleaned so that it
+        # cannot drive the terminal it is printed on.
+        self.out = lambda line: out(clean(line))
         self.job_timeout = job_timeout
         self.used: dict[str, int] = {}
         self.source = getattr(answers, "source", "answers")
@@ -330,7 +355,6 @@ class BatchRunner:
         # Generations this interaction already started (before a kill or a stop) are followed,
         # never started again: each was paid for once.
         started = await store.jobs_for_interaction(run.run_id, iid)
-        waiting: list[tuple[str, dict[str, Any], bool]] = []
         for i, sub in enumerate(answer.get("sub_actions") or []):
             if i < len(started) and started[i]["prompt_key"] == sub["tab"]:
                 job_id = started[i]["job_id"]
@@ -347,9 +371,9 @@ class BatchRunner:
                 line += f": {job['error']}"
             self.out(line)
             if job["status"] not in ("completed", "cancelled"):
-                waiting.append((sub["tab"], job, timed_out))
-        if waiting:
-            await self._go_on_without(run, interaction, answer, waiting)
+                # Decided at once: what the choice counts is made before this job, so nothing
+                # started after it can change the answer, and nothing more is paid for if it stops.
+                await self._go_on_without(run, interaction, answer, [(sub["tab"], job, timed_out)])
         option = answer.get("option")
         if option and option != "continue":
             return await run.choose(iid, option, answer.get("feedback"))

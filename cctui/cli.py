@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
@@ -45,16 +46,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _open_engine(settings: Settings, providers):
-    from cctui.engine.engine import Engine
-
-    return await Engine.open(settings.db_path, providers, settings.runs_dir())
-
-
 def _providers(settings: Settings):
     from cctui.providers.registry import Providers
 
     return Providers(settings)
+
+
+@contextlib.asynccontextmanager
+async def _engine_session(settings: Settings):
+    """The providers and an engine on the store, closed on every way out: an open aiosqlite
+    connection (a non-daemon thread) would keep the process alive after its error was printed."""
+    from cctui.engine.engine import Engine
+    from cctui.store.db import Store
+
+    providers = _providers(settings)
+    try:
+        store = await Store.open(settings.db_path)
+        try:
+            engine = Engine(store, providers, settings.runs_dir())  # loads the prices: may fail
+            try:
+                yield engine
+            finally:
+                await engine.close()
+        finally:
+            await store.close()
+    finally:
+        await providers.aclose()
 
 
 async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,17 +81,11 @@ async def _run_batch(args: argparse.Namespace, settings: Settings) -> int:
     answers = load_answers(Path(args.answers))
     check_answers(answers, load(Path(args.workflow_dir)), source=str(args.answers))
     setup_logging(settings)
-    providers = _providers(settings)
-    engine = await _open_engine(settings, providers)
-    try:
+    async with _engine_session(settings) as engine:
         runner = BatchRunner(engine, answers)
         run = await (runner.resume(args.resume) if args.resume else runner.run(Path(args.workflow_dir)))
         print(f"completed run {run.run_id}")
         return 0
-    finally:
-        await engine.close()
-        if hasattr(providers, "aclose"):
-            await providers.aclose()
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,7 +121,7 @@ async def _list_runs(settings: Settings) -> int:
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from cctui.export import export_run
+    from cctui.export import check_target, export_run
     from cctui.store.db import Store
 
     if not settings.db_path.exists():
@@ -121,8 +132,11 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         if await store.get_run(args.run_id) is None:
             print(f"error: no run {args.run_id!r} (see `cctui runs`)", file=sys.stderr)
             return 2
-        base = Path(args.dir).expanduser() if args.dir else settings.runs_dir() / args.run_id
-        target = base / args.run_id if args.dir else base / "export"
+        if args.dir:
+            # A folder the user names may be anything, e.g. the runs folder itself: check it first.
+            target = await check_target(store, Path(args.dir).expanduser() / args.run_id, settings.data_dir)
+        else:
+            target = settings.runs_dir() / args.run_id / "export"
         result = await export_run(store, args.run_id, target, secrets=settings.secret_values())
     finally:
         await store.close()
@@ -138,6 +152,7 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     """One line per provider: its state, what to do next, and the base URL (no credentials).
     Exit 0 when every provider that has a key is usable (a missing key alone is fine), else 1."""
     from cctui.providers.sora import RETIRED
+    from cctui.redact import redact_urls
 
     providers = _providers(settings)
     try:
@@ -173,7 +188,9 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     for name, check in checks.items():
         state = check.state
         shown = f"error {check.status}" if state == "error" and check.status is not None else state
-        print(f"{name:11} {shown:12} {hint(name, state, check.status, check.detail)} ({check.base_url})")
+        # base_url comes without credentials; the line is redacted again in case a detail quotes one.
+        line = f"{name:11} {shown:12} {hint(name, state, check.status, check.detail)} ({check.base_url})"
+        print(redact_urls(line))
     print(f"data dir    {settings.data_dir}")
     unusable = [name for name, check in checks.items() if check.state not in ("configured", "missing")]
     if unusable:
@@ -241,7 +258,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        from cctui.store.db import close_leftovers
+
+        # Last line of defence; every command closes its store itself. One still open here lost
+        # its event loop with the command's error: its thread would keep the process from exiting.
+        if close_leftovers():
+            import logging
+
+            logging.getLogger("cctui").warning("a store was left open at exit and has been closed")
+
+
+class _CleanStream:
+    """A console stream that shows control characters instead of obeying them: error bodies, LLM
+    text and job errors reach these lines, and an ESC in them must not drive the terminal."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from cctui.safe_text import clean
+
+        return self._stream.write(clean(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _clean_console():
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _CleanStream(out), _CleanStream(err)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is None:  # the app: Textual writes its own escape sequences
+        return _dispatch(args)
+    with _clean_console():
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
             return cmd_validate(args)
@@ -273,14 +337,19 @@ def main(argv: list[str] | None = None) -> int:
         from cctui.engine.errors import EngineError
         from cctui.export import ExportError
         from cctui.providers.base import ProviderError
+        from cctui.store.db import NewerStoreError
         from cctui.workflow.errors import WorkflowError, WorkflowErrors
 
-        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors, ProviderError, PricesError, ExportError)):
+        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors, ProviderError, PricesError, ExportError,
+                            NewerStoreError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         import logging
 
-        logging.getLogger("cctui").exception("unexpected error")
+        # Into the log file when there is one; with no handler, logging's fallback would print
+        # the traceback on the terminal.
+        if logging.getLogger().handlers:
+            logging.getLogger("cctui").exception("unexpected error")
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 

@@ -24,8 +24,15 @@ def start_demo(settings: Settings, job_seconds: float = 3.0):
     job_seconds = float(os.environ.get("CCTUI_DEMO_JOB_SECONDS", job_seconds))
     standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.ensure_data_dir() / "demo-standin")
     standin.start()
-    urls = standin.base_urls
-    demo_settings = settings.model_copy(update={
+    try:
+        return standin, _pointed_at(settings, standin.base_urls)
+    except BaseException:
+        standin.stop()
+        raise
+
+
+def _pointed_at(settings: Settings, urls: dict[str, str]) -> Settings:
+    return settings.model_copy(update={
         "openai_api_key": SecretStr(DEMO_KEY),
         "openai_base_url": urls["openai"],
         "leonardo_api_key": SecretStr(DEMO_KEY),
@@ -36,7 +43,6 @@ def start_demo(settings: Settings, job_seconds: float = 3.0):
         "sora_base_url": urls["sora"],
         "demo": True,
     })
-    return standin, demo_settings
 
 
 @contextlib.contextmanager

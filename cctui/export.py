@@ -5,14 +5,17 @@ music.* (when there is a soundtrack), captions.txt (title, description, hashtags
 paste), overlays.srt, summary.md, run.json (the machine-readable state) and costs.json.
 
 The folder is written beside its final place and swapped in, so an export that fails half-way
-leaves the previous one intact. Nothing secret is in a run's state; as a second line of defence
-every text file is checked for the configured keys anyway.
+leaves the previous one intact; where it may go is `cctui.export_target`'s to say. Nothing secret
+is in a run's state; as a second line of defence every text file is checked for the configured
+keys anyway. Control characters from LLM answers or providers are made visible in the text files
+(`cctui.safe_text`) and escaped in the JSON ones, so that `cat summary.md` cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -20,12 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from cctui.costs.ledger import Ledger, summary
+from cctui.export_target import ExportError, check_target, prepare
 from cctui.media.timeline import OverlayCue, overlay_cues, to_srt
+from cctui.safe_text import clean
 from cctui.store.db import Store
-
-
-class ExportError(Exception):
-    pass
 
 
 def captions_text(state: dict[str, Any]) -> str:
@@ -69,6 +70,17 @@ def _copy(src: Any, folder: Path, name: str, written: list[str], missing: list[s
     written.append(dest.name)
 
 
+# json.dumps escapes C0 controls but, with ensure_ascii=False, leaves DEL, C1 (U+009B is CSI to
+# some terminals) and bidi overrides raw; they can only be inside strings, where \uXXXX is the
+# same value, so the state stays exact.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_text(value: Any) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _scrub(text: str, secrets: list[str], name: str) -> str:
     for secret in secrets:
         if len(secret) >= 4 and secret in text:
@@ -77,15 +89,21 @@ def _scrub(text: str, secrets: list[str], name: str) -> str:
 
 
 async def export_run(store: Store, run_id: str, target: Path, *, secrets: list[str] = ()) -> dict[str, Any]:
-    """Write the bundle of `run_id` into the folder `target` (replacing it). Returns what was written."""
+    """Write the bundle of `run_id` into the folder `target` (replacing an earlier export of the same
+    run there). Returns what was written."""
     run = await store.get_run(run_id)
     if run is None:
         raise ExportError(f"no run {run_id!r} in {store.path}")
     state = run["state"]
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Resolved so a symlinked target is judged, swapped and cleaned where it really is.
+    target = Path(target).expanduser().resolve()
+    prepare(target, run_id)
     staging = target.with_name(f".{target.name}.part-{uuid.uuid4().hex[:6]}")
-    staging.mkdir(mode=0o700)
+    try:
+        staging.mkdir(mode=0o700)
+    except OSError as exc:
+        raise ExportError(f"cannot write in {target.parent} ({exc.strerror}). "
+                          "Choose a folder you can write to") from None
     written: list[str] = []
     missing: list[str] = []
     try:
@@ -101,18 +119,18 @@ async def export_run(store: Store, run_id: str, target: Path, *, secrets: list[s
         rows = await Ledger(store).rows(run_id)
         jobs = await store.jobs_of_run(run_id)
         texts = {
-            "captions.txt": captions_text(state),
-            "overlays.srt": to_srt(cues_for(state)),
-            "summary.md": state.get("workflow_summary_text") or _plain_summary(state),
-            "run.json": json.dumps({
+            "captions.txt": clean(captions_text(state)),
+            "overlays.srt": clean(to_srt(cues_for(state))),
+            "summary.md": clean(state.get("workflow_summary_text") or _plain_summary(state)),
+            "run.json": _json_text({
                 "run_id": run_id, "workflow_id": run["workflow_id"], "status": run["status"],
                 "created_at": run["created_at"], "updated_at": run["updated_at"], "exported_at": time.time(),
                 "state": state,
                 "jobs": [{k: job[k] for k in ("job_id", "step_id", "module", "provider", "action", "prompt_key",
                                               "provider_job_id", "status", "cost_amount", "cost_unit", "error")}
                          for job in jobs],
-            }, indent=2, ensure_ascii=False, default=str) + "\n",
-            "costs.json": json.dumps(summary(rows), indent=2, ensure_ascii=False) + "\n",
+            }),
+            "costs.json": _json_text(summary(rows)),
         }
         for name, text in texts.items():
             (staging / name).write_text(_scrub(text, list(secrets), name), encoding="utf-8")
@@ -121,7 +139,12 @@ async def export_run(store: Store, run_id: str, target: Path, *, secrets: list[s
         if target.exists():
             old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:6]}")
             os.replace(target, old)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            if old is not None:
+                os.replace(old, target)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
@@ -139,4 +162,4 @@ def _plain_summary(state: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["export_run", "ExportError", "captions_text", "cues_for"]
+__all__ = ["export_run", "check_target", "ExportError", "captions_text", "cues_for"]

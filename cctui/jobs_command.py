@@ -47,12 +47,15 @@ def job_line(job: dict[str, Any], now: float) -> str:
 
 async def jobs_command(args: argparse.Namespace, settings: Settings, make_providers: Callable[[], Any],
                        ask: Callable[[str], bool] | None = None) -> int:
+    job_id = args.dismiss or args.resubmit or args.fetch
     if not settings.db_path.exists():
+        if job_id:
+            print(f"error: no job {job_id!r}: there are no runs in {settings.data_dir} yet", file=sys.stderr)
+            return EXIT_USAGE
         print("no runs yet")
         return 0
     store = await Store.open(settings.db_path)
     try:
-        job_id = args.dismiss or args.resubmit or args.fetch
         if not job_id:
             return await _list(store, args.all)
         job = await store.get_job(job_id)
@@ -101,6 +104,7 @@ async def _decide(store: Store, job: dict[str, Any], args: argparse.Namespace, m
         print(f"{job_id}: dismissed")
         return 0
     providers = make_providers()
+    manager = None
     try:
         manager = JobManager(store, providers)
         if can_fetch_again(job) and (job.get("provider_job_id") or _can_look(manager, job)):
@@ -135,7 +139,11 @@ async def _decide(store: Store, job: dict[str, Any], args: argparse.Namespace, m
         await manager.wait([job_id])
         return _report(await store.get_job(job_id))
     finally:
-        await providers.aclose()
+        try:
+            if manager is not None:
+                await manager.close()  # its tasks use the store and the clients closed next
+        finally:
+            await providers.aclose()
 
 
 def _can_look(manager, job: dict[str, Any]) -> bool:

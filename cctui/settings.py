@@ -5,15 +5,21 @@ Keys are SecretStr so that a settings object printed, logged or dumped never sho
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import shlex
+import stat
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+
+from cctui.redact import redact_urls, url_userinfo
 
 APP_NAME = "cctui"
 
@@ -43,6 +49,11 @@ class SettingsError(Exception):
 
 
 BASE_URL_FIELDS = ("openai_base_url", "leonardo_base_url", "elevenlabs_base_url", "sora_base_url")
+KEY_FIELDS = ("openai_api_key", "leonardo_api_key", "elevenlabs_api_key", "sora_api_key")
+# What cctui itself puts in its data folder: only a folder holding nothing else is made private
+# without asking (`--data-dir ~` must not close the home folder).
+DATA_ENTRIES = {"cctui.db", "cctui.db-wal", "cctui.db-shm", "cctui.db-journal", "prices.json", "logs", "runs",
+                "demo-standin"}
 
 
 def _is_loopback(host: str) -> bool:
@@ -54,22 +65,54 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _port_text(netloc: str) -> str:
+    hostport = netloc.rpartition("@")[2]
+    return hostport.rpartition("]")[2].partition(":")[2] if "]" in hostport else hostport.partition(":")[2]
+
+
 def check_base_url(name: str, url: str) -> str:
     """`url` if it is https, or http to this machine (a local gateway or the stand-in); else a
     ValueError naming the variable. Keys travel in headers: never over plain http to another host."""
     variable = ENV_VARS[name][0]
+    url = str(url).strip()
     try:
-        parts = urlsplit(str(url).strip())
+        parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
         parts, host = None, ""
     scheme = parts.scheme.lower() if parts else ""
-    if scheme == "https" and host:
-        return url
-    if scheme == "http" and _is_loopback(host):
-        return url
     shown = f"{scheme}://{host}" if scheme and host else "a URL without scheme or host"  # never echo user:password@
-    raise ValueError(f"{variable} must use https (http is only allowed for 127.0.0.1/localhost); got {shown}")
+    if not (scheme == "https" and host) and not (scheme == "http" and _is_loopback(host)):
+        raise ValueError(f"{variable} must use https (http is only allowed for 127.0.0.1/localhost); got {shown}")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise ValueError(f"{variable} contains a space or a control character; got {shown}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0  # urlsplit refuses what is not a number from 0 to 65535
+    if port == 0:
+        raise ValueError(f"{variable} must have a port from 1 to 65535; got {shown}:{_port_text(parts.netloc)}")
+    return url
+
+
+_ENDS = {"\r": "a carriage return", "\n": "a line feed", "\t": "a tab", " ": "a space"}
+
+
+def check_key(label: str, key: str) -> None:
+    """A ValueError naming `label` for a key no provider can accept, so it shows at start, not
+    after the paid steps before the first request that uses it. The key itself is never quoted."""
+    for where, char in (("ends", key[-1:]), ("starts", key[:1])):
+        if char.isspace() or (char and not char.isprintable()):
+            what = _ENDS.get(char, f"the character U+{ord(char):04X}")
+            fix = "without the line end" if char in "\r\n" else "without anything before or after it"
+            raise ValueError(f"{label} {where} with {what}: copy it again {fix}")
+    for i, char in enumerate(key, 1):
+        if not char.isascii():
+            raise ValueError(f"{label} contains a character that is not ASCII (U+{ord(char):04X}, position {i}): "
+                             "keys are plain ASCII; copy it again from the provider's page")
+        if char.isspace() or not char.isprintable():
+            raise ValueError(f"{label} contains a space or a control character (position {i}): "
+                             "a key is one unbroken line; copy it again from the provider's page")
 
 
 class Settings(BaseModel):
@@ -100,8 +143,25 @@ class Settings(BaseModel):
 
     @field_validator(*BASE_URL_FIELDS)
     @classmethod
-    def _https_only(cls, value: str, info) -> str:
+    def _https_only(cls, value: str, info: ValidationInfo) -> str:
         return check_base_url(info.field_name, value)
+
+    @field_validator(*KEY_FIELDS)
+    @classmethod
+    def _usable_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None:
+            check_key(ENV_VARS[info.field_name][0], value.get_secret_value())
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    def __repr_args__(self):
+        # Keys are SecretStr already; a base URL may hold a gateway's password.
+        for name, value in super().__repr_args__():
+            yield name, redact_urls(value) if name in BASE_URL_FIELDS else value
 
     @property
     def db_path(self) -> Path:
@@ -114,40 +174,124 @@ class Settings(BaseModel):
         """Create the data directory private (0700) before anything else puts a file in it:
         a parent made by a plain mkdir would be world-readable, and so would every run inside."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.make_data_dir_private()
         return self.data_dir
 
+    def make_data_dir_private(self) -> None:
+        """An existing data folder that others can read (made by hand, or by an older cctui) is
+        closed to 0700, cctui's files in it to 0600; a SettingsError saying how when cctui may not."""
+        path = self.data_dir
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return  # made private when it is made
+        if not stat.S_ISDIR(st.st_mode):
+            raise SettingsError(f"the data folder {path} is not a folder: choose another with --data-dir "
+                                "or CCTUI_DATA_DIR")
+        if os.name != "posix" or not st.st_mode & 0o077:
+            return
+        fix = (f"run `chmod 700 {shlex.quote(str(path))}`{{}}, or choose another folder with --data-dir or "
+               "CCTUI_DATA_DIR")
+        opened = f"the data folder {path} can be read by other users (mode {stat.S_IMODE(st.st_mode):04o})"
+        if st.st_uid != os.getuid():
+            raise SettingsError(f"{opened} and belongs to another user, so cctui cannot make it private: "
+                                + fix.format(" as its owner"))
+        others = sorted(set(os.listdir(path)) - DATA_ENTRIES)
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            raise SettingsError(f"{opened} and holds files cctui did not make ({shown}), so cctui leaves it as "
+                                "it is: " + fix.format(" if it is yours to close"))
+        try:
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            raise SettingsError(f"{opened} and cctui cannot make it private ({exc.strerror}): "
+                                + fix.format(" as its owner")) from None
+        _close_tree(path)
+
     def secret_values(self) -> list[str]:
-        """Every configured key, for scrubbing and for tests that look for leaks."""
+        """Every configured key, and the user:password of every base URL, for scrubbing and for
+        tests that look for leaks."""
         out = []
-        for name in ("openai_api_key", "leonardo_api_key", "elevenlabs_api_key", "sora_api_key"):
+        for name in KEY_FIELDS:
             value = getattr(self, name)
             if value is not None and value.get_secret_value():
                 out.append(value.get_secret_value())
+        out.extend(info for info in map(url_userinfo, (getattr(self, f) for f in BASE_URL_FIELDS)) if info)
         return out
 
 
+def _close_tree(root: Path) -> None:
+    # Once the folder itself is 0700 nobody else can reach inside; this is for when it is opened again.
+    for name in DATA_ENTRIES:
+        top = root / name
+        if top.is_symlink() or not top.exists():
+            continue
+        paths = [top]
+        if top.is_dir():
+            for folder, dirs, files in os.walk(top):
+                paths += [Path(folder, entry) for entry in dirs + files]
+        for path in paths:
+            with contextlib.suppress(OSError):
+                if not path.is_symlink():
+                    os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
 def config_path() -> Path:
-    return Path(os.environ.get("CCTUI_CONFIG", Path(user_config_dir(APP_NAME)) / "config.toml"))
+    return Path(os.environ.get("CCTUI_CONFIG", Path(user_config_dir(APP_NAME)) / "config.toml")).expanduser()
+
+
+CONFIG_KEYS = tuple(name for name in Settings.model_fields if name != "demo")  # --demo is a flag only
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_unknown(path: Path, keys: list[str]) -> None:
+    """A misspelt key would otherwise be ignored without a word; said once per file and key."""
+    new = [key for key in keys if (str(path), key) not in _warned]
+    _warned.update((str(path), key) for key in new)
+    if new:
+        print(f"warning: {path}: unknown setting{'s' * (len(new) > 1)} {', '.join(map(repr, new))} ignored; "
+              f"the known settings are {', '.join(CONFIG_KEYS)}", file=sys.stderr)
+
+
+def _problem(error: dict, from_file: dict[str, str]) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    where = f" (set by {from_file[field]})" if field in from_file else ""
+    if error["type"] == "value_error":  # our own checks, whose message names the variable
+        return f"{error['ctx']['error']}{where}"
+    return f"{ENV_VARS.get(field, (field,))[0]}: {error['msg']}{where}"
 
 
 def load_settings(env: dict[str, str] | None = None, config_file: Path | None = None,
                   **overrides: Any) -> Settings:
+    """Settings checked before anything runs: keys, base URLs, the data folder's permissions and
+    the price list; every problem is a SettingsError naming the variable or the file."""
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
+    from_file: dict[str, str] = {}
     path = config_file or config_path()
     if path.is_file():
         try:
-            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+        _warn_unknown(path, [key for key in loaded if key not in CONFIG_KEYS])
+        values.update({key: value for key, value in loaded.items() if key in CONFIG_KEYS})
+        from_file.update({key: f"{key} in {path}" for key in values})
     for name, names in ENV_VARS.items():
         for var in names:
             if env.get(var):
                 values[name] = env[var]
+                from_file.pop(name, None)
                 break
     values.update({k: v for k, v in overrides.items() if v is not None})
+    for name in (k for k, v in overrides.items() if v is not None):
+        from_file.pop(name, None)
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise SettingsError(f"settings ({path} and environment): {problems}") from None
+        raise SettingsError("; ".join(_problem(e, from_file) for e in exc.errors())) from None
+    settings.make_data_dir_private()
+    from cctui.costs.prices import Prices  # here, not at the top: prices imports the providers' Cost
+
+    Prices.load(settings.data_dir, env=env)  # a broken price list stops here, before any paid call
+    return settings

@@ -218,3 +218,26 @@ def test_a_copy_of_cc_with_one_broken_prompt_names_it(tmp_path, cc_workflow):
     # The template file itself is named: that is the file to open.
     assert err.file.endswith("steps/5_video_generation/prompts/cc_video_prompts_user.txt")
     assert err.path == "$" and "state.nothing_here" in err.reason
+
+
+def test_an_unreadable_workflow_folder_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    # The tests run as root, whom no permission bits stop: the PermissionError the OS gives any
+    # other user is raised by the one call that meets it.
+    from pathlib import Path
+
+    from cctui.cli import main
+
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    real_exists = Path.exists
+
+    def exists(self, *args, **kwargs):
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {folder}: at $: the workflow folder cannot be read (Permission denied)" in err
+    assert "Traceback" not in err

@@ -7,18 +7,21 @@ has an entry for exactly that model and option; otherwise there is no estimate (
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from cctui.providers.base import Cost
+from cctui.settings import SettingsError
 
 BUNDLED = Path(__file__).with_name("prices.json")
 ENV_FILE = "CCTUI_PRICES_FILE"
 
 
-class PricesError(ValueError):
-    pass
+class PricesError(SettingsError, ValueError):
+    """A SettingsError: the price list is checked with the settings, before anything is paid."""
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -40,7 +43,25 @@ def _read(path: Path) -> dict[str, Any]:
     for section in ("llm", "image", "video", "music"):
         if section in data and not isinstance(data[section], dict):
             raise PricesError(f"{path}: at $.{section}: must be an object")
+        _check_amounts(path, data.get(section, {}), f"$.{section}")
     return data
+
+
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"{where}[{json.dumps(key)}]"
+
+
+def _check_amounts(path: Path, node: dict, where: str) -> None:
+    """Every amount a non-negative finite number: a wrong one would otherwise show only after the
+    call it prices was paid for (or as a negative cost). Keys starting with _ are notes."""
+    for key, value in node.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, dict):
+            _check_amounts(path, value, _at(where, key))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            shown = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
+            raise PricesError(f"{path}: at {_at(where, key)}: a price must be a number of 0 or more, not {shown}")
 
 
 class Prices:
@@ -49,10 +70,10 @@ class Prices:
         self.sources = sources
 
     @classmethod
-    def load(cls, data_dir: Path | None = None) -> "Prices":
+    def load(cls, data_dir: Path | None = None, env: dict[str, str] | None = None) -> "Prices":
         data, sources = _read(BUNDLED), [str(BUNDLED)]
-        user = os.environ.get(ENV_FILE)
-        candidates = [Path(user)] if user else ([Path(data_dir) / "prices.json"] if data_dir else [])
+        user = (os.environ if env is None else env).get(ENV_FILE)
+        candidates = [Path(user).expanduser()] if user else ([Path(data_dir) / "prices.json"] if data_dir else [])
         for path in candidates:
             if user or path.is_file():
                 data = _merge(data, _read(path))

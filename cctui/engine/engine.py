@@ -50,7 +50,10 @@ def load(folder: Path | str) -> Workflow:
     """Load and check a workflow folder; unchanged folders come from memory (a load is ~0.1 s,
     and every new or resumed run needs one)."""
     key = Path(folder).resolve()
-    signature = _signature(key) if key.is_dir() else ()
+    try:
+        signature = _signature(key) if key.is_dir() else ()
+    except OSError:  # unreadable somewhere: not cached, and load_workflow says what cannot be read
+        signature = ()
     cached = _LOADED.get(key)
     if cached is not None and signature and cached[0] == signature:
         return cached[1]
@@ -77,7 +80,11 @@ class Engine:
     @classmethod
     async def open(cls, db_path: Path, providers, runs_dir: Path, **kwargs: Any) -> "Engine":
         store = await Store.open(db_path)
-        return cls(store, providers, runs_dir, **kwargs)
+        try:
+            return cls(store, providers, runs_dir, **kwargs)
+        except BaseException:
+            await store.close()  # its thread would keep the process alive after the error
+            raise
 
     async def close(self) -> None:
         await self.services.jobs.close()

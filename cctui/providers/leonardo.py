@@ -8,6 +8,7 @@ authorization header) and for downloads from the CDN (which must never see the k
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .downloads import httpx_opener, remove_files, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind, transport_error)
 from .image_prep import crop_to_aspect, require_source_file
+from .job_ids import checked_id
 from .tls import ssl_context
 
 VIDEO_MODELS = ("MOTION2", "MOTION2FAST", "VEO3", "VEO3FAST", "KLING2_1", "KLING2_5")
@@ -79,6 +81,13 @@ def _cost(job: dict[str, Any]) -> Cost | None:
                                                      "api_credits", "apicredits"):
         return Cost(float(amount), "credits")
     return None
+
+
+_GENERATION_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def checked_generation_id(value: Any) -> str:
+    return checked_id(value, _GENERATION_ID, "Leonardo", "a UUID", "leonardo")
 
 
 class LeonardoClient:
@@ -277,7 +286,7 @@ class LeonardoClient:
         if not job.get("generationId"):
             raise ProviderError("Leonardo image generation: the answer has no generationId.",
                                 "invalid_output", provider=self.name)
-        return Submitted(provider_job_id=str(job["generationId"]), cost=_cost(job))
+        return Submitted(provider_job_id=checked_generation_id(job["generationId"]), cost=_cost(job))
 
     async def _submit_video(self, request: MediaRequest) -> Submitted:
         params = request.params
@@ -322,7 +331,7 @@ class LeonardoClient:
         if not job.get("generationId"):
             raise ProviderError("Leonardo video generation: the answer has no generationId.",
                                 "invalid_output", provider=self.name)
-        return Submitted(provider_job_id=str(job["generationId"]), cost=_cost(job))
+        return Submitted(provider_job_id=checked_generation_id(job["generationId"]), cost=_cost(job))
 
     async def upload_init_image(self, local_path: str | Path, aspect: str | None = None) -> str:
         """Upload a local image as a Leonardo init image and return its id.
@@ -373,6 +382,7 @@ class LeonardoClient:
     # ------------------------------------------------------------------ poll and download
 
     async def _generation(self, provider_job_id: str) -> dict[str, Any] | None:
+        checked_generation_id(provider_job_id)
         answer = await self._call("GET", f"/generations/{provider_job_id}",
                                   f"Checking Leonardo job {provider_job_id}")
         generation = answer.get("generations_by_pk")
@@ -542,7 +552,7 @@ class LeonardoClient:
             older = 0
             for generation in generations:
                 place += 1
-                if not isinstance(generation, dict) or not generation.get("id"):
+                if not isinstance(generation, dict) or not _GENERATION_ID.fullmatch(str(generation.get("id"))):
                     continue
                 created = created_at(generation.get("createdAt"))
                 if created is None:

@@ -10,6 +10,7 @@ silences that one warning for the synchronous moment the method is called and no
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, TypeVar
@@ -22,6 +23,7 @@ from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Sub
 from .downloads import Stream, remove_files, save_download
 from .http_errors import not_configured, redact, short
 from .image_prep import fit_exact, require_source_file
+from .job_ids import checked_id
 from .openai_errors import SDK_ERRORS, api_code, api_message, from_openai_error
 from .tls import openai_http_client
 
@@ -36,6 +38,13 @@ RETIRED = ("OpenAI retired the Sora 2 Videos API on 2026-09-24; set CCTUI_SORA_B
            "CCTUI_SORA_MODEL to an endpoint that still serves it, or use Leonardo, which still does.")
 
 T = TypeVar("T")
+
+
+_VIDEO_ID = re.compile(r"video_[A-Za-z0-9_-]{1,200}")
+
+
+def checked_video_id(value: Any) -> str:
+    return checked_id(value, _VIDEO_ID, "Sora", "video_...", "openai")
 
 
 def _quiet(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -228,9 +237,10 @@ class SoraClient:
             )
         except SDK_ERRORS as exc:
             raise self._error(exc, "Starting the Sora video", plan.model, creating=True) from None
-        return Submitted(provider_job_id=video.id, cost=plan.cost)
+        return Submitted(provider_job_id=checked_video_id(video.id), cost=plan.cost)
 
     async def _retrieve(self, video_id: str, what: str) -> tuple[Any, float | None]:
+        checked_video_id(video_id)
         try:
             manager = _quiet(self.client.videos.with_streaming_response.retrieve, video_id)
             async with manager as response:
@@ -366,7 +376,8 @@ class SoraClient:
                         continue
                     model = str(video.model or "")
                     same_model = model == plan.model or snapshot.fullmatch(model) is not None
-                    if (video.id in exclude or not same_model or video.size != plan.size
+                    if (video.id in exclude or not _VIDEO_ID.fullmatch(str(video.id))
+                            or not same_model or video.size != plan.size
                             or str(video.seconds) != plan.seconds):
                         continue
                     if video.prompt is not None and video.prompt.strip() != prompt:

@@ -11,8 +11,10 @@ import contextlib
 import contextvars
 import json
 import os
+import sqlite3
 import time
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,28 @@ import aiosqlite
 
 from cctui.store.migrations import MIGRATIONS
 
+BUSY_SECONDS = 5.0  # how long a statement waits for another process's lock before giving up
+
 _JSON_COLUMNS = {"state", "position", "data", "metadata", "request"}
 
 # One connection is shared by the engine and the job workers. A transaction must not swallow
 # another task's write (a job row must be committed before its paid request goes out), so every
 # write takes the lock, except writes made inside the transaction that already holds it.
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("cctui_in_tx", default=False)
+
+
+# Stores open in this process, for `close_leftovers` (the last line of defence at exit).
+_OPENED: "weakref.WeakSet[Store]" = weakref.WeakSet()
+
+
+def close_leftovers() -> int:
+    """End the connections of stores whose event loop has closed (nothing can close them any more,
+    and their threads would keep the process alive); how many there were. Stores of a loop that
+    still runs, in this thread or another, are left alone."""
+    leftovers = [store for store in list(_OPENED) if store._loop is not None and store._loop.is_closed()]
+    for store in leftovers:
+        store.abandon()
+    return len(leftovers)
 
 
 def _row(row: aiosqlite.Row | None) -> dict[str, Any] | None:
@@ -42,46 +60,78 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+class NewerStoreError(Exception):
+    """The database is from a newer cctui: reading it could lose what that version wrote."""
+
+
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     async def open(cls, path: Path) -> "Store":
         store = cls(path)
-        await store._connect()
+        try:
+            await store._connect()
+        except BaseException:
+            # aiosqlite's thread is not a daemon: a connection left open keeps the process alive.
+            with contextlib.suppress(Exception):
+                await store.close()
+            raise
+        store._loop = asyncio.get_running_loop()
+        _OPENED.add(store)
         return store
 
     async def _connect(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fresh = not self.path.exists()
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        # Other cctui processes may hold the database: wait for their locks instead of failing.
+        self._db = await aiosqlite.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS)
+        await self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         if fresh:
             os.chmod(self.path, 0o600)
         self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._wal()
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA busy_timeout=5000")
         await self._migrate()
 
-    async def _migrate(self) -> None:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            (version,) = await cur.fetchone()
-        if version > len(MIGRATIONS):
-            raise RuntimeError(f"{self.path} was written by a newer cctui (schema {version}); upgrade cctui")
-        for number in range(version, len(MIGRATIONS)):
-            await self.db.execute("BEGIN IMMEDIATE")
+    async def _wal(self) -> None:
+        # Switching a fresh file to WAL needs it to itself for a moment; a second process opening
+        # it then can be refused without the busy handler ever being asked, so try again briefly.
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
             try:
+                await self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.05)
+
+    async def _migrate(self) -> None:
+        if await self.schema_version() == len(MIGRATIONS):
+            return
+        # Check and apply under one write lock: a process that opened the fresh file at the same
+        # time waits here, then reads the version again and finds the work done.
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = await self.schema_version()
+            if version > len(MIGRATIONS):
+                raise NewerStoreError(f"{self.path} was written by a newer cctui (schema {version}); "
+                                      "upgrade cctui, or choose another data folder with --data-dir")
+            for number in range(version, len(MIGRATIONS)):
                 for statement in filter(str.strip, MIGRATIONS[number].split(";")):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version={number + 1}")
-                await self.db.execute("COMMIT")
-            except BaseException:
+            await self.db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
                 await self.db.execute("ROLLBACK")
-                raise
+            raise
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -90,9 +140,31 @@ class Store:
         return self._db
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        db, self._db = self._db, None
+        _OPENED.discard(self)
+        if db is not None:
+            try:
+                await db.close()
+            except BaseException:
+                db.stop()  # the thread must end even when closing the sqlite connection failed
+                raise
+
+    def abandon(self) -> None:
+        """Close the connection and end its thread once the loop that opened it is gone (no loop
+        may be running). A loop of its own receives the answer: the dead one would raise in the thread."""
+        db, self._db = self._db, None
+        _OPENED.discard(self)
+        if db is None:
+            return
+        loop = asyncio.new_event_loop()
+        try:
+            asyncio.set_event_loop(loop)
+            stopped = db.stop()
+            if stopped is not None:
+                loop.run_until_complete(asyncio.wait_for(stopped, BUSY_SECONDS))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cur:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from cctui.costs.ledger import Ledger
 from cctui.engine.engine import Engine, load
 from cctui.engine.errors import EngineError, RunBusyError
+from cctui.safe_text import LINE_LIMIT, clean
 from cctui.settings import Settings
 from cctui.ui.messages import EngineEvent
 from cctui.ui.screens.run_screen import RunScreen
@@ -74,6 +75,11 @@ class CCApp(App):
             handler = getattr(screen, "engine_event", None)
             if handler is not None:
                 handler(message.event)
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        # Every toast passes here (widgets' and screens' `notify` call the app's), and many carry
+        # a provider's or an exception's text.
+        super().notify(clean(str(message), LINE_LIMIT), title=clean(str(title), LINE_LIMIT), **kwargs)
 
     # ------------------------------------------------------------------ runs
 

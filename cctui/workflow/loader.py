@@ -43,9 +43,13 @@ def find_workflow_file(folder: Path) -> Path:
 
 def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None) -> Workflow:
     folder = Path(folder)
-    if not folder.exists():
-        raise WorkflowError(str(folder), "$", "workflow folder not found")
-    file = find_workflow_file(folder)
+    try:
+        if not folder.exists():
+            raise WorkflowError(str(folder), "$", "workflow folder not found")
+        file = find_workflow_file(folder)
+    except OSError as exc:  # no permission on the folder or a parent, ...
+        raise WorkflowError(str(folder), "$", f"the workflow folder cannot be read ({exc.strerror or exc}): "
+                            "check its permissions, or run cctui as the user who owns it") from None
     resolver = RefResolver(file.parent)
     tree = resolver.load_json(file)
     if not isinstance(tree, dict):

@@ -15,17 +15,32 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 from cctui.workflow.refs import LiteralText, TemplateText
+from cctui.workflow.template_limits import (
+    BUDGET,
+    MAX_ITEMS,
+    MAX_POWER_BITS,
+    PERCENT_SPEC,
+    Bounded,
+    Budget,
+    args_size,
+    bounded_filter,
+    bounded_lipsum,
+    bounded_range,
+    check_format_string,
+    check_width,
+    concat,
+    counted,
+    emit,
+    finalize,
+    format_fields,
+    limit,
+    made,
+    size_of,
+    spend,
+    str_method_size,
+)
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
-
-# Size limits for what one expression may build: a template is data, and `'x' * 10**10` or
-# `'%999999999d' % 1` would otherwise take the whole machine's memory (the sandbox itself only
-# limits `range`).
-MAX_ITEMS = 1_000_000  # characters of a repeated string, items of a repeated list
-MAX_POWER_BITS = 100_000  # about 30,000 decimal digits
-MAX_WIDTH = 10_000  # field width / precision in % and str.format
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d+))?")
-
 
 class TemplateError(Exception):
     """A template that could not be rendered; the message names the template and the key."""
@@ -43,40 +58,46 @@ class _Undefined(StrictUndefined):
     pass
 
 
-def _check_width(number: str | None, what: str) -> None:
-    if number == "*" or (number and int(number) > MAX_WIDTH):
-        raise SecurityError(f"{what} wider than {MAX_WIDTH} characters (or taken from an argument) is not allowed")
-
-
-def _check_format_string(text: str) -> None:
-    for _literal, _field, spec, _conversion in string.Formatter().parse(text):
-        if spec and "{" in spec:
-            raise SecurityError("a format field whose width comes from an argument is not allowed")
-        for number in re.findall(r"\d+", spec or ""):
-            _check_width(number, "a format field")
-
-
 class _Env(ImmutableSandboxedEnvironment):
     """Sandboxed (no dunder access, no calling unsafe callables) and immutable (a template cannot
     change the run's state in place), with limits on what one expression may allocate."""
 
-    intercepted_binops = frozenset(["*", "**", "%"])
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+
+    def _generate(self, source: nodes.Template, *args: Any, **kwargs: Any) -> Any:
+        source = Bounded().visit(source)
+        source.set_environment(self)
+        return super()._generate(source, *args, **kwargs)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        spend(steps=1)
+        owner, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
+        if isinstance(owner, (str, bytes)) and name == "join" and args and not isinstance(args[0], list):
+            args = (list(args[0]),) + args[1:]  # to measure it; join builds a list anyway
+        limit(args_size(args, kwargs), "the arguments of a call")
+        if isinstance(owner, (str, bytes)):
+            limit(str_method_size(owner, name, args, kwargs), f"the result of {name}()")
+        return made(super().call(__context, __obj, *args, **kwargs), f"the result of {name or 'a call'}()")
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count > 0 \
-                        and len(seq) * count > MAX_ITEMS:
-                    raise SecurityError(f"repeating a sequence {count} times would make more than {MAX_ITEMS} items")
+                        and size_of(seq) * count > MAX_ITEMS:
+                    raise SecurityError(f"repeating a sequence {count} times would be longer than the limit "
+                                        f"of {MAX_ITEMS:,} characters (or items)")
+        elif operator == "+" and isinstance(left, (str, list, tuple)):
+            limit(size_of(left) + size_of(right), "adding with +")
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0 \
                     and max(1, abs(left).bit_length()) * right > MAX_POWER_BITS:
                 raise SecurityError(f"a power with more than {MAX_POWER_BITS} bits is not allowed")
         elif operator == "%" and isinstance(left, str):
-            for spec in _PERCENT_SPEC.finditer(left):
-                _check_width(spec.group("width"), "a %-format width")
-                _check_width(spec.group("precision"), "a %-format precision")
-        return super().call_binop(context, operator, left, right)
+            for spec in PERCENT_SPEC.finditer(left):
+                check_width(spec.group("width"), "a %-format width")
+                check_width(spec.group("precision"), "a %-format precision")
+            limit(len(left) + format_fields(left) * size_of(right), "%-formatting")
+        return made(super().call_binop(context, operator, left, right), f"the result of {operator}")
 
     def wrap_str_format(self, value: Any):
         wrapped = super().wrap_str_format(value)
@@ -84,7 +105,10 @@ class _Env(ImmutableSandboxedEnvironment):
             return None
 
         def checked(*args: Any, **kwargs: Any) -> str:
-            _check_format_string(value.__self__)
+            check_format_string(value.__self__)
+            fields = sum(1 for _lit, field, _spec, _conv in string.Formatter().parse(value.__self__)
+                         if field is not None)
+            limit(len(value.__self__) + fields * (size_of(args) + size_of(kwargs)), "str.format")
             return wrapped(*args, **kwargs)
 
         return checked
@@ -131,8 +155,11 @@ def _tojson(value: Any, indent: int | None = None) -> str:
 
 def make_env() -> SandboxedEnvironment:
     env = _Env(undefined=_Undefined, autoescape=False, keep_trailing_newline=True,
-               trim_blocks=True, lstrip_blocks=True)
+               trim_blocks=True, lstrip_blocks=True, finalize=finalize)
     env.filters["tojson"] = _tojson
+    env.filters = {name: bounded_filter(name, func) for name, func in env.filters.items()}
+    env.filters.update(_counted=counted, _concat=concat, _emit=emit)
+    env.globals.update(range=bounded_range, lipsum=bounded_lipsum)
     return env
 
 
@@ -158,13 +185,15 @@ def render_string(text: str, context: dict[str, Any], where: str) -> Any:
     if not is_template(text):
         return text
     match = _SINGLE_EXPR.match(text)
+    token = BUDGET.set(Budget())
     try:
         if match and "{{" not in match.group("expr") and "{%" not in text:
             value = ENV.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
             if isinstance(value, StrictUndefined):
                 value._fail_with_undefined_error()
+            limit(size_of(value), "the value")
             return _plain(value)
-        return ENV.from_string(text).render(**context)
+        return made(ENV.from_string(text).render(**context), "the rendered text")
     except UndefinedError as exc:
         raise TemplateError(f"{where}: {exc}") from None
     except SecurityError as exc:
@@ -173,6 +202,8 @@ def render_string(text: str, context: dict[str, Any], where: str) -> Any:
         raise TemplateError(f"{where}: template syntax error at line {exc.lineno}: {exc.message}") from None
     except Exception as exc:  # a filter or comparison failing on the data; still a template problem
         raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+    finally:
+        BUDGET.reset(token)
 
 
 def render_value(value: Any, context: dict[str, Any], where: str) -> Any:

@@ -155,3 +155,48 @@ async def test_keys_quoted_back_by_providers_stay_out_of_the_database_and_logs(t
     assert {"cctui.db", "cctui.log"} <= set(scanned)
     assert any(name.endswith(".png") for name in scanned)  # the OpenAI image was made and scanned too
     assert "leonardo said: api key *** refused" in log_path.read_text(encoding="utf-8")
+
+
+def test_a_password_in_a_base_url_is_never_shown(tmp_path, keyed_standin, cctui_logging, monkeypatch, capsys):
+    """`https://user:PASS@gateway` is a credential like a key: not in doctor's output, not in the
+    request lines httpx logs, not in a printed settings object."""
+    import os
+
+    from cctui.cli import main
+
+    for name in list(os.environ):
+        if name.endswith(("_API_KEY", "_BASE_URL")) or name.startswith("CCTUI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CCTUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
+    monkeypatch.setenv("LEONARDO_API_KEY", KEYS["leonardo"])
+    variables = {"openai": "OPENAI_BASE_URL", "sora": "CCTUI_SORA_BASE_URL", "leonardo": "LEONARDO_BASE_URL",
+                 "elevenlabs": "ELEVENLABS_BASE_URL"}
+    for provider, url in keyed_standin.base_urls.items():
+        monkeypatch.setenv(variables[provider], url.replace("http://", "http://gateway-user:PASS-5e1d90@"))
+    settings = load_settings(data_dir=tmp_path / "data")
+    log_path = setup_logging(settings)  # as a run would: every request line goes to the log
+
+    main(["--data-dir", str(tmp_path / "data"), "doctor"])
+    out = capsys.readouterr()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    log = log_path.read_text(encoding="utf-8")
+    assert "HTTP Request: GET http://***@127.0.0.1:" in log  # the request lines are there, redacted
+    for text in (out.out, out.err, log, str(settings), repr(settings)):
+        assert "PASS" not in text and "gateway-user" not in text
+        assert not any(key in text for key in KEYS.values())
+    assert "(http://127.0.0.1:" in out.out  # doctor still shows where it asked
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("https://user:PASS@host/x", "https://***@host/x"),
+    ('GET http://u:p@ss@127.0.0.1:8000/v1/models "HTTP/1.1 200 OK"',
+     'GET http://***@127.0.0.1:8000/v1/models "HTTP/1.1 200 OK"'),
+    ("https://TOKEN@host and wss://a:b@[::1]:9/", "https://***@host and wss://***@[::1]:9/"),
+    ("https://host/v1?u=a@b.example#x@y, a@b.example", "https://host/v1?u=a@b.example#x@y, a@b.example"),
+])
+def test_redact_urls_takes_out_user_and_password_only(text, shown):
+    from cctui.redact import redact_urls
+
+    assert redact_urls(text) == shown

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cctui.logs import setup_logging
-from cctui.settings import load_settings
+from cctui.settings import SettingsError, load_settings
 from cctui.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -91,3 +91,64 @@ def test_the_data_dir_made_by_cctui_run_is_private(tmp_path, umask_022):
     assert proc.returncode == 2 and "no item 9" in proc.stderr, proc.stderr
     assert mode(data / "cctui.db") == 0o600
     assert mode(data) == 0o700, oct(mode(data))
+
+
+def make_open_data_dir(data: Path) -> None:
+    """A data folder as an older cctui (or a hand-made mkdir under umask 022) left it."""
+    (data / "logs").mkdir(parents=True)
+    (data / "runs" / "r1").mkdir(parents=True)
+    for path in (data / "cctui.db", data / "logs" / "cctui.log", data / "runs" / "r1" / "cover.png"):
+        path.write_bytes(b"x")
+        os.chmod(path, 0o644)
+    for path in (data / "runs" / "r1", data / "runs", data / "logs", data):
+        os.chmod(path, 0o755)
+
+
+def test_an_existing_open_data_dir_is_made_private_when_settings_load(tmp_path, umask_022):
+    data = tmp_path / "data"
+    make_open_data_dir(data)
+    load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=data)
+    assert mode(data) == 0o700
+    for folder in (data / "logs", data / "runs", data / "runs" / "r1"):
+        assert mode(folder) == 0o700, folder
+    for path in (data / "cctui.db", data / "logs" / "cctui.log", data / "runs" / "r1" / "cover.png"):
+        assert mode(path) == 0o600, path
+
+
+def test_an_open_data_dir_of_another_user_is_refused_with_the_fix(tmp_path, umask_022, monkeypatch, capsys):
+    from cctui.cli import main
+
+    data = tmp_path / "shared data"
+    make_open_data_dir(data)
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(data).st_uid + 1)
+    monkeypatch.setenv("CCTUI_CONFIG", str(tmp_path / "none.toml"))
+    assert main(["--data-dir", str(data), "runs"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: the data folder {data} can be read by other users (mode 0755) and belongs to another user, so "
+        f"cctui cannot make it private: run `chmod 700 '{data}'` as its owner, or choose another folder with "
+        "--data-dir or CCTUI_DATA_DIR\n")
+    assert mode(data) == 0o755 and mode(data / "cctui.db") == 0o644  # left as it was
+
+
+def test_an_open_folder_holding_other_files_is_not_closed_without_asking(tmp_path, umask_022):
+    # `--data-dir ~` by mistake must not make the whole home folder private.
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chmod(home, 0o755)
+    for name in ("notes.txt", "Pictures", ".bashrc", "public_html"):
+        (home / name).touch()
+    with pytest.raises(SettingsError) as info:
+        load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=home)
+    assert str(info.value) == (
+        f"the data folder {home} can be read by other users (mode 0755) and holds files cctui did not make "
+        f"(.bashrc, Pictures, notes.txt, ...), so cctui leaves it as it is: run `chmod 700 {home}` if it is yours "
+        "to close, or choose another folder with --data-dir or CCTUI_DATA_DIR")
+    assert mode(home) == 0o755
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "data"
+    path.write_text("")
+    with pytest.raises(SettingsError, match=f"^the data folder {path} is not a folder: choose another with --data-dir "
+                                        "or CCTUI_DATA_DIR$"):
+        load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=path)

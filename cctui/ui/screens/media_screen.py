@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from cctui.engine.errors import AnswerError
 from cctui.engine.ux import media_tabs, ux
+from cctui.safe_text import clean_deep
 from cctui.ui.messages import EngineEvent
 from cctui.ui.widgets.generation_card import GenerationCard, is_unfinished
 from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
@@ -113,7 +114,8 @@ class MediaScreen(Screen):
         super().__init__(name=name, id=id, classes=classes)
         self.run = run
         self.interaction = interaction
-        self.display_data: dict[str, Any] = interaction.display or {}
+        # Cleaned again (it is cheap and idempotent) for a screen not opened through RunScreen.
+        self.display_data: dict[str, Any] = clean_deep(interaction.display or {})
         self.selected_id: str | None = None
         self._cards: dict[str, GenerationCard] = {}
         self._generations: list[dict[str, Any]] = list(self.display_data.get("generations") or [])
@@ -246,7 +248,8 @@ class MediaScreen(Screen):
 
     async def show_generations(self, generations: list[dict[str, Any]]) -> None:
         """Update cards in place, add new ones last; poll again while any is unfinished."""
-        self._generations = list(generations)
+        generations = clean_deep(list(generations))  # prompts and providers' errors
+        self._generations = generations
         container = self.query_one("#media-generations", Container)
         wanted = {str(g.get("job_id")) for g in generations}
         for job_id in [j for j in self._cards if j not in wanted]:

@@ -7,6 +7,7 @@ screen stays responsive while an LLM thinks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from textual import on, work
@@ -21,6 +22,7 @@ from cctui.engine.errors import AnswerError, EngineError
 from cctui.engine.interaction import Interaction
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
+from cctui.safe_text import LINE_LIMIT, clean, clean_deep
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
 from cctui.ui.widgets.assemble_pane import AssemblePane
 from cctui.ui.widgets.final_preview import FinalPreview
@@ -30,6 +32,16 @@ from cctui.ui.widgets.step_bar import StatusBar, StepBar
 
 if TYPE_CHECKING:
     from cctui.ui.app import CCApp
+
+
+def safe_interaction(interaction: Interaction | None) -> Interaction | None:
+    """The interaction with its display data cleaned (LLM answers, prompts, generations' errors
+    are in it). Long lines are cut only where the creator answers with an index (a choice among
+    cards); elsewhere the values pre-fill fields and are sent back as they are shown."""
+    if interaction is None:
+        return None
+    limit = LINE_LIMIT if interaction.kind == "select" else None
+    return replace(interaction, display=clean_deep(interaction.display, limit))
 
 
 class RunScreen(Screen):
@@ -137,9 +149,11 @@ class RunScreen(Screen):
     # ------------------------------------------------------------------ panes
 
     def _header(self) -> None:
-        titles = [self.run.workflow.step_title(i) for i in range(len(self.run.workflow.steps))]
+        titles = [clean(self.run.workflow.step_title(i), LINE_LIMIT) for i in range(len(self.run.workflow.steps))]
         self.query_one(StepBar).show(titles, self.run.position["step"], self.run.status == "completed")
-        self.query_one(StatusBar).show(self.run.status_fields() + [("Spent", money_text(self.spent))])
+        # The status fields are rendered from the run's state, so from LLM answers.
+        fields = clean_deep(self.run.status_fields(), LINE_LIMIT)
+        self.query_one(StatusBar).show(fields + [("Spent", money_text(self.spent))])
 
     async def _replace_body(self, *widgets) -> None:
         body = self.query_one("#body", VerticalScroll)
@@ -164,7 +178,8 @@ class RunScreen(Screen):
         elif self.run.status == "error":
             await self._show_error()
         else:
-            self.interaction = await self.run.pending()
+            # Everything the engine hands the screen is cleaned here, once (see cctui.safe_text).
+            self.interaction = safe_interaction(await self.run.pending())
             if self.interaction is None:
                 await self._show_error()
             elif self.interaction.kind == "media":
@@ -190,7 +205,7 @@ class RunScreen(Screen):
             schema = spec.inputs.get("output_schema") or {}
             for key in spec.outputs_to_state.values():
                 if key in self.run.state:
-                    views.append(SchemaView(schema, self.run.state[key]))
+                    views.append(SchemaView(schema, clean_deep(self.run.state[key])))
         if not views:
             return []
         return [Collapsible(*views, title=f"{self.run.workflow.step_title(si)} (done, read only)",
@@ -242,7 +257,7 @@ class RunScreen(Screen):
             self.app.push_screen(MediaScreen(self.run, interaction))
 
     async def _show_error(self) -> None:
-        message = self.run.error or "The run stopped without an error message."
+        message = clean(self.run.error or "The run stopped without an error message.", LINE_LIMIT)
         panel = Vertical(
             Static("This step could not finish", classes="pane-title"),
             Static(message, id="error-text", markup=False),
@@ -297,7 +312,7 @@ class RunScreen(Screen):
 
     async def _show_done(self) -> None:
         await self._replace_body(Static("Done: your video is ready to post", classes="pane-title", markup=False),
-                                 FinalPreview(self.run.state, self.spent, id="final"))
+                                 FinalPreview(clean_deep(self.run.state), self.spent, id="final"))
 
     def action_copy_captions(self) -> None:
         previews = self.query(FinalPreview)

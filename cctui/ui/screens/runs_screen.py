@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cctui.costs.ledger import money_text
+from cctui.safe_text import LINE_LIMIT, clean
 
 if TYPE_CHECKING:
     from cctui.ui.app import CCApp
@@ -76,7 +77,9 @@ class RunsScreen(Screen):
         several = len({row["workflow"] for row in rows}) > 1
         for row in rows:
             where = f"{row['workflow']}: {row['step']}" if several else row["step"]
-            table.add_row(row["run_id"], where, age(row["age"]), cost_text(row["costs"]), key=row["run_id"])
+            # A stored run's ids and a workflow's titles come from files anyone could have edited.
+            cells = (row["run_id"], where, age(row["age"]), cost_text(row["costs"]))
+            table.add_row(*(clean(cell, LINE_LIMIT) for cell in cells), key=row["run_id"])
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:

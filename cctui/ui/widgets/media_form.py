@@ -24,6 +24,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 
 from cctui.engine.forms import FormError, FormField, form_fields, form_prefill, form_values
 from cctui.engine.ux import display_mode, ux
+from cctui.safe_text import LINE_LIMIT, clean
 from cctui.ui.widgets.price_estimate import estimate_price
 from cctui.ui.widgets.slider import Slider
 
@@ -296,7 +297,7 @@ class MediaForm(Vertical):
 
     def show_error(self, message: str | None) -> None:
         box = self.query_one(".media-form-error", Static)
-        box.update(message or "")
+        box.update(clean(message or "", LINE_LIMIT))  # an engine's or provider's message
         box.set_class(bool(message), "-shown")
         if message:
             box.scroll_visible()
