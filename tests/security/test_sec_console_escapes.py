@@ -90,3 +90,24 @@ def test_a_log_file_on_a_full_disk_is_said_once_not_per_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("cannot be written (No space left on device); going on without it") == 1
     assert "Logging error" not in err and "Traceback" not in err
+
+
+def test_a_users_hostile_text_in_a_whole_batch_run_reaches_no_output_as_controls(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    answers = json.loads((root / "examples" / "cc-answers.json").read_text())
+    answers["get_user_direction"]["text"] = f"Miso and the duck {HOSTILE}"
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    data = tmp_path / "data"
+    code = main(["--data-dir", str(data), "run", str(root / "workflows" / "cc"), "--answers", str(path), "--demo"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert clean_bytes(out) and clean_bytes(err)
+    written = [p for p in data.rglob("*") if p.is_file() and p.suffix in (".md", ".txt", ".srt", ".json", ".log")]
+    summary = next(p for p in written if p.name == "summary.md")
+    assert "Miso and the duck ␛]52;c;SGVsbG8=␇" in summary.read_text(encoding="utf-8")
+    for file in written:
+        assert not any(c.encode() in file.read_bytes() for c in FORBIDDEN), file
