@@ -7,6 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from textual.widgets import Input, TextArea
+
 from cctui.settings import load_settings
 from cctui.ui.app import CCApp
 from fakes import FakeProviders
@@ -16,15 +18,18 @@ WORKFLOW = ROOT / "workflows" / "cc"
 NOW = 1_790_000_000.0  # a fixed "now" so ages in snapshots never change
 
 
+# A blinking cursor makes two screenshots of one screen differ (seen as a snapshot that fails
+# only on a loaded machine): in tests the cursors of text boxes do not blink.
+for _widget in (Input, TextArea):
+    _widget.cursor_blink._default = False  # type: ignore[attr-defined]
+
+
 class TestApp(CCApp):
     """The real app with everything that varies turned off."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.animation_level = "none"
-
-    def on_mount(self):  # noqa: D401 - same as CCApp, plus no cursor blink and no toasts lingering
-        return super().on_mount()
 
 
 def settings_for(tmp_path: Path):

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from cctui.engine.errors import AnswerError
 from cctui.engine.ux import media_tabs, ux
-from cctui.safe_text import clean_deep
+from cctui.safe_text import clean, clean_deep
 from cctui.ui.messages import EngineEvent
 from cctui.ui.widgets.generation_card import GenerationCard, is_unfinished
 from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
@@ -125,7 +125,7 @@ class MediaScreen(Screen):
         keys = self.display_data.get("tabs") or list(all_tabs)
         self.tabs: dict[str, dict[str, Any]] = {k: all_tabs[k] for k in keys if k in all_tabs}
         self.title = self.display_data.get("title") or "Generate"
-        self.sub_title = getattr(interaction, "step_title", "") or ""
+        self.sub_title = clean(getattr(interaction, "step_title", "") or "")
 
     # ------------------------------------------------------------------ facts
 

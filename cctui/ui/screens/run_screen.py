@@ -99,7 +99,7 @@ class RunScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.run.workflow.name
+        self.sub_title = clean(self.run.workflow.name)  # from the workflow file: outside text too
         self.drive(None)
 
     # ------------------------------------------------------------------ engine calls
