@@ -344,6 +344,14 @@ def _dispatch(args: argparse.Namespace) -> int:
                             NewerStoreError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        import sqlite3
+
+        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+            # Each write is one transaction: what was saved before it is whole.
+            print(f"error: the database could not be written ({exc}): free some space on the disk that holds "
+                  "the data folder; nothing saved before is lost, and `cctui run ... --resume RUN_ID` goes on "
+                  "from there", file=sys.stderr)
+            return 2
         import logging
 
         # Into the log file when there is one; with no handler, logging's fallback would print

@@ -255,3 +255,25 @@ def test_a_database_from_a_newer_cctui_is_one_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "written by a newer cctui (schema 999); upgrade cctui" in err
     assert "Traceback" not in err
+
+
+def test_a_full_database_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    """SQLite's own "database or disk is full", made real by capping the file at its current size."""
+    from cctui.cli import main
+    from cctui.store.db import Store
+
+    real_open = Store.open.__func__
+
+    async def capped(cls, path, *args, **kwargs):
+        store = await real_open(cls, path, *args, **kwargs)
+        async with store.db.execute("PRAGMA page_count") as cur:
+            pages = (await cur.fetchone())[0]
+        await store.db.execute(f"PRAGMA max_page_count = {pages}")
+        return store
+
+    monkeypatch.setattr(Store, "open", classmethod(capped))
+    code = main(["--data-dir", str(tmp_path / "data"), "run", WORKFLOW, "--answers", ANSWERS, "--demo"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: the database could not be written (database or disk is full): free some space")
+    assert "Traceback" not in err and err.count("\n") == 1

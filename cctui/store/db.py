@@ -184,9 +184,17 @@ class Store:
                 try:
                     yield
                 except BaseException:
-                    await self.db.execute("ROLLBACK")
+                    # SQLite has already rolled back after some errors (a full disk): a second
+                    # ROLLBACK would fail and hide the error that matters.
+                    if self.db.in_transaction:
+                        await self.db.execute("ROLLBACK")
                     raise
-                await self.db.execute("COMMIT")
+                try:
+                    await self.db.execute("COMMIT")
+                except BaseException:
+                    if self.db.in_transaction:  # a failed COMMIT can leave it open
+                        await self.db.execute("ROLLBACK")
+                    raise
             finally:
                 _in_transaction.reset(token)
 
