@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from cctui.safe_text import clean
 from cctui.workflow.models import RetryOption
 
 DIALOG_CSS = """
@@ -45,7 +46,7 @@ class OptionsScreen(ModalScreen[str | None]):
     def _label(option: RetryOption) -> str:
         kind = {"continue": "", "retry": "  (regenerate)", "jump": "  (go back)"}[option.mode]
         key = f"[{option.shortcut}] " if option.shortcut else "    "
-        return f"{key}{option.label}{kind}"
+        return clean(f"{key}{option.label}{kind}")  # the label comes from the workflow file
 
     def on_key(self, event) -> None:
         for option in self.options:
@@ -74,8 +75,8 @@ class FeedbackScreen(ModalScreen[str | None]):
 
     def __init__(self, prompt: str, default: str):
         super().__init__()
-        self.prompt = prompt
-        self.default = default
+        self.prompt = clean(prompt)  # both from the workflow file: outside text
+        self.default = clean(default)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -108,8 +109,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, title: str, body: str, yes: str = "Yes"):
         super().__init__()
-        self.title_text = title
-        self.body = body
+        self.title_text = clean(title)  # may quote a provider's words or a workflow's labels
+        self.body = clean(body)
         self.yes = yes
 
     def compose(self) -> ComposeResult:
