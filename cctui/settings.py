@@ -291,7 +291,7 @@ def load_settings(env: dict[str, str] | None = None, config_file: Path | None = 
     except ValidationError as exc:
         raise SettingsError("; ".join(_problem(e, from_file) for e in exc.errors())) from None
     settings.make_data_dir_private()
-    from cctui.costs.prices import Prices  # here, not at the top: prices imports the providers' Cost
+    from cctui.costs.prices import Prices  # here, not at the top: prices imports SettingsError
 
     Prices.load(settings.data_dir, env=env)  # a broken price list stops here, before any paid call
     return settings

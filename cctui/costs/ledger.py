@@ -13,7 +13,7 @@ import json
 import time
 from typing import Any
 
-from cctui.providers.base import Cost
+from cctui.costs.cost import Cost
 from cctui.store.db import Store
 
 KIND_OF_ACTION = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cctui.providers.base import Cost
+from cctui.costs.cost import Cost
 from cctui.settings import SettingsError
 
 BUNDLED = Path(__file__).with_name("prices.json")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from cctui.costs.cost import Cost  # noqa: F401 - part of the providers' interface
+
 ErrorKind = Literal[
     "refusal",  # the model declined to answer
     "truncated",  # finish_reason == length
@@ -107,20 +109,6 @@ class LLMProvider(Protocol):
 
 
 # --------------------------------------------------------------------------- media jobs
-
-
-@dataclass
-class Cost:
-    amount: float
-    unit: Literal["usd", "credits"]  # the currency
-    # How it was priced, for the ledger: `quantity` of `per` ("second", "image", "tokens") at
-    # `unit_price`; `source` says who said so: the provider's answer, cctui's price list, or nobody
-    # (`unreported`: a charge the provider made but never stated, the amount not known).
-    quantity: float | None = None
-    per: str | None = None
-    unit_price: float | None = None
-    model: str | None = None
-    source: Literal["provider", "prices", "unreported"] = "provider"
 
 
 @dataclass
