@@ -373,7 +373,7 @@ class BatchRunner:
             if job["status"] not in ("completed", "cancelled"):
                 # Decided at once: what the choice counts is made before this job, so nothing
                 # started after it can change the answer, and nothing more is paid for if it stops.
-                await self._go_on_without(run, interaction, answer, [(sub["tab"], job, timed_out)])
+                await self._go_on_without(run, interaction, answer, sub["tab"], job, timed_out)
         option = answer.get("option")
         if option and option != "continue":
             return await run.choose(iid, option, answer.get("feedback"))
@@ -393,13 +393,13 @@ class BatchRunner:
             return await run.choose(iid, "continue", answer=response)
         return await run.answer(iid, response)
 
-    async def _go_on_without(self, run: Run, interaction, answer: dict[str, Any],
-                             waiting: list[tuple[str, dict[str, Any], bool]]) -> None:
+    async def _go_on_without(self, run: Run, interaction, answer: dict[str, Any], tab: str, job: dict[str, Any],
+                             timed_out: bool) -> None:
         """Generations that did not finish stop the run only when the answer's choice depends on
         them. `select: N` counts finished items in creation order, so it is safe when N falls
         among the items made before the first unfinished generation (and a chosen content id is
-        safe when it is there): the choice is the same whatever the waiting ones become. The
-        waiting ones stay listed in `cctui jobs` for the creator to decide on later."""
+        safe when it is there): the choice is the same whatever the waiting one becomes. It stays
+        listed in `cctui jobs` for the creator to decide on later."""
         gens = await run.generations()
         before_first_waiting: list[dict[str, Any]] = []
         for gen in gens:
@@ -415,13 +415,11 @@ class BatchRunner:
             any(item["content_id"] == chosen_id for item in before_first_waiting) if chosen_id else
             isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(before_first_waiting))
         if not independent:
-            tab, job, timed_out = waiting[0]
             raise BatchError(self._job_decision(run, interaction, tab, job, timed_out))
-        for tab, job, _ in waiting:
-            note = (f"the {tab} {job['action']} generation (job {job['job_id']}) is {job['status']}; the answer's "
-                    f"choice does not depend on it, so the run goes on: `cctui jobs` shows what to do with it")
-            log.info("run %s, %s: %s", run.run_id, interaction.module_name, note)
-            self.out(f"    {interaction.module_name}: {note}")
+        note = (f"the {tab} {job['action']} generation (job {job['job_id']}) is {job['status']}; the answer's "
+                f"choice does not depend on it, so the run goes on: `cctui jobs` shows what to do with it")
+        log.info("run %s, %s: %s", run.run_id, interaction.module_name, note)
+        self.out(f"    {interaction.module_name}: {note}")
 
     def _job_decision(self, run: Run, interaction, tab: str, job: dict[str, Any], timed_out: bool) -> str:
         """The message for a generation that did not finish: the creator decides, then resumes.
