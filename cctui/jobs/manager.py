@@ -61,6 +61,9 @@ class JobManager:
 
     async def _update(self, job_id: str, **fields: Any) -> dict[str, Any]:
         await self.store.update_job(job_id, **fields)
+        return await self._notify(job_id)
+
+    async def _notify(self, job_id: str) -> dict[str, Any]:
         row = await self.store.get_job(job_id)
         for listener in list(self._listeners):
             try:
@@ -207,15 +210,19 @@ class JobManager:
         await self._sleep(delay)
 
     async def _accepted(self, job_id: str, provider, request: MediaRequest, submitted: Submitted) -> None:
-        # The provider's id first: until it is stored, a crash leaves the job `unknown`.
-        await self._update(job_id, provider_job_id=submitted.provider_job_id, status="submitted",
-                           submitted_at=time.time(), retry_reason=None, retry_at=None, error=None,
-                           error_kind=None)
-        # Accepted means charged: the provider's own figure, else the price list's; a row even
-        # when neither is known, so the ledger has one entry per accepted submit.
-        cost = submitted.cost or _estimate(provider, request) or Cost(
-            0.0, getattr(provider, "cost_unit", "usd"), source="unreported")
-        await self._record_cost(job_id, cost)
+        # The provider's id and its charge in one transaction: a kill between two writes left an
+        # accepted job with no ledger row (seen in CI). The id is written first, nothing before it:
+        # until it is stored a crash leaves the job `unknown`.
+        async with self.store.transaction():
+            await self.store.update_job(job_id, provider_job_id=submitted.provider_job_id, status="submitted",
+                                        submitted_at=time.time(), retry_reason=None, retry_at=None, error=None,
+                                        error_kind=None)
+            # Accepted means charged: the provider's own figure, else the price list's; a row
+            # even when neither is known, so the ledger has one entry per accepted submit.
+            cost = submitted.cost or _estimate(provider, request) or Cost(
+                0.0, getattr(provider, "cost_unit", "usd"), source="unreported")
+            await self._record_cost(job_id, cost)
+        await self._notify(job_id)
 
     # ------------------------------------------------------------------ the job's life
 

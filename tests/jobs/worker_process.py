@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,6 +17,15 @@ from cctui.providers.base import MediaRequest
 from cctui.providers.registry import Providers
 from cctui.settings import load_settings
 from cctui.store.db import Store
+
+
+def committed_job(db_path: Path, job_id: str) -> dict:
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    try:
+        return dict(db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone())
+    finally:
+        db.close()
 
 
 async def main(mode: str, data_dir: Path, sora_url: str, image: str | None) -> None:
@@ -33,7 +43,8 @@ async def main(mode: str, data_dir: Path, sora_url: str, image: str | None) -> N
                                media_dir=str(data_dir / "media"))
         job_id = await jobs.start(request, run_id=run_id, interaction_id=None, step_id="video_generation",
                                   module="generate_and_select_videos", prompt_key="sora")
-        while not (job := await store.get_job(job_id))["provider_job_id"]:
+        # Read as another process would, through its own connection: only what is committed.
+        while not (job := committed_job(data_dir / "cctui.db", job_id))["provider_job_id"]:
             if job["status"] in ("failed", "unknown"):
                 print("FAILED", job["error"], flush=True)
                 sys.exit(1)
