@@ -93,58 +93,44 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _list_runs(settings: Settings) -> int:
-    from cctui.costs.ledger import Ledger, money_text
-    from cctui.store.db import Store
+    from cctui.engine.queries import money_text, open_queries
 
     if not settings.db_path.exists():
         print("no runs yet")
         return 0
-    store = await Store.open(settings.db_path)
-    try:
-        rows = await store.list_runs()
-        totals = await Ledger(store).totals()
-        for row in rows:
-            pos = row["position"]
-            cost = money_text(totals.get(row["run_id"], {}))
-            print(f"{row['run_id']}  {row['workflow_id']}  {row['status']:9}  step {pos.get('step', 0) + 1:<2}  {cost}")
-        if not rows:
-            print("no runs yet")
-        elif len(rows) > 1:
-            grand: dict[str, float] = {}
-            for per_run in totals.values():
-                for currency, amount in per_run.items():
-                    grand[currency] = grand.get(currency, 0.0) + amount
-            print(f"{len(rows)} runs, total {money_text(grand)}")
-    finally:
-        await store.close()
+    async with open_queries(settings.db_path) as queries:
+        runs = await queries.run_summaries(step_titles=False)
+    for run in runs:
+        print(f"{run.run_id}  {run.workflow_id}  {run.status:9}  step {run.step + 1:<2}  {money_text(run.costs)}")
+    if not runs:
+        print("no runs yet")
+    elif len(runs) > 1:
+        grand: dict[str, float] = {}
+        for run in runs:
+            for currency, amount in run.costs.items():
+                grand[currency] = grand.get(currency, 0.0) + amount
+        print(f"{len(runs)} runs, total {money_text(grand)}")
     return 0
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from cctui.export import check_target, export_run
-    from cctui.store.db import Store
+    from cctui.engine.queries import open_queries
 
     if not settings.db_path.exists():
         print(f"error: no runs in {settings.data_dir}", file=sys.stderr)
         return 2
-    store = await Store.open(settings.db_path)
-    try:
-        if await store.get_run(args.run_id) is None:
-            print(f"error: no run {args.run_id!r} (see `cctui runs`)", file=sys.stderr)
-            return 2
-        if args.dir:
-            # A folder the user names may be anything, e.g. the runs folder itself: check it first.
-            target = await check_target(store, Path(args.dir).expanduser() / args.run_id, settings.data_dir)
-        else:
-            target = settings.runs_dir() / args.run_id / "export"
-        result = await export_run(store, args.run_id, target, secrets=settings.secret_values())
-    finally:
-        await store.close()
+    async with open_queries(settings.db_path) as queries:
+        # A folder the user names may be anything, e.g. the runs folder itself: it is checked first.
+        result = await queries.export(args.run_id, default=settings.runs_dir() / args.run_id / "export",
+                                      into=Path(args.dir).expanduser() if args.dir else None,
+                                      data_dir=settings.data_dir, secrets=settings.secret_values())
     print(f"exported run {args.run_id} to {result['folder']}")
     for name in result["files"]:
         print(f"  {name}")
     if result["missing"]:
         print(f"not in this run yet: {', '.join(result['missing'])}")
+    if result["note"]:
+        print(f"note: {result['note']}")
     return 0
 
 

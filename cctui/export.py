@@ -1,8 +1,8 @@
 """The export bundle: one folder per run with everything a creator posts or keeps.
 
-final.mp4 and cover.jpg (the assembled video), clip.* (the raw selected clip), source_image.*,
-music.* (when there is a soundtrack), captions.txt (title, description, hashtags, ready to
-paste), overlays.srt, summary.md, run.json (the machine-readable state) and costs.json.
+The files are the results the workflow declares with an export name (the CC workflow's final.mp4,
+cover.jpg, clip.*, source_image.*, music.*, captions.txt, overlays.srt, summary.md), and for every
+workflow run.json (the machine-readable state) and costs.json.
 
 The folder is written beside its final place and swapped in, so an export that fails half-way
 leaves the previous one intact; where it may go is `cctui.export_target`'s to say. Nothing secret
@@ -24,50 +24,31 @@ from typing import Any
 
 from cctui.costs.ledger import Ledger, summary
 from cctui.export_target import ExportError, check_target, prepare
-from cctui.media.timeline import OverlayCue, overlay_cues, to_srt
+from cctui.media.timeline import to_srt
+from cctui.result_items import ResultItem, resolve_all
 from cctui.safe_text import clean
 from cctui.store.db import Store
+from cctui.workflow.results import Result
 
 
-def captions_text(state: dict[str, Any]) -> str:
-    """Title, description and hashtags exactly as selected, separated by blank lines."""
-    title = state.get("selected_title")
-    description = state.get("selected_description") or {}
-    parts = []
-    if isinstance(title, str) and title.strip():
-        parts.append(title)
-    if isinstance(description, dict):
-        if description.get("text"):
-            parts.append(str(description["text"]))
-        tags = [str(t) for t in description.get("hashtags") or []]
-        if tags:
-            parts.append(" ".join(t if t.startswith("#") else f"#{t}" for t in tags))
-    elif isinstance(description, str) and description.strip():
-        parts.append(description)
-    return "\n\n".join(parts) + "\n" if parts else ""
-
-
-def cues_for(state: dict[str, Any]) -> list[OverlayCue]:
-    """The cues the video was rendered with, else the selected lines timed over the duration."""
-    final = state.get("final_video") or {}
-    if isinstance(final, dict) and final.get("cues"):
-        return [OverlayCue(int(c["index"]), str(c["text"]), float(c["start"]), float(c["end"]))
-                for c in final["cues"]]
-    lines = (state.get("selected_text_overlay") or {}).get("lines") or []
-    duration = (state.get("duration_selection") or {}).get("video_duration")
-    if not lines or not duration:
-        return []
-    return overlay_cues([str(line) for line in lines], float(duration))
-
-
-def _copy(src: Any, folder: Path, name: str, written: list[str], missing: list[str]) -> None:
-    path = Path(str(src)) if src else None
-    if path is None or not path.is_file():
-        missing.append(name)
+def _copy(item: ResultItem, folder: Path, written: list[str], missing: list[str]) -> None:
+    if not item.exists:
+        if not item.optional:
+            missing.append(item.missing_name)
         return
-    dest = folder / f"{name}{path.suffix.lower()}"
+    path = Path(item.value)
+    name = item.export or ""
+    dest = folder / (f"{name[:-2]}{path.suffix.lower()}" if name.endswith(".*") else name)
     shutil.copyfile(path, dest)
     written.append(dest.name)
+
+
+def _text_file(item: ResultItem, state: dict[str, Any]) -> str:
+    if item.kind == "subtitles":
+        return to_srt(item.value or [])
+    if item.kind == "markdown":
+        return item.value or _plain_summary(state)
+    return item.value or ""
 
 
 # json.dumps escapes C0 controls but, with ensure_ascii=False, leaves DEL, C1 (U+009B is CSI to
@@ -88,9 +69,11 @@ def _scrub(text: str, secrets: list[str], name: str) -> str:
     return text
 
 
-async def export_run(store: Store, run_id: str, target: Path, *, secrets: list[str] = ()) -> dict[str, Any]:
+async def export_run(store: Store, run_id: str, target: Path, *, results: list[Result],
+                     secrets: list[str] = ()) -> dict[str, Any]:
     """Write the bundle of `run_id` into the folder `target` (replacing an earlier export of the same
-    run there). Returns what was written."""
+    run there): each declared result with an export name, run.json and costs.json. Returns what was
+    written."""
     run = await store.get_run(run_id)
     if run is None:
         raise ExportError(f"no run {run_id!r} in {store.path}")
@@ -107,21 +90,14 @@ async def export_run(store: Store, run_id: str, target: Path, *, secrets: list[s
     written: list[str] = []
     missing: list[str] = []
     try:
-        final = state.get("final_video") if isinstance(state.get("final_video"), dict) else {}
-        _copy(final.get("path"), staging, "final", written, missing)
-        _copy(final.get("cover_path"), staging, "cover", written, missing)
-        _copy((state.get("selected_video_data") or {}).get("local_path"), staging, "clip", written, missing)
-        _copy((state.get("selected_image_data") or {}).get("local_path"), staging, "source_image", written, missing)
-        track = state.get("selected_music_track")
-        music_path = (final.get("music") or {}).get("path") or (track or {}).get("local_path")
-        if music_path:
-            _copy(music_path, staging, "music", written, [])
+        items = [item for item in resolve_all(results, state) if item.export]
+        for item in items:
+            if item.is_file:
+                _copy(item, staging, written, missing)
         rows = await Ledger(store).rows(run_id)
         jobs = await store.jobs_of_run(run_id)
-        texts = {
-            "captions.txt": clean(captions_text(state)),
-            "overlays.srt": clean(to_srt(cues_for(state))),
-            "summary.md": clean(state.get("workflow_summary_text") or _plain_summary(state)),
+        texts = {item.export: clean(_text_file(item, state)) for item in items if not item.is_file}
+        texts.update({
             "run.json": _json_text({
                 "run_id": run_id, "workflow_id": run["workflow_id"], "status": run["status"],
                 "created_at": run["created_at"], "updated_at": run["updated_at"], "exported_at": time.time(),
@@ -131,7 +107,7 @@ async def export_run(store: Store, run_id: str, target: Path, *, secrets: list[s
                          for job in jobs],
             }),
             "costs.json": _json_text(summary(rows)),
-        }
+        })
         for name, text in texts.items():
             (staging / name).write_text(_scrub(text, list(secrets), name), encoding="utf-8")
             written.append(name)
@@ -162,4 +138,4 @@ def _plain_summary(state: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["export_run", "check_target", "ExportError", "captions_text", "cues_for"]
+__all__ = ["export_run", "check_target", "ExportError"]

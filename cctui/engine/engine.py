@@ -14,6 +14,7 @@ from typing import Any, Callable
 from cctui.costs.prices import Prices
 from cctui.engine.errors import EngineError, RunBusyError
 from cctui.engine.modules import REGISTRY
+from cctui.engine.queries import RunQueries
 from cctui.engine.run import Run
 from cctui.engine.services import Services
 from cctui.jobs.manager import JobManager
@@ -73,6 +74,7 @@ class Engine:
         prices = prices or Prices.load(Path(runs_dir).parent)
         self.services = Services(store=store, providers=providers, jobs=jobs, runs_dir=Path(runs_dir),
                                  prices=prices)
+        self.queries = RunQueries(store, load)
         self._listeners: list[Listener] = []
         self._runs: dict[str, Run] = {}
         jobs.subscribe(self._on_job)

@@ -14,14 +14,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from cctui.costs.ledger import Ledger
-from cctui.engine.engine import Engine, load
+from cctui.engine.engine import Engine
 from cctui.engine.errors import EngineError, RunBusyError
+from cctui.engine.queries import RunSummary
 from cctui.safe_text import LINE_LIMIT, clean
 from cctui.settings import Settings
 from cctui.ui.messages import EngineEvent
 from cctui.ui.screens.run_screen import RunScreen
-from cctui.ui.screens.runs_screen import RunsScreen, summarise_run
+from cctui.ui.screens.runs_screen import RunsScreen
 from cctui.ui.widgets import picture
 
 DEFAULT_WORKFLOW = Path(__file__).resolve().parent.parent.parent / "workflows" / "cc"
@@ -46,7 +46,6 @@ class CCApp(App):
         self.now = now
         self.demo = demo or settings.demo
         self.engine: Engine | None = None
-        self._steps_cache: dict[str, list[str]] = {}
         picture.image_protocol = settings.image_protocol
 
     # ------------------------------------------------------------------ life cycle
@@ -83,23 +82,8 @@ class CCApp(App):
 
     # ------------------------------------------------------------------ runs
 
-    def _step_titles(self, workflow_dir: str) -> list[str] | None:
-        if workflow_dir not in self._steps_cache:
-            try:
-                wf = load(workflow_dir)
-                self._steps_cache[workflow_dir] = [wf.step_title(i) for i in range(len(wf.steps))]
-            except Exception:  # a workflow that no longer loads still lists its runs
-                return None
-        return self._steps_cache[workflow_dir]
-
-    async def run_rows(self) -> list[dict[str, Any]]:
-        store = self.engine.services.store
-        now = self.now()
-        rows = []
-        totals = await Ledger(store).totals()  # one query for every run's cost
-        for row in await store.list_runs():
-            rows.append(summarise_run(row, totals.get(row["run_id"], {}), self._step_titles(row["workflow_dir"]), now))
-        return rows
+    async def run_rows(self) -> list[RunSummary]:
+        return await self.engine.queries.run_summaries()
 
     @work(exclusive=True, group="open-run", exit_on_error=False)
     async def start_new_run(self) -> None:

@@ -115,6 +115,28 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
         problem = check_syntax(field.template)
         if problem:
             yield err(("status_display", i, "template"), problem)
+    yield from _check_results(wf, err, written)
+
+
+def _check_results(wf: Workflow, err, written: set[str]):
+    """Each declared result is read from a state key some module writes (or initial_state sets):
+    a key renamed in one place and not the other is found here, not on the finish screen."""
+    seen: set[str] = set()
+    names: set[str] = {"run.json", "costs.json"}  # every bundle has these
+    for ri, result in enumerate(wf.results):
+        if result.id in seen:
+            yield err(("results", ri, "id"), f"result id {result.id!r} is used twice")
+        seen.add(result.id)
+        if result.export and result.export in names:
+            yield err(("results", ri, "export"), f"export name {result.export!r} is taken (by another result, "
+                                                 f"or run.json/costs.json): choose another file name")
+        names.add(result.export or "")
+        for where, value in result.sources():
+            if value.state_key not in written:
+                yield err(("results", ri) + where + ("state_key",),
+                          f"result {result.id!r} reads state.{value.state_key}, which no module writes "
+                          f"(outputs_to_state) and initial_state does not set: use the key a module writes, "
+                          f"or add it to that module's outputs_to_state")
 
 
 def _check_schemas(value: Any, at: tuple, err, module_id: str):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cctui.workflow.results import Result
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -83,6 +85,7 @@ class Workflow(_Model):
     config: dict[str, Any] = Field(default_factory=dict)
     status_display: list[StatusField] = Field(default_factory=list)
     steps: list[Step]
+    results: list[Result] = Field(default_factory=list)
     # Set by the loader, not read from JSON.
     root: Path = Field(default=Path("."), exclude=True)
 

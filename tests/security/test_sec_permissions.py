@@ -73,7 +73,7 @@ async def test_an_export_folder_is_not_readable_by_others(tmp_path, umask_022):
     store = await Store.open(tmp_path / "data" / "cctui.db")
     try:
         run_id = await store.create_run("wf", "dir", {"selected_title": "A title"}, {"step": 0, "module": 0})
-        result = await export_run(store, run_id, tmp_path / "data" / "runs" / run_id / "export")
+        result = await export_run(store, run_id, tmp_path / "data" / "runs" / run_id / "export", results=[])
     finally:
         await store.close()
     folder = Path(result["folder"])

@@ -221,9 +221,10 @@ async def test_hostile_generation_cards_are_shown_harmless(tmp_path, monkeypatch
 # ---------------------------------------------------------------------- exports and batch output
 
 
-async def test_an_export_of_hostile_state_writes_no_control_character(tmp_path):
+async def test_an_export_of_hostile_state_writes_no_control_character(tmp_path, cc_workflow):
     from cctui.export import export_run
     from cctui.store.db import Store
+    from cctui.workflow.loader import load_workflow
 
     bad = "\x1b]52;c;SGVsbG8=\x07\x1b]0;pwned\x07\x1b[2J\x9b31m\x9d0;x\x9c\u202eevil\r\x00\x7f"
     state = {
@@ -237,7 +238,7 @@ async def test_an_export_of_hostile_state_writes_no_control_character(tmp_path):
     store = await Store.open(tmp_path / "data" / "db.sqlite")
     try:
         run_id = await store.create_run("cuddle_crew", "workflows/cc", state, {"step": 9, "module": 0})
-        await export_run(store, run_id, tmp_path / "export")
+        await export_run(store, run_id, tmp_path / "export", results=load_workflow(cc_workflow).results)
     finally:
         await store.close()
     folder = tmp_path / "export"

@@ -18,7 +18,8 @@ class Export(Module):
         settings = getattr(ctx.services.providers, "settings", None)
         secrets = settings.secret_values() if settings is not None else []
         try:
-            result = await export_run(ctx.services.store, ctx.run_id, ctx.run_dir / "export", secrets=secrets)
+            result = await export_run(ctx.services.store, ctx.run_id, ctx.run_dir / "export",
+                                      results=ctx.workflow.results, secrets=secrets)
         except (ExportError, OSError) as exc:
             raise ModuleError(f"{ctx.where}: the export failed: {exc}") from None
         return {"folder": result["folder"], "summary_path": f"{result['folder']}/summary.md",

@@ -17,10 +17,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Markdown, Static, TextArea
 
-from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import AnswerError, EngineError
 from cctui.engine.interaction import Interaction
 from cctui.engine.modules import REGISTRY
+from cctui.engine.queries import money_text
 from cctui.engine.run import Run
 from cctui.safe_text import LINE_LIMIT, clean, clean_deep
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
@@ -142,8 +142,7 @@ class RunScreen(Screen):
     async def refresh_spent(self) -> None:
         """The running total of what this run has cost, from the ledger."""
         self._spent_due = False
-        totals = await Ledger(self.run.store).totals(self.run.run_id)
-        self.spent = totals.get(self.run.run_id, {})
+        self.spent = await self.run.engine.queries.spent(self.run.run_id)
         self._header()
 
     # ------------------------------------------------------------------ panes
@@ -170,7 +169,7 @@ class RunScreen(Screen):
             widget.update(text)
 
     async def show_current(self) -> None:
-        self.spent = (await Ledger(self.run.store).totals(self.run.run_id)).get(self.run.run_id, {})
+        self.spent = await self.run.engine.queries.spent(self.run.run_id)
         self._header()
         self.interaction = None
         if self.run.status == "completed":
@@ -311,14 +310,19 @@ class RunScreen(Screen):
                 worker.cancel()
 
     async def _show_done(self) -> None:
-        await self._replace_body(Static("Done: your video is ready to post", classes="pane-title", markup=False),
-                                 FinalPreview(clean_deep(self.run.state), self.spent, id="final"))
+        view = await self.run.engine.queries.finish_view(self.run)
+        self.spent = view.spent
+        preview = FinalPreview(view, can_render_again=self._render_target() is not None, id="final")
+        await self._replace_body(Static(preview.headline, classes="pane-title", markup=False), preview)
 
     def action_copy_captions(self) -> None:
         previews = self.query(FinalPreview)
-        if previews:
-            self.app.copy_to_clipboard(previews.first().captions)
-            self.notify("Title, description and hashtags copied.", title="Captions")
+        item = previews.first().copyable if previews else None
+        if item is None:
+            self.notify("This run has no text to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(previews.first().captions)
+        self.notify(f"{item.label} copied.", title=item.label, markup=False)
 
     def action_open_video(self) -> None:
         previews = self.query(FinalPreview)
@@ -342,9 +346,12 @@ class RunScreen(Screen):
         except (OSError, RuntimeError) as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Could not open the video", severity="error")
 
+    def _render_target(self) -> tuple[str, str] | None:
+        return next(((step.step_id, spec.name) for step in self.run.workflow.steps for spec in step.modules
+                     if spec.module_id == "media.assemble"), None)
+
     def action_render_again(self) -> None:
-        target = next(((step.step_id, spec.name) for step in self.run.workflow.steps for spec in step.modules
-                       if spec.module_id == "media.assemble"), None)
+        target = self._render_target()
         if target is not None and self.run.status == "completed":
             self.drive(lambda: self.run.jump_to(*target), loading="Back to the render settings...")
 

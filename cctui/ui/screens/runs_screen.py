@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from cctui.costs.ledger import money_text
+from cctui.engine.queries import money_text
 from cctui.safe_text import LINE_LIMIT, clean
 
 if TYPE_CHECKING:
@@ -74,12 +74,13 @@ class RunsScreen(Screen):
         rows = await self.cc.run_rows()
         table = self.query_one(DataTable)
         table.clear()
-        several = len({row["workflow"] for row in rows}) > 1
+        several = len({row.workflow_id for row in rows}) > 1
+        now = self.cc.now()
         for row in rows:
-            where = f"{row['workflow']}: {row['step']}" if several else row["step"]
+            where = f"{row.workflow_id}: {row.where}" if several else row.where
             # A stored run's ids and a workflow's titles come from files anyone could have edited.
-            cells = (row["run_id"], where, age(row["age"]), cost_text(row["costs"]))
-            table.add_row(*(clean(cell, LINE_LIMIT) for cell in cells), key=row["run_id"])
+            cells = (row.run_id, where, age(now - row.updated_at), cost_text(row.costs))
+            table.add_row(*(clean(cell, LINE_LIMIT) for cell in cells), key=row.run_id)
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:
@@ -99,18 +100,4 @@ class RunsScreen(Screen):
         self.cc.open_run(str(event.row_key.value))
 
 
-def summarise_run(row: dict[str, Any], costs: dict[str, float], workflow_steps: list[str] | None,
-                  now: float) -> dict[str, Any]:
-    """One line of the runs table; `costs` are the run's ledger totals by currency."""
-    position = row["position"]
-    step = position.get("step", 0)
-    total = len(workflow_steps) if workflow_steps else None
-    title = workflow_steps[step].split(": ", 1)[-1] if workflow_steps and step < len(workflow_steps) else ""
-    where = f"{step + 1}/{total} {title}".strip() if total else f"step {step + 1}"
-    step_text = {"completed": "✓ done", "error": f"{where} (failed)",
-                 "running": f"{where} (working)"}.get(row["status"], where)
-    return {"run_id": row["run_id"], "workflow": row["workflow_id"], "step": step_text, "status": row["status"],
-            "age": now - row["updated_at"], "costs": dict(costs)}
-
-
-__all__ = ["RunsScreen", "summarise_run", "age", "cost_text", "time"]
+__all__ = ["RunsScreen", "age", "cost_text", "time"]

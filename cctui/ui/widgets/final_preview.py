@@ -1,18 +1,35 @@
-"""The end of a run: the cover frame, the captions to paste, the overlay timeline, the file."""
+"""The end of a run: what the workflow declares as its results, laid out by kind.
+
+The first image is the picture at the top, texts (the first one is copied with `y`), files and
+folders sit beside it with what the run cost, timed lines get a timeline, Markdown folds away
+below. Nothing here knows a workflow's state keys: the engine's finish view resolved them.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Markdown, Static
 
-from cctui.costs.ledger import money_text
-from cctui.export import captions_text
+from cctui.engine.queries import FinishView, ResultItem, money_text
+from cctui.safe_text import clean, clean_deep
 from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.widgets.overlay_timeline import OverlayTimeline
+
+FILE_LINES = ("video", "audio", "file", "image", "folder")
+
+
+def _cleaned(item: ResultItem) -> ResultItem:
+    """An LLM's or a provider's text may be in any value: made harmless before it is shown."""
+    value = item.value
+    if item.kind == "subtitles" and value is not None:
+        value = [{"index": c.index, "text": clean(c.text), "start": c.start, "end": c.end} for c in value]
+    else:
+        value = clean_deep(value)
+    return replace(item, value=value, label=clean(item.label), note=clean(item.note),
+                   empty=clean(item.empty) if item.empty else None)
 
 
 class FinalPreview(Vertical):
@@ -22,51 +39,81 @@ class FinalPreview(Vertical):
     FinalPreview #final-cover { width: 28; height: auto; margin-right: 1; }
     FinalPreview #final-side { width: 1fr; height: auto; }
     FinalPreview .section { text-style: bold; padding: 0 1; margin-top: 1; height: auto; }
-    FinalPreview #final-captions { border: round $primary; padding: 0 1; margin: 0 1; height: auto; }
-    FinalPreview #final-file, FinalPreview #final-cost, FinalPreview #final-export { padding: 0 1; height: auto; }
+    FinalPreview .final-text { border: round $primary; padding: 0 1; margin: 0 1; height: auto; }
+    FinalPreview .final-file, FinalPreview #final-cost { padding: 0 1; height: auto; }
     FinalPreview #final-keys { padding: 0 1; color: $text-muted; height: auto; margin-top: 1; }
     """
 
-    def __init__(self, state: dict[str, Any], totals: dict[str, float], *, id: str | None = None):
+    def __init__(self, view: FinishView, *, can_render_again: bool = False, id: str | None = None):
         super().__init__(id=id)
-        self.state = state
-        self.totals = totals
+        self.items = [_cleaned(item) for item in view.items]
+        self.spent = view.spent
+        self.can_render_again = can_render_again
+
+    def _of(self, *kinds: str) -> list[ResultItem]:
+        return [item for item in self.items if item.kind in kinds]
+
+    @property
+    def picture(self) -> ResultItem | None:
+        return next((item for item in self._of("image") if item.exists), None)
+
+    @property
+    def copyable(self) -> ResultItem | None:
+        return next(iter(self._of("text")), None)
 
     @property
     def captions(self) -> str:
-        return captions_text(self.state)
+        """The text `y` copies: the first declared text."""
+        item = self.copyable
+        return item.value or "" if item else ""
 
     @property
     def video_path(self) -> str | None:
-        final = self.state.get("final_video") or {}
-        return final.get("path") if isinstance(final, dict) else None
+        return next((item.value for item in self._of("video") if item.value), None)
+
+    @property
+    def headline(self) -> str:
+        made = next((item for item in self._of("video", "image", "audio", "file") if item.exists), None)
+        return f"Done: your {made.label.lower()} is ready to post" if made else "Done: the run is complete"
 
     def compose(self) -> ComposeResult:
-        final = self.state.get("final_video") if isinstance(self.state.get("final_video"), dict) else {}
-        cover = final.get("cover_path")
+        picture = self.picture
         with Horizontal(id="final-top"):
-            if cover and Path(cover).is_file():
-                yield FittedPicture(cover, "Cover", max_height=14, id="final-cover")
+            if picture is not None:
+                yield FittedPicture(picture.value, picture.label, max_height=14, id="final-cover")
             with Vertical(id="final-side"):
-                yield Static("Captions (y: copy)", classes="section", markup=False)
-                yield Static(self.captions.strip() or "No title or description was chosen.", id="final-captions",
-                             markup=False)
-                if final:
-                    yield Static(f"Video: {final.get('path')}  ({final.get('width')}x{final.get('height')}, "
-                                 f"{final.get('duration')} s)", id="final-file", markup=False)
-                export = self.state.get("export_dir")
-                if export:
-                    yield Static(f"Export folder: {export}", id="final-export", markup=False)
-                yield Static(f"Spent on this run: {money_text(self.totals)}", id="final-cost", markup=False)
-        if final.get("cues") is not None:
-            yield Static(f"Overlay timeline ({final.get('duration')} s)", classes="section", markup=False)
-            yield OverlayTimeline(final.get("cues") or [], float(final.get("duration") or 0), id="final-timeline")
-        yield Static("v: open the video   y: copy captions   r: render again   esc: runs", id="final-keys",
-                     markup=False)
-        summary = self.state.get("workflow_summary_text") or ""
-        if summary:
-            yield Collapsible(Markdown(summary, id="summary"), title="Summary of every choice and prompt",
-                              collapsed=True, id="final-summary")
+                for item in self._of("text"):
+                    title = f"{item.label} (y: copy)" if item is self.copyable else item.label
+                    yield Static(title, classes="section", markup=False)
+                    text = (item.value or "").strip() or item.empty or f"No {item.label.lower()} yet."
+                    yield Static(text, id=f"result-{item.id}", classes="final-text", markup=False)
+                for item in self._of(*FILE_LINES):
+                    if item is picture or not item.value:
+                        continue
+                    note = f"  ({item.note})" if item.note else ""
+                    yield Static(f"{item.label}: {item.value}{note}", id=f"result-{item.id}", classes="final-file",
+                                 markup=False)
+                yield Static(f"Spent on this run: {money_text(self.spent)}", id="final-cost", markup=False)
+        for item in self._of("subtitles"):
+            if item.exists:
+                yield Static(f"{item.label} ({item.duration} s)", classes="section", markup=False)
+                yield OverlayTimeline(item.value, float(item.duration or 0), id=f"result-{item.id}")
+        yield Static(self._keys(), id="final-keys", markup=False)
+        for item in self._of("markdown"):
+            if item.value:
+                yield Collapsible(Markdown(item.value, id="summary" if item is self._of("markdown")[0] else None),
+                                  title=item.label, collapsed=True, id=f"result-{item.id}")
+
+    def _keys(self) -> str:
+        keys = []
+        video = next(iter(self._of("video")), None)
+        if video is not None:
+            keys.append(f"v: open the {video.label.lower()}")
+        if self.copyable is not None:
+            keys.append(f"y: copy {self.copyable.label.lower()}")
+        if self.can_render_again:
+            keys.append("r: render again")
+        return "   ".join(keys + ["esc: runs"])
 
 
 __all__ = ["FinalPreview"]

@@ -1,0 +1,122 @@
+"""What the app and the CLI ask about runs: summaries with costs, what a run has spent, what its
+finish screen shows, and its export bundle. Clients ask here; none reads the store or the ledger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
+
+from cctui.costs.ledger import Ledger, money_text
+from cctui.engine.errors import EngineError
+from cctui.export import check_target, export_run
+from cctui.result_items import ResultItem, resolve_all
+from cctui.store.db import Store
+from cctui.workflow.errors import WorkflowError, WorkflowErrors
+from cctui.workflow.models import Workflow
+
+if TYPE_CHECKING:
+    from cctui.engine.run import Run
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of the runs list. `where` is the step in words ("5/9 Video", "✓ done")."""
+
+    run_id: str
+    workflow_id: str
+    status: str
+    step: int  # the current step, 0-based
+    where: str
+    updated_at: float
+    costs: dict[str, float]
+
+
+@dataclass(frozen=True)
+class FinishView:
+    """The end of a run: its declared results that the finish screen shows, and what it cost."""
+
+    items: list[ResultItem]
+    spent: dict[str, float]
+
+
+def _summary(row: dict[str, Any], costs: dict[str, float], titles: list[str] | None) -> RunSummary:
+    step = row["position"].get("step", 0)
+    title = titles[step].split(": ", 1)[-1] if titles and step < len(titles) else ""
+    where = f"{step + 1}/{len(titles)} {title}".strip() if titles else f"step {step + 1}"
+    where = {"completed": "✓ done", "error": f"{where} (failed)",
+             "running": f"{where} (working)"}.get(row["status"], where)
+    return RunSummary(run_id=row["run_id"], workflow_id=row["workflow_id"], status=row["status"], step=step,
+                      where=where, updated_at=row["updated_at"], costs=dict(costs))
+
+
+class RunQueries:
+    def __init__(self, store: Store, load: Callable[[str], Workflow]):
+        self.store = store
+        self._load = load
+        self._titles: dict[str, list[str]] = {}
+
+    def _step_titles(self, workflow_dir: str) -> list[str] | None:
+        if workflow_dir not in self._titles:
+            try:
+                wf = self._load(workflow_dir)
+            except Exception:  # a workflow that no longer loads still lists its runs
+                return None
+            self._titles[workflow_dir] = [wf.step_title(i) for i in range(len(wf.steps))]
+        return self._titles[workflow_dir]
+
+    async def run_summaries(self, *, step_titles: bool = True) -> list[RunSummary]:
+        """Every run, newest first, with its ledger totals (one query for all of them)."""
+        totals = await Ledger(self.store).totals()
+        return [_summary(row, totals.get(row["run_id"], {}),
+                         self._step_titles(row["workflow_dir"]) if step_titles else None)
+                for row in await self.store.list_runs()]
+
+    async def spent(self, run_id: str) -> dict[str, float]:
+        """What the run has cost so far, by currency."""
+        return (await Ledger(self.store).totals(run_id)).get(run_id, {})
+
+    async def finish_view(self, run: "Run") -> FinishView:
+        items = [item for item in resolve_all(run.workflow.results, run.state) if item.show]
+        return FinishView(items=items, spent=await self.spent(run.run_id))
+
+    async def export(self, run_id: str, *, default: Path, into: Path | None = None, data_dir: Path | None = None,
+                     secrets: list[str] = ()) -> dict[str, Any]:
+        """Write the run's bundle to `into`/RUN_ID (a folder the user named: checked first) or to
+        `default`. A run whose workflow no longer loads still gets run.json and costs.json, and
+        the answer's `note` says why its declared results are not there."""
+        row = await self.store.get_run(run_id)
+        if row is None:
+            raise EngineError(f"no run {run_id!r} (see `cctui runs`)")
+        target = await check_target(self.store, into / run_id, data_dir) if into is not None else default
+        note = ""
+        try:
+            results = self._load(row["workflow_dir"]).results
+        except (WorkflowError, WorkflowErrors) as exc:
+            results = []
+            note = (f"the run's workflow ({row['workflow_dir']}) does not load, so only run.json and costs.json "
+                    f"were written: {str(exc).splitlines()[0]}. Fix it (`cctui validate {row['workflow_dir']}`) "
+                    "and export again")
+        result = await export_run(self.store, run_id, target, results=results, secrets=secrets)
+        return {**result, "note": note}
+
+
+@contextlib.asynccontextmanager
+async def open_queries(db_path: Path) -> AsyncIterator[RunQueries]:
+    """Queries on the database at `db_path` without an engine (the CLI's `runs` and `export`)."""
+    def load(folder: str) -> Workflow:
+        # Imported when needed: it brings every module and provider, which `cctui runs` does not use.
+        from cctui.engine.engine import load
+
+        return load(folder)
+
+    store = await Store.open(db_path)
+    try:
+        yield RunQueries(store, load)
+    finally:
+        await store.close()
+
+
+__all__ = ["RunQueries", "RunSummary", "FinishView", "ResultItem", "open_queries", "money_text"]
