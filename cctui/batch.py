@@ -29,8 +29,10 @@ from cctui.workflow.templates import is_template
 
 log = logging.getLogger(__name__)
 
-ANSWER_KEYS = {"select", "selected_indices", "text", "option", "feedback", "sub_actions", "selected_content_id",
-               "skip", "values"}
+# Keys of an answers file that are batch mode's own (a retry option, generations to start); every
+# other key is one a module's declared answer shape takes.
+BATCH_KEYS = {"option", "feedback", "sub_actions"}
+ANSWER_KEYS = BATCH_KEYS.union(*(cls.contract.answer_keys for cls in REGISTRY.values()))
 
 
 class BatchError(EngineError):
@@ -122,23 +124,11 @@ def check_answers(answers: dict[str, Any], workflow: Workflow, source: str = "an
             _check_fit(spec, answer, where)
 
 
-# What each kind of answer value must be; checked before the run starts, so that a typo in the
-# answer for step 8 is found before steps 1 to 7 have been paid for.
+# What batch mode's own keys must be (a module's keys are checked against its answer shape); checked
+# before the run starts, so that a typo in the answer for step 8 is found before steps 1 to 7 are paid for.
 _VALUE_TYPES: dict[str, tuple[type, str]] = {
-    "text": (str, "a string"), "option": (str, "a string"), "feedback": (str, "a string"),
-    "selected_content_id": (str, "a string"), "skip": (bool, "true or false"),
-    "sub_actions": (list, "a list"), "values": (dict, "an object"),
+    "option": (str, "a string"), "feedback": (str, "a string"), "sub_actions": (list, "a list"),
 }
-# The keys that mean something to each interactive module (other modules: not checked here).
-_KEYS_FOR = {
-    "user.select": {"select", "selected_indices", "option", "feedback"},
-    "user.text_input": {"text", "option", "feedback"},
-    "media.generate": {"select", "selected_content_id", "sub_actions", "skip", "option", "feedback"},
-}
-
-
-def _is_index(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _has_template(value: Any) -> bool:
@@ -153,16 +143,20 @@ def _check_types(answer: dict[str, Any], where: str) -> None:
     for key, (kind, described) in _VALUE_TYPES.items():
         if key in answer and not isinstance(answer[key], kind):
             raise BatchError(f"{where}.{key}: must be {described}, not {type(answer[key]).__name__}")
-    for key in ("select", "selected_indices"):
-        value = answer.get(key)
-        if value is not None and not (_is_index(value) or (isinstance(value, list) and all(map(_is_index, value)))):
-            raise BatchError(f"{where}.{key}: must be an item number or a list of item numbers (from 0)")
 
 
 def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
-    module = REGISTRY.get(spec.module_id)
-    if module is not None and not module.interactive:
+    contract = REGISTRY[spec.module_id].contract
+    if not contract.interactive:
         raise BatchError(f"{where}: module {spec.name!r} ({spec.module_id}) never asks for an answer")
+    allowed = contract.answer_keys | {"option", "feedback"} | ({"sub_actions"} if contract.sub_actions else set())
+    wrong = sorted(set(answer) - allowed)
+    if wrong:
+        raise BatchError(f"{where}: {wrong[0]!r} is not an answer to {spec.name!r} ({spec.module_id}); "
+                         f"it takes {', '.join(sorted(allowed))}")
+    problem = contract.answer_problem({k: v for k, v in answer.items() if k in contract.answer_keys})
+    if problem:
+        raise BatchError(f"{where}.{problem[0]}: {problem[1]}")
     for j, sub in enumerate(answer.get("sub_actions") or []):
         if not isinstance(sub.get("tab"), str):
             raise BatchError(f"{where}.sub_actions[{j}].tab: must be a string")
@@ -174,13 +168,7 @@ def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
                              f" (tabs: {', '.join(tabs)})")
         if sub["tab"] in tabs and not _has_template(tabs[sub["tab"]]):
             _check_params(tabs[sub["tab"]], sub.get("params") or {}, f"{where}.sub_actions[{j}].params")
-    allowed = _KEYS_FOR.get(spec.module_id)
-    if allowed is not None:
-        wrong = sorted(set(answer) - allowed)
-        if wrong:
-            raise BatchError(f"{where}: {wrong[0]!r} is not an answer to {spec.name!r} ({spec.module_id}); "
-                             f"it takes {', '.join(sorted(allowed))}")
-    if spec.module_id == "user.select":
+    if contract.view == "select":
         _check_static_choice(spec, answer, where)
 
 
@@ -377,18 +365,12 @@ class BatchRunner:
         option = answer.get("option")
         if option and option != "continue":
             return await run.choose(iid, option, answer.get("feedback"))
-        if interaction.kind == "text_input":
-            response = {"text": answer.get("text", "")}
-        elif interaction.kind == "assemble":
+        # The keys the module's answer shape takes, as given (check_answers has checked them); one
+        # left out means what the module says it means (e.g. a text input's default).
+        keys = REGISTRY[interaction.module_id].contract.answer_keys
+        response = {k: v for k, v in answer.items() if k in keys}
+        if interaction.kind == "assemble":
             self.out(f"    {interaction.module_name}: rendering {interaction.display.get('duration', 0):g} s")
-            response = {"values": answer.get("values") or {}}
-        elif answer.get("skip"):
-            response = {"skip": True}
-        elif answer.get("selected_content_id"):
-            response = {"selected_content_id": answer["selected_content_id"]}
-        else:
-            response = {"selected_indices" if interaction.kind == "select" else "select":
-                        answer.get("select", answer.get("selected_indices"))}
         if option == "continue":
             return await run.choose(iid, "continue", answer=response)
         return await run.answer(iid, response)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from cctui.costs.prices import Prices
 from cctui.engine.errors import EngineError, RunBusyError
-from cctui.engine.modules import REGISTRY
+from cctui.engine.modules import REGISTRY, shapes
 from cctui.engine.queries import RunQueries
 from cctui.engine.run import Run
 from cctui.engine.services import Services
@@ -58,7 +58,7 @@ def load(folder: Path | str) -> Workflow:
     cached = _LOADED.get(key)
     if cached is not None and signature and cached[0] == signature:
         return cached[1]
-    workflow = load_workflow(folder, module_ids=REGISTRY.keys())
+    workflow = load_workflow(folder, modules=shapes())
     if signature:
         _LOADED[key] = (signature, workflow)
     return workflow

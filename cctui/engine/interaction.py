@@ -17,7 +17,7 @@ class Interaction:
     step_title: str
     module_name: str
     module_id: str
-    kind: str  # select | text_input | media
+    kind: str  # the view its module's contract declares: select | text_input | media | assemble
     display: dict[str, Any]
     resolved_inputs: dict[str, Any]
     retryable: Retryable | None = None

@@ -150,6 +150,11 @@ class Run:
             await self._save()
 
     async def _complete(self, spec: ModuleSpec, outputs: dict[str, Any]) -> None:
+        declared = REGISTRY[spec.module_id].contract.outputs
+        if set(outputs) != declared:
+            # The loader trusts the declaration; a module that strays from it is a bug in cctui.
+            raise ModuleError(f"module {spec.name!r} ({spec.module_id}) returned outputs "
+                              f"{sorted(outputs)}, not its declared {sorted(declared)}", retryable=False)
         missing = [k for k in spec.outputs_to_state if k not in outputs]
         if missing:
             raise ModuleError(f"module {spec.name!r} produced no output {missing[0]!r}", retryable=False)
@@ -180,7 +185,7 @@ class Run:
         return Interaction(
             interaction_id=iid, run_id=self.run_id, step_id=self.workflow.steps[si].step_id, step_index=si,
             step_title=self.workflow.step_title(si), module_name=spec.name, module_id=spec.module_id,
-            kind=REGISTRY[spec.module_id].kind, display=display,
+            kind=REGISTRY[spec.module_id].contract.view, display=display,
             resolved_inputs=event["data"]["_resolved_inputs"], retryable=spec.retryable,
             sub_actions=list(spec.sub_actions),
         )

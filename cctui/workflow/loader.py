@@ -7,7 +7,7 @@ the reason, so `cctui validate` can print it without a traceback.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
 from cctui.workflow.models import Workflow
+from cctui.workflow.module_shape import ModuleShape, input_problems, output_problems
 from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
 from cctui.workflow.templates import check_syntax, is_template, state_reads
@@ -41,7 +42,10 @@ def find_workflow_file(folder: Path) -> Path:
     raise WorkflowError(str(folder), "$", f"no {WORKFLOW_FILE} (or workflow*.json) in this folder")
 
 
-def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None) -> Workflow:
+def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
+                  modules: Mapping[str, ModuleShape] | None = None) -> Workflow:
+    """`modules`: each known module's inputs and outputs, checked against every step file's use of
+    it; `module_ids` alone checks only that each module exists."""
     folder = Path(folder)
     try:
         if not folder.exists():
@@ -64,7 +68,9 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None)
             errors.append(WorkflowError(where_file, where_path, _pydantic_reason(err)))
         raise WorkflowErrors(errors) from None
     workflow.root = file.parent.resolve()
-    problems = list(_check(workflow, resolver, module_ids))
+    if modules is not None:
+        module_ids = modules.keys()
+    problems = list(_check(workflow, resolver, module_ids, modules or {}))
     if problems:
         raise WorkflowErrors(problems)
     return workflow
@@ -78,7 +84,8 @@ def _pydantic_reason(err: dict) -> str:
     return err["msg"]
 
 
-def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | None):
+def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | None,
+           modules: Mapping[str, ModuleShape]):
     def err(path: tuple, reason: str) -> WorkflowError:
         file, jpath = resolver.locate(path)
         return WorkflowError(file, jpath, reason)
@@ -106,6 +113,11 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
             if mod.name in seen_modules:
                 yield err(mp + ("name",), f"module name {mod.name!r} is used twice in this workflow")
             seen_modules[mod.name] = (si, mi)
+            shape = modules.get(mod.module_id)
+            if shape is not None:
+                for path, reason in (*input_problems(mod.inputs, shape),
+                                     *output_problems(mod.outputs_to_state, shape)):
+                    yield err(mp + path, reason)
             yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
             yield from _check_tab_keys(mod.inputs.get("schema"), mp + ("inputs", "schema"), err)
             yield from _check_templates(mod.inputs, mp + ("inputs",), err, written)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cctui.engine.modules import REGISTRY
+from cctui.engine.modules import shapes
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
 from cctui.workflow.loader import load_workflow
 
@@ -55,7 +55,7 @@ def materialise(case: str, into: Path) -> Path:
 
 def errors_of(root: Path) -> list[WorkflowError]:
     try:
-        load_workflow(root, module_ids=REGISTRY.keys())
+        load_workflow(root, modules=shapes())
     except WorkflowErrors as exc:
         return exc.errors
     except WorkflowError as exc:
@@ -88,7 +88,7 @@ def cli_results(tmp_path_factory):
 def test_the_base_workflow_is_valid(tmp_path):
     """Every case is this workflow with one thing broken, so this one must load cleanly."""
     shutil.copytree(BASE, tmp_path / "valid_base")
-    workflow = load_workflow(tmp_path / "valid_base", module_ids=REGISTRY.keys())
+    workflow = load_workflow(tmp_path / "valid_base", modules=shapes())
     assert [s.step_id for s in workflow.steps] == ["pick", "write"]
 
 

@@ -10,6 +10,6 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     user_select,
     user_text_input,
 )
-from cctui.engine.modules.base import REGISTRY, Module, ModuleContext
+from cctui.engine.modules.base import REGISTRY, Module, ModuleContext, shapes
 
-__all__ = ["REGISTRY", "Module", "ModuleContext"]
+__all__ = ["REGISTRY", "Module", "ModuleContext", "shapes"]

@@ -16,6 +16,7 @@ import jsonschema
 from cctui.costs.ledger import Ledger
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import Inputs, ModuleContract
 from cctui.providers.base import ImagePart, LLMRequest, Part, TextPart
 
 _NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -63,9 +64,20 @@ async def _charge(ctx: ModuleContext, provider: str, result) -> None:
         model=result.model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
 
 
+class LLMInputs(Inputs):
+    # Text, or a list of parts: text, or {"type": "image", "content": path, "detail": ...}.
+    input: str | list[str | dict[str, Any]]
+    output_schema: dict[str, Any]
+    system: list[str | dict[str, Any]] = []
+    metadata: dict[str, Any] = {}
+    provider: str = "openai"
+    model: str | None = None  # None: the provider's configured model
+
+
 @register
 class ApiLLM(Module):
     module_id = "api.llm"
+    contract = ModuleContract(inputs=LLMInputs, outputs=frozenset({"response", "_raw", "_model", "_usage"}))
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         schema = inputs.get("output_schema")

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from cctui.engine.modules.contract import ModuleContract
+from cctui.workflow.module_shape import ModuleShape
+
 if TYPE_CHECKING:
     from cctui.engine.services import Services
     from cctui.workflow.models import ModuleSpec, Step, Workflow
@@ -42,8 +45,10 @@ class ModuleContext:
 
 class Module:
     module_id: ClassVar[str]
+    contract: ClassVar[ModuleContract]
+    # Both set from the contract by `register`, so that there is one declaration to keep true.
     interactive: ClassVar[bool] = False
-    kind: ClassVar[str] = "task"  # the UI picks a screen by this: select | text_input | media | task
+    kind: ClassVar[str] = "task"  # the contract's view (select | text_input | media | assemble), or task
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         """Run a non-interactive module and return its outputs."""
@@ -62,5 +67,14 @@ REGISTRY: dict[str, type[Module]] = {}
 
 
 def register(cls: type[Module]) -> type[Module]:
+    if not isinstance(cls.__dict__.get("contract"), ModuleContract):
+        raise TypeError(f"module {cls.module_id} declares no contract")
+    cls.interactive = cls.contract.interactive
+    cls.kind = cls.contract.view or "task"
     REGISTRY[cls.module_id] = cls
     return cls
+
+
+def shapes() -> dict[str, ModuleShape]:
+    """What the workflow loader checks each step file's modules against."""
+    return {module_id: cls.contract.shape(module_id) for module_id, cls in REGISTRY.items()}

@@ -6,12 +6,14 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import ModuleContract, NoInputs
 from cctui.export import ExportError, export_run
 
 
 @register
 class Export(Module):
     module_id = "io.export"
+    contract = ModuleContract(inputs=NoInputs, outputs=frozenset({"folder", "summary_path", "files", "missing"}))
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         # Every earlier module's outputs are saved with its completion, so the stored state is whole.

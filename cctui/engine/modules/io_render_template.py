@@ -6,12 +6,19 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import Inputs, ModuleContract
 from cctui.workflow.templates import render_string
+
+
+class TemplateInputs(Inputs):
+    # Rendered here, over the whole state, so it is never listed for the engine to resolve.
+    template: str
 
 
 @register
 class RenderTemplate(Module):
     module_id = "io.render_template"
+    contract = ModuleContract(inputs=TemplateInputs, outputs=frozenset({"text"}))
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         template = inputs.get("template")

@@ -10,6 +10,7 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import Inputs, ModuleContract
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -26,9 +27,17 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+class WriteFileInputs(Inputs):
+    content: str = ""
+    filename: str = "output.txt"
+    # Paths, or {"path": ..., "name": ...} to name the copy.
+    copy_files: list[str | dict[str, Any]] = []
+
+
 @register
 class WriteFile(Module):
     module_id = "io.write_file"
+    contract = ModuleContract(inputs=WriteFileInputs, outputs=frozenset({"path", "files"}))
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         export = ctx.run_dir / "export"

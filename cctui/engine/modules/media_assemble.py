@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import Answer, Inputs, ModuleContract, shown
 from cctui.media import (AssemblySpec, MediaError, OverlayCue, assemble, extract_frame, overlay_cues, probe,
                          target_size)
 
@@ -63,11 +66,24 @@ def _remove_leftovers(out_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
+class AssembleInputs(Inputs):
+    video: dict[str, Any]  # the chosen generation: `local_path`, and `metadata.params.aspect_ratio`
+    duration: float  # seconds, 1..600
+    overlay_lines: list[str] = []
+    music_track: dict[str, Any] | None = None
+    settings_schema: dict[str, Any] = {}  # the render form
+    title: str = shown("Assemble the video")
+
+
+class AssembleAnswer(Answer):
+    values: dict[str, Any] = Field({}, description="an object")  # the render form's values
+
+
 @register
 class MediaAssemble(Module):
     module_id = "media.assemble"
-    interactive = True
-    kind = "assemble"
+    contract = ModuleContract(inputs=AssembleInputs, outputs=frozenset({"final_video", "settings"}),
+                              view="assemble", answer=AssembleAnswer)
 
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         video = inputs.get("video")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.generations import for_state, module_generations, selectable_items
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import INDEX, Answer, Inputs, ModuleContract, shown
 from cctui.engine.ux import media_tabs
 
 
@@ -19,11 +22,28 @@ def source_content_id(inputs: dict[str, Any]) -> str | None:
     return source.get("content_id") if isinstance(source, dict) else None
 
 
+class GenerateInputs(Inputs):
+    schema_: dict[str, Any] = Field(alias="schema")  # the display schema; its `tab.media` properties
+    prompts: dict[str, Any] = {}  # keyed by tab: the values that pre-fill each tab's form
+    source_image: dict[str, Any] | None = None  # the image an img2vid / img2img generation starts from
+    optional: bool = False
+    title: str = shown("Generate")
+    skip_label: str = shown("Continue without one")
+
+
+class GenerateAnswer(Answer):
+    select: int | list[int] = Field(None, description=INDEX)  # among finished items, in creation order
+    selected_index: int | list[int] = Field(None, description=INDEX)
+    selected_content_id: str = Field(None, description="a string")
+    skip: bool = Field(False, description="true or false")
+
+
 @register
 class MediaGenerate(Module):
     module_id = "media.generate"
-    interactive = True
-    kind = "media"
+    contract = ModuleContract(inputs=GenerateInputs,
+                              outputs=frozenset({"selected_content_id", "selected_content", "generations"}),
+                              view="media", answer=GenerateAnswer, sub_actions=True)
 
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         schema = inputs.get("schema") or {}

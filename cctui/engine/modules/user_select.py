@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import INDEX, Answer, Inputs, ModuleContract, shown
 from cctui.engine.ux import find_selectable
 
 
@@ -27,11 +30,25 @@ def _limits(inputs: dict[str, Any], count: int) -> tuple[int, int]:
     return low, min(high, count)
 
 
+class SelectInputs(Inputs):
+    data: Any  # the items, or an object holding them where the display schema marks them selectable
+    schema_: dict[str, Any] = Field({}, alias="schema")
+    multi_select: bool = False
+    min_selections: int = 1
+    max_selections: int | None = None  # None: as many as there are items
+    prompt: str = shown("Choose one")
+
+
+class SelectAnswer(Answer):
+    selected_indices: int | list[int] = Field(None, description=INDEX)
+    select: int | list[int] = Field(None, description=INDEX)  # the answers file's word for it
+
+
 @register
 class UserSelect(Module):
     module_id = "user.select"
-    interactive = True
-    kind = "select"
+    contract = ModuleContract(inputs=SelectInputs, outputs=frozenset({"selected_indices", "selected_data"}),
+                              view="select", answer=SelectAnswer)
 
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         path, items = _items(ctx, inputs)

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from cctui.engine.errors import AnswerError
 from cctui.engine.modules.base import Module, ModuleContext, register
+from cctui.engine.modules.contract import Answer, Inputs, ModuleContract, shown
+
+
+class TextInputs(Inputs):
+    default: str = ""
+    multiline: bool = False
+    required: bool = False
+    max_length: int | None = None
+    prompt: str = shown("Your text")
+    placeholder: str = shown("")
+
+
+class TextAnswer(Answer):
+    text: str = Field("", description="a string")
 
 
 @register
 class UserTextInput(Module):
     module_id = "user.text_input"
-    interactive = True
-    kind = "text_input"
+    contract = ModuleContract(inputs=TextInputs, outputs=frozenset({"text"}), view="text_input", answer=TextAnswer)
 
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -181,15 +181,24 @@ class RunScreen(Screen):
             self.interaction = safe_interaction(await self.run.pending())
             if self.interaction is None:
                 await self._show_error()
-            elif self.interaction.kind == "media":
-                await self._show_media(self.interaction)
-            elif self.interaction.kind == "text_input":
-                await self._show_text(self.interaction)
-            elif self.interaction.kind == "assemble":
-                await self._show_assemble(self.interaction)
             else:
-                await self._show_select(self.interaction)
+                await self._views().get(self.interaction.kind, self._show_no_view)(self.interaction)
         self.refresh_bindings()
+
+    def _views(self) -> dict[str, Callable[[Interaction], Awaitable[None]]]:
+        """A pane for each view a module's contract may name (`Interaction.kind`)."""
+        return {"select": self._show_select, "text_input": self._show_text, "media": self._show_media,
+                "assemble": self._show_assemble}
+
+    async def _show_no_view(self, interaction: Interaction) -> None:
+        # Guessing (a list to select from) could send the module an answer it cannot read.
+        message = (f"Module {interaction.module_name!r} ({interaction.module_id}) asks with the view "
+                   f"{interaction.kind!r}, which this version of cctui cannot show (it shows "
+                   f"{', '.join(self._views())}). Update cctui, or use another module in the workflow; "
+                   f"the run is saved and waits here.")
+        await self._replace_body(Vertical(Static("This step cannot be shown", classes="pane-title"),
+                                          Static(clean(message, LINE_LIMIT), id="error-text", markup=False),
+                                          id="error-panel"))
 
     def _previous_result(self) -> list:
         """A step that ran with no pause (image analysis) is shown read-only on the next screen."""
