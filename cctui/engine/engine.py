@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from cctui.costs.prices import Prices
 from cctui.engine.errors import EngineError, RunBusyError
-from cctui.engine.modules import REGISTRY, shapes
+from cctui.engine.modules import shapes
 from cctui.engine.queries import RunQueries
 from cctui.engine.run import Run
 from cctui.engine.services import Services
