@@ -23,10 +23,13 @@ from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
 from cctui.engine.ux import find_selectable, media_tabs
 from cctui.jobs.statuses import can_fetch_again
+from cctui.records import JobRecord, JobStatus, RunStatus
 from cctui.safe_text import clean
 from cctui.workflow.models import Workflow
 from cctui.workflow.templates import is_template
 
+# A generation that needs nothing more: its files are here, or the creator gave it up.
+_SETTLED = (JobStatus.COMPLETED, JobStatus.CANCELLED)
 log = logging.getLogger(__name__)
 
 # Keys of an answers file that are batch mode's own (a retry option, generations to start); every
@@ -232,7 +235,7 @@ class BatchRunner:
 
     def _report_steps(self, run: Run, done_before: int, quiet: bool = False) -> int:
         done = min(run.position["step"], len(run.workflow.steps))
-        if run.status == "completed":
+        if run.status is RunStatus.COMPLETED:
             done = len(run.workflow.steps)
         if quiet:
             return done
@@ -262,7 +265,7 @@ class BatchRunner:
         done = self._report_steps(run, 0, quiet=True)
         self.out(f"resuming run {run.run_id} ({run.workflow.name}) at "
                  f"{run.workflow.step_title(min(done, len(run.workflow.steps) - 1))}")
-        if run.status == "error":
+        if run.status is RunStatus.ERROR:
             await run.retry_failed()
         return await self.drive(run, done)
 
@@ -272,9 +275,9 @@ class BatchRunner:
         used: dict[str, int] = {}
         pending = run.position.get("interaction_id")
         for event in await self.engine.services.store.events(run.run_id, ("interaction_requested",)):
-            if event["event_id"] == pending:
+            if event.event_id == pending:
                 continue
-            for key in (f"{event['step_id']}.{event['module']}", event["module"]):
+            for key in (f"{event.step_id}.{event.module}", event.module):
                 if key in self.answers:
                     used[key] = used.get(key, 0) + 1
                     break
@@ -283,8 +286,8 @@ class BatchRunner:
     async def drive(self, run: Run, done_before: int = 0) -> Run:
         status = await run.advance()
         done = self._report_steps(run, done_before)
-        while status != "completed":
-            if status == "error":
+        while status is not RunStatus.COMPLETED:
+            if status is RunStatus.ERROR:
                 spec = run.current_spec()
                 raise BatchError(f"run {run.run_id} stopped in {run.workflow.step_title(run.position['step'])}, "
                                  f"module {spec.name if spec else '?'}: {run.error}")
@@ -296,11 +299,11 @@ class BatchRunner:
                 raise BatchError(f"{self.source}: at $.{interaction.module_name}: {exc}") from None
             done = self._report_steps(run, done)
         left = [j for j in await self.engine.services.store.jobs_of_run(run.run_id)
-                if j["status"] not in ("completed", "cancelled")]
+                if j.status not in _SETTLED]
         if left:
             what = "1 generation" if len(left) == 1 else f"{len(left)} generations"
             self.out(f"  {what} the choices did not need still wait{'s' if len(left) == 1 else ''} for a decision "
-                     f"({', '.join(j['job_id'] + ' ' + j['status'] for j in left)}): see `cctui jobs`")
+                     f"({', '.join(j.job_id + ' ' + j.status for j in left)}): see `cctui jobs`")
         return run
 
     def _answer_key(self, interaction) -> str:
@@ -344,8 +347,8 @@ class BatchRunner:
         # never started again: each was paid for once.
         started = await store.jobs_for_interaction(run.run_id, iid)
         for i, sub in enumerate(answer.get("sub_actions") or []):
-            if i < len(started) and started[i]["prompt_key"] == sub["tab"]:
-                job_id = started[i]["job_id"]
+            if i < len(started) and started[i].prompt_key == sub["tab"]:
+                job_id = started[i].job_id
             else:
                 job_id = await self._start_generation(run, interaction, i, sub)
             timed_out = False
@@ -354,11 +357,11 @@ class BatchRunner:
             except asyncio.TimeoutError:
                 timed_out = True
             job = await store.get_job(job_id)
-            line = f"    {interaction.module_name}: {sub['tab']} {job['action']} {job['status']}"
-            if job["error"]:
-                line += f": {job['error']}"
+            line = f"    {interaction.module_name}: {sub['tab']} {job.action} {job.status}"
+            if job.error:
+                line += f": {job.error}"
             self.out(line)
-            if job["status"] not in ("completed", "cancelled"):
+            if job.status not in _SETTLED:
                 # Decided at once: what the choice counts is made before this job, so nothing
                 # started after it can change the answer, and nothing more is paid for if it stops.
                 await self._go_on_without(run, interaction, answer, sub["tab"], job, timed_out)
@@ -375,7 +378,7 @@ class BatchRunner:
             return await run.choose(iid, "continue", answer=response)
         return await run.answer(iid, response)
 
-    async def _go_on_without(self, run: Run, interaction, answer: dict[str, Any], tab: str, job: dict[str, Any],
+    async def _go_on_without(self, run: Run, interaction, answer: dict[str, Any], tab: str, job: JobRecord,
                              timed_out: bool) -> None:
         """Generations that did not finish stop the run only when the answer's choice depends on
         them. `select: N` counts finished items in creation order, so it is safe when N falls
@@ -385,7 +388,7 @@ class BatchRunner:
         gens = await run.generations()
         before_first_waiting: list[dict[str, Any]] = []
         for gen in gens:
-            if gen["status"] not in ("completed", "cancelled"):
+            if gen["status"] not in _SETTLED:
                 break
             before_first_waiting += gen["items"]
         index = answer.get("select", answer.get("selected_indices"))
@@ -398,38 +401,38 @@ class BatchRunner:
             isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(before_first_waiting))
         if not independent:
             raise BatchError(self._job_decision(run, interaction, tab, job, timed_out))
-        note = (f"the {tab} {job['action']} generation (job {job['job_id']}) is {job['status']}; the answer's "
+        note = (f"the {tab} {job.action} generation (job {job.job_id}) is {job.status}; the answer's "
                 f"choice does not depend on it, so the run goes on: `cctui jobs` shows what to do with it")
         log.info("run %s, %s: %s", run.run_id, interaction.module_name, note)
         self.out(f"    {interaction.module_name}: {note}")
 
-    def _job_decision(self, run: Run, interaction, tab: str, job: dict[str, Any], timed_out: bool) -> str:
+    def _job_decision(self, run: Run, interaction, tab: str, job: JobRecord, timed_out: bool) -> str:
         """The message for a generation that did not finish: the creator decides, then resumes.
         (Choosing generation N of a list that lacks one would pick another picture than the
         answers file means, and pay for the next steps with it.)"""
-        what = f"the {tab} {job['action']} generation (job {job['job_id']})"
-        jid = job["job_id"]
-        error = (job["error"] or "no reason given").rstrip(". ")
+        what = f"the {tab} {job.action} generation (job {job.job_id})"
+        jid = job.job_id
+        error = (job.error or "no reason given").rstrip(". ")
         decide = ""
-        if job["status"] in ("not_downloaded", "stalled"):
+        if job.status in (JobStatus.NOT_DOWNLOADED, JobStatus.STALLED):
             # Finished (or still going) at the provider and paid for: fetching again is the way on.
-            state = f"{what} is accepted by {job['provider']} but not here yet: {error}"
+            state = f"{what} is accepted by {job.provider} but not here yet: {error}"
             decide = f"`cctui jobs --fetch {jid}` asks for it again (no new charge), as the resume below does; "
-        elif job["status"] == "failed" and can_fetch_again(job):
+        elif job.status is JobStatus.FAILED and can_fetch_again(job.status, job.accepted, job.error_kind):
             state = f"{what} could not be followed: {error}"
-            decide = f"`cctui jobs --fetch {jid}` asks {job['provider']} for it again (no new charge); then "
-        elif job["status"] == "failed":
+            decide = f"`cctui jobs --fetch {jid}` asks {job.provider} for it again (no new charge); then "
+        elif job.status is JobStatus.FAILED:
             state = f"{what} failed: {error}"
             decide = (f"`cctui jobs --resubmit {jid}` sends it again (a new paid request, after naming the price), "
                       f"`cctui jobs --dismiss {jid}` goes on without it; then ")
-        elif job["status"] == "unknown":
+        elif job.status is JobStatus.UNKNOWN:
             state = f"{what} may or may not have reached the provider: {error}"
             decide = (f"`cctui jobs --resubmit {jid}` looks for it at the provider first and sends it again only "
                       f"if it is not there (after naming the price), `cctui jobs --dismiss {jid}` goes on "
                       f"without it; then ")
         else:
-            state = (f"{what} is still {job['status']} after {self.job_timeout:g} s" if timed_out else
-                     f"{what} is {job['status']} but no longer followed (see the log)")
+            state = (f"{what} is still {job.status} after {self.job_timeout:g} s" if timed_out else
+                     f"{what} is {job.status} but no longer followed (see the log)")
         return (f"run {run.run_id} stopped in {interaction.step_title}, module {interaction.module_name}: {state}. "
                 f"{decide}continue with `cctui run {run.workflow.root} --answers {self.source} "
                 f"--resume {run.run_id}`")

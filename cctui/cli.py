@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from cctui.logs import setup_logging
-from cctui.settings import Settings, SettingsError, load_settings
+from cctui.settings import Settings, load_settings
 
 DEFAULT_WORKFLOW = Path("workflows/cc")
 
@@ -191,12 +191,8 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        from cctui.ui.app import run_app
-    except ImportError:
-        print("The terminal app is not built yet in this version; use `cctui run WORKFLOW --answers FILE`.",
-              file=sys.stderr)
-        return 1
+    from cctui.ui.app import run_app
+
     # With --demo the settings already point at the stand-in (`demo_mode` in main; settings.demo
     # is set, which the app shows): run_app must not start a second one.
     return run_app(settings, image_protocol=args.image_protocol)
@@ -315,20 +311,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted; the run is saved and can be resumed", file=sys.stderr)
         return 130
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-        from cctui.costs.prices import PricesError
-        from cctui.engine.errors import EngineError
-        from cctui.export import ExportError
-        from cctui.providers.base import ProviderError
-        from cctui.store.db import NewerStoreError
-        from cctui.workflow.errors import WorkflowError, WorkflowErrors
+        from cctui.errors import CctuiError
 
-        if isinstance(exc, (EngineError, WorkflowError, WorkflowErrors, ProviderError, PricesError, ExportError,
-                            NewerStoreError)):
-            print(f"error: {exc}", file=sys.stderr)
+        if isinstance(exc, CctuiError):
+            print(f"error: {exc.report()}", file=sys.stderr)
             return 2
         import sqlite3
 

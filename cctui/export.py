@@ -77,7 +77,7 @@ async def export_run(store: Store, run_id: str, target: Path, *, results: list[R
     run = await store.get_run(run_id)
     if run is None:
         raise ExportError(f"no run {run_id!r} in {store.path}")
-    state = run["state"]
+    state = run.state
     # Resolved so a symlinked target is judged, swapped and cleaned where it really is.
     target = Path(target).expanduser().resolve()
     prepare(target, run_id)
@@ -99,10 +99,10 @@ async def export_run(store: Store, run_id: str, target: Path, *, results: list[R
         texts = {item.export: clean(_text_file(item, state)) for item in items if not item.is_file}
         texts.update({
             "run.json": _json_text({
-                "run_id": run_id, "workflow_id": run["workflow_id"], "status": run["status"],
-                "created_at": run["created_at"], "updated_at": run["updated_at"], "exported_at": time.time(),
+                "run_id": run_id, "workflow_id": run.workflow_id, "status": run.status,
+                "created_at": run.created_at, "updated_at": run.updated_at, "exported_at": time.time(),
                 "state": state,
-                "jobs": [{k: job[k] for k in ("job_id", "step_id", "module", "provider", "action", "prompt_key",
+                "jobs": [{k: getattr(job, k) for k in ("job_id", "step_id", "module", "provider", "action", "prompt_key",
                                               "provider_job_id", "status", "cost_amount", "cost_unit", "error")}
                          for job in jobs],
             }),

@@ -4,6 +4,8 @@ folder) is ever swapped out, and a killed export's hidden leftovers are cleaned 
 
 from __future__ import annotations
 
+from cctui.errors import CctuiError
+
 import json
 import os
 import re
@@ -14,7 +16,7 @@ from typing import Any
 from cctui.store.db import Store
 
 
-class ExportError(Exception):
+class ExportError(CctuiError):
     pass
 
 
@@ -47,10 +49,10 @@ async def check_target(store: Store, target: Path, data_dir: Path) -> Path:
                           f"Choose a folder outside {data}, or leave out DIR to use the run's export folder")
     for row in await store.list_runs(limit=1_000_000):
         found: set[Path] = set()
-        _files_of(row["state"], found)
+        _files_of(row.state, found)
         for path in sorted(found):
             if real in path.parents:
-                raise ExportError(f"{real} holds media of run {row['run_id']} ({path}); export would replace it. "
+                raise ExportError(f"{real} holds media of run {row.run_id} ({path}); export would replace it. "
                                   "Choose a folder that holds no run's files")
     return real
 

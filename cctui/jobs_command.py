@@ -13,7 +13,8 @@ import sys
 import time
 from typing import Any, Callable
 
-from cctui.jobs.statuses import IN_PROGRESS, NEEDS_ATTENTION, can_fetch_again, can_resubmit, retry_text
+from cctui.jobs.statuses import DECIDABLE, IN_PROGRESS, can_fetch_again, can_resubmit, retry_text
+from cctui.records import JobRecord, JobStatus
 from cctui.settings import Settings
 from cctui.store.db import Store
 from cctui.store.lease import LeaseHeld, RunLeases
@@ -21,26 +22,34 @@ from cctui.store.lease import LeaseHeld, RunLeases
 EXIT_USAGE = 2
 
 
-def way_on(job: dict[str, Any]) -> str | None:
+def way_on(job: JobRecord) -> str | None:
     """The command that takes a waiting job further: never a resubmit while fetching is possible."""
-    if job["status"] in NEEDS_ATTENTION or job["status"] == "failed":
-        if can_fetch_again(job) and job.get("provider_job_id"):
-            return f"cctui jobs --fetch {job['job_id']}  (no new charge)"
-        if job["status"] == "unknown":
-            return (f"cctui jobs --resubmit {job['job_id']}  (looks for it at the provider first; a new paid "
+    if job.status in DECIDABLE:
+        if _can_fetch(job) and job.accepted:
+            return f"cctui jobs --fetch {job.job_id}  (no new charge)"
+        if job.status is JobStatus.UNKNOWN:
+            return (f"cctui jobs --resubmit {job.job_id}  (looks for it at the provider first; a new paid "
                     f"request only if it is not there, after naming the price) or --dismiss")
-        if can_resubmit(job):
-            return f"cctui jobs --resubmit {job['job_id']}  (a new paid request, after naming the price) or --dismiss"
+        if _can_resubmit(job):
+            return f"cctui jobs --resubmit {job.job_id}  (a new paid request, after naming the price) or --dismiss"
     return None
 
 
-def job_line(job: dict[str, Any], now: float) -> str:
-    line = f"{job['job_id']}  {job['run_id']}  {job['provider']:10} {job['action']:9} {job['status']}"
-    waiting = retry_text(job, now)
+def _can_fetch(job: JobRecord) -> bool:
+    return can_fetch_again(job.status, job.accepted, job.error_kind)
+
+
+def _can_resubmit(job: JobRecord) -> bool:
+    return can_resubmit(job.status, job.accepted, job.error_kind)
+
+
+def job_line(job: JobRecord, now: float) -> str:
+    line = f"{job.job_id}  {job.run_id}  {job.provider:10} {job.action:9} {job.status}"
+    waiting = retry_text(job.status, job.retry_reason, job.retry_at, now)
     if waiting:
         return f"{line}  {waiting}"
-    if job["error"] and job["status"] not in IN_PROGRESS:
-        line += f"  {job['error']}"
+    if job.error and job.status not in IN_PROGRESS:
+        line += f"  {job.error}"
     step = way_on(job)
     return line + (f"\n    next: {step}" if step else "")
 
@@ -64,7 +73,7 @@ async def jobs_command(args: argparse.Namespace, settings: Settings, make_provid
             return EXIT_USAGE
         leases = RunLeases(store)
         try:
-            await leases.acquire(job["run_id"])
+            await leases.acquire(job.run_id)
         except LeaseHeld as exc:
             print(f"error: {exc}; that process follows this job itself: wait for it, or stop it and run "
                   f"this again", file=sys.stderr)
@@ -79,7 +88,7 @@ async def jobs_command(args: argparse.Namespace, settings: Settings, make_provid
 
 async def _list(store: Store, show_failed: bool) -> int:
     rows = await store.unfinished_jobs()
-    failed = await store.list_jobs_by_status("failed") if show_failed else []
+    failed = await store.list_jobs_by_status(JobStatus.FAILED) if show_failed else []
     now = time.time()
     for job in rows + failed:
         print(job_line(job, now))
@@ -88,18 +97,17 @@ async def _list(store: Store, show_failed: bool) -> int:
     return 0
 
 
-async def _decide(store: Store, job: dict[str, Any], args: argparse.Namespace, make_providers,
+async def _decide(store: Store, job: JobRecord, args: argparse.Namespace, make_providers,
                   ask: Callable[[str], bool]) -> int:
     from cctui.jobs.manager import JobManager
 
-    job_id = job["job_id"]
-    waiting = NEEDS_ATTENTION + ("failed",)
-    if job["status"] not in waiting:
-        print(f"error: job {job_id} is {job['status']}; only jobs that are {', '.join(waiting)} wait for a "
+    job_id = job.job_id
+    if job.status not in DECIDABLE:
+        print(f"error: job {job_id} is {job.status}; only jobs that are {', '.join(sorted(DECIDABLE))} wait for a "
               f"decision", file=sys.stderr)
         return EXIT_USAGE
     if args.dismiss:
-        await store.update_job(job_id, status="cancelled", finished_at=time.time(), retry_reason=None,
+        await store.update_job(job_id, status=JobStatus.CANCELLED, finished_at=time.time(), retry_reason=None,
                                retry_at=None)
         print(f"{job_id}: dismissed")
         return 0
@@ -107,29 +115,29 @@ async def _decide(store: Store, job: dict[str, Any], args: argparse.Namespace, m
     manager = None
     try:
         manager = JobManager(store, providers)
-        if can_fetch_again(job) and (job.get("provider_job_id") or _can_look(manager, job)):
+        if _can_fetch(job) and (job.accepted or _can_look(manager, job)):
             # Free, and first: the provider may hold the result already (a resubmit would pay twice).
-            print(f"{job_id}: asking {job['provider']} about it again (no new charge)")
+            print(f"{job_id}: asking {job.provider} about it again (no new charge)")
             await manager.fetch_again(job_id)
             await manager.wait([job_id])
             job = await store.get_job(job_id)
-            if args.fetch or not can_resubmit(job):
+            if args.fetch or not _can_resubmit(job):
                 return _report(job)
             print(_outcome(job))
         elif args.fetch:
             print(f"error: job {job_id} cannot be fetched: "
-                  + (f"{job['provider']} never accepted it or said it ended ({job['error']}). "
-                     if job["status"] == "failed" else f"{job['provider']} cannot be asked about lost requests. ")
+                  + (f"{job.provider} never accepted it or said it ended ({job.error}). "
+                     if job.status is JobStatus.FAILED else f"{job.provider} cannot be asked about lost requests. ")
                   + f"Send it again with `cctui jobs --resubmit {job_id}` (a new paid request) or give it up "
                     f"with `cctui jobs --dismiss {job_id}`", file=sys.stderr)
             return 1
-        if not can_resubmit(job):
+        if not _can_resubmit(job):
             return _report(job)
         price = manager.price_text(job)
-        question = f"Send a new paid request for {job_id} to {job['provider']} ({price})?"
+        question = f"Send a new paid request for {job_id} to {job.provider} ({price})?"
         if not args.yes:
             if not sys.stdin.isatty():
-                print(f"error: resubmitting {job_id} sends a new paid request to {job['provider']} ({price}); "
+                print(f"error: resubmitting {job_id} sends a new paid request to {job.provider} ({price}); "
                       f"confirm with `cctui jobs --resubmit {job_id} --yes`", file=sys.stderr)
                 return EXIT_USAGE
             if not ask(question):
@@ -146,23 +154,23 @@ async def _decide(store: Store, job: dict[str, Any], args: argparse.Namespace, m
             await providers.aclose()
 
 
-def _can_look(manager, job: dict[str, Any]) -> bool:
+def _can_look(manager, job: JobRecord) -> bool:
     """Whether the provider's list of jobs can be searched for a lost submit of `job`."""
     from cctui.providers.base import MediaRequest
 
-    return manager.finder(MediaRequest.from_json(job["request"])) is not None
+    return manager.finder(MediaRequest.from_json(job.request)) is not None
 
 
-def _outcome(job: dict[str, Any]) -> str:
-    return f"{job['job_id']}: {job['status']}" + (f": {job['error']}" if job["error"] else "")
+def _outcome(job: JobRecord) -> str:
+    return f"{job.job_id}: {job.status}" + (f": {job.error}" if job.error else "")
 
 
-def _report(job: dict[str, Any]) -> int:
+def _report(job: JobRecord) -> int:
     print(_outcome(job))
     step = way_on(job)
     if step:
         print(f"    next: {step}")
-    return 0 if job["status"] == "completed" else 1
+    return 0 if job.status is JobStatus.COMPLETED else 1
 
 
 def _ask_on_terminal(question: str) -> bool:

@@ -5,6 +5,8 @@ Keys are SecretStr so that a settings object printed, logged or dumped never sho
 
 from __future__ import annotations
 
+from cctui.errors import CctuiError
+
 import contextlib
 import ipaddress
 import os
@@ -44,7 +46,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
 }
 
 
-class SettingsError(Exception):
+class SettingsError(CctuiError):
     pass
 
 

@@ -115,7 +115,7 @@ class FakeMedia:
                 files.append(MediaFile("image", str(path), url=f"https://fake/{provider_job_id}/{i}.png",
                                        mime="image/png", metadata={"fake_id": f"{provider_job_id}-{i}"}))
             return files
-        source = Path(request.source_image["local_path"])
+        source = Path(request.source_image.local_path)
         assert source.is_file(), "img2vid needs the source image on disk"
         video = media / f"{request.stem}.mp4"
         # A real (tiny) H.264 clip, so the summary step can assemble it with ffmpeg.

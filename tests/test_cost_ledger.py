@@ -89,8 +89,8 @@ async def test_every_job_has_one_ledger_row_equal_to_its_cost(tmp_path):
     assert sorted(r["job_id"] for r in rows) == sorted(ids)
     by_job = {r["job_id"]: r for r in rows}
     for job in await store.jobs_of_run(run_id):
-        row = by_job[job["job_id"]]
-        assert (row["amount"], row["currency"]) == (job["cost_amount"], job["cost_unit"])
+        row = by_job[job.job_id]
+        assert (row["amount"], row["currency"]) == (job.cost_amount, job.cost_unit)
     estimated = by_job[ids[1]]
     assert (estimated["source"], estimated["units"], estimated["unit"], estimated["model"]) == \
         ("prices", 2, "image", "fake-image")
@@ -110,7 +110,7 @@ async def test_a_cost_reported_again_updates_the_one_row(tmp_path):
     await ledger.set_job_cost(job, Cost(25, "credits"))
     rows = await ledger.rows(run_id)
     assert len(rows) == 1 and rows[0]["amount"] == 25 and rows[0]["unit"] == "credit"
-    assert (await store.get_job("j1"))["cost_amount"] == 25
+    assert (await store.get_job("j1")).cost_amount == 25
     await store.close()
 
 
@@ -183,5 +183,5 @@ async def test_the_provider_id_is_stored_before_the_cost(tmp_path):
                               prompt_key="openai")
     await jobs.wait()
     (submitted,) = await seen[0]
-    assert submitted["job_id"] == job_id and submitted["provider_job_id"]
+    assert submitted.job_id == job_id and submitted.provider_job_id
     await store.close()

@@ -39,14 +39,14 @@ async def test_resubmit_sends_once_more_and_dismiss_gives_up(tmp_path, cc_workfl
     await run.decide_job(inter.interaction_id, first, "resubmit")
     await jobs.wait()
     assert providers.submits() == submits + 1
-    assert (await store.get_job(first))["status"] == "completed"
+    assert (await store.get_job(first)).status == "completed"
     await run.decide_job(inter.interaction_id, second, "dismiss")
-    assert (await store.get_job(second))["status"] == "cancelled" and providers.submits() == submits + 1
+    assert (await store.get_job(second)).status == "cancelled" and providers.submits() == submits + 1
     # Decided jobs wait for nothing more; a job of another step is refused.
     with pytest.raises(AnswerError, match="cannot be resubmitted in status completed"):
         await run.decide_job(inter.interaction_id, first, "resubmit")
     with pytest.raises(AnswerError, match="not one of this step's generations"):
         await run.decide_job(inter.interaction_id, "j_elsewhere", "dismiss")
-    decided = [e["data"] for e in await store.events(run.run_id) if e["type"] == "job_decided"]
+    decided = [e.data for e in await store.events(run.run_id) if e.type == "job_decided"]
     assert [(d["job_id"], d["decision"]) for d in decided] == [(first, "resubmit"), (second, "dismiss")]
     await engine.close()

@@ -112,7 +112,7 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     with pytest.raises(Exception, match="1:1"):
         await run.sub_action(inter.interaction_id, "generate", "sora", {"aspect_ratio": "1:1"})
     await generate(engine, run, "leonardo")
-    assert providers.media_providers["leonardo"].submits[-1].source_image["content_id"] == first_image["content_id"]
+    assert providers.media_providers["leonardo"].submits[-1].source_image.content_id == first_image["content_id"]
 
     # Jump back to image selection: step 4 and 5 state is discarded, the images are still there.
     await answer_select(run, None, option="change_image")
@@ -136,10 +136,10 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     # Wait until the provider has the job, then close in the middle of the generation.
     for _ in range(200):
         job = await engine.services.store.get_job(job_id)
-        if job["provider_job_id"]:
+        if job.provider_job_id:
             break
         await __import__("asyncio").sleep(0.01)
-    assert job["status"] in ("submitted", "running")
+    assert job.status in ("submitted", "running")
     await engine.close()
 
     # Resume: same pending interaction with its stored resolved inputs; the job finishes without
@@ -216,12 +216,12 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
 
     # The log keeps the discarded branch.
     events = await engine.services.store.events(run_id)
-    types = [e["type"] for e in events]
+    types = [e.type for e in events]
     assert types[0] == "run_started" and types[-1] == "run_completed"
-    jump = next(e for e in events if e["type"] == "jump")
-    assert jump["data"]["discarded"]["selected_image_data"] == first_image
-    retry = next(e for e in events if e["type"] == "retry")
-    assert retry["data"]["feedback"] == "Make it rainy and funnier"
+    jump = next(e for e in events if e.type == "jump")
+    assert jump.data["discarded"]["selected_image_data"] == first_image
+    retry = next(e for e in events if e.type == "retry")
+    assert retry.data["feedback"] == "Make it rainy and funnier"
     await engine.close()
 
 

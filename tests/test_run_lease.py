@@ -244,14 +244,14 @@ async def test_the_engine_drives_only_runs_whose_lease_it_holds(tmp_path, cc_wor
         assert f"run {run.run_id} is being driven by process {holder.pid} on {socket.gethostname()} (since " in message
         assert "wait for it to finish or stop it" in message
         # Its jobs are the other process's: not marked unknown, not followed here.
-        assert (await engine.services.store.get_job(job_id))["status"] == "submitting"
+        assert (await engine.services.store.get_job(job_id)).status == "submitting"
         assert engine.services.jobs.running() == [] and providers.submits() == 0
         await engine.close()
     finally:
         holder.kill()
     engine = await Engine.open(db, providers, tmp_path / "runs")
     await engine.open_run(run.run_id)  # the holder was killed: taken over at once
-    assert (await engine.services.store.get_job(job_id))["status"] == "unknown"
+    assert (await engine.services.store.get_job(job_id)).status == "unknown"
     await engine.close()
 
 

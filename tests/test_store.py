@@ -57,6 +57,6 @@ async def test_a_job_row_is_committed_even_while_another_task_holds_a_transactio
     await task
     job_id = await job_task
     other = await Store.open(tmp_path / "db")  # a second connection sees it committed
-    assert (await other.get_job(job_id))["status"] == "submitting"
+    assert (await other.get_job(job_id)).status == "submitting"
     await other.close()
     await store.close()

@@ -48,18 +48,18 @@ class Ledger:
                 " currency = excluded.currency, source = excluded.source, units = COALESCE(excluded.units, units),"
                 " unit = COALESCE(excluded.unit, unit), unit_price = COALESCE(excluded.unit_price, unit_price),"
                 " model = COALESCE(excluded.model, model)",
-                (job["run_id"], job["step_id"], job["module"], job["provider"],
-                 KIND_OF_ACTION.get(job["action"], job["action"]), cost.model, cost.quantity,
+                (job.run_id, job.step_id, job.module, job.provider,
+                 KIND_OF_ACTION.get(job.action, job.action), cost.model, cost.quantity,
                  cost.per or ("credit" if cost.unit == "credits" else None), cost.unit_price, cost.amount,
-                 cost.unit, cost.source, job["job_id"], job.get("provider_job_id") or "", json.dumps(detail or {}),
+                 cost.unit, cost.source, job.job_id, job.provider_job_id or "", json.dumps(detail or {}),
                  time.time()),
             )
             async with self.store.db.execute(
                     "SELECT SUM(amount) AS total FROM costs WHERE job_id = ? AND currency = ?",
-                    (job["job_id"], cost.unit)) as cur:
+                    (job.job_id, cost.unit)) as cur:
                 total = (await cur.fetchone())["total"]
-            if cost.source != "unreported" or job.get("cost_amount") is not None:
-                await self.store.update_job(job["job_id"], cost_amount=total, cost_unit=cost.unit)
+            if cost.source != "unreported" or job.cost_amount is not None:
+                await self.store.update_job(job.job_id, cost_amount=total, cost_unit=cost.unit)
 
     async def job_rows(self, job_id: str) -> list[dict[str, Any]]:
         async with self.store.db.execute("SELECT * FROM costs WHERE job_id = ? ORDER BY cost_id", (job_id,)) as cur:

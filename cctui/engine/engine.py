@@ -9,16 +9,17 @@ import copy
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cctui.costs.prices import Prices
 from cctui.engine.errors import EngineError, RunBusyError
+from cctui.engine.events import EventSink, JobChanged, RunStarted, safe_sink
 from cctui.engine.modules import shapes
 from cctui.engine.queries import RunQueries
 from cctui.engine.run import Run
 from cctui.engine.services import Services
 from cctui.jobs.manager import JobManager
-from cctui.jobs.statuses import FINAL, NEEDS_ATTENTION
+from cctui.records import JobRecord, RunRecord
 from cctui.store.db import Store
 from cctui.store.lease import LeaseHeld, RunLeases
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
@@ -26,9 +27,6 @@ from cctui.workflow.loader import load_workflow
 from cctui.workflow.models import Workflow
 
 log = logging.getLogger(__name__)
-
-Listener = Callable[[dict[str, Any]], None]
-
 
 _LOADED: dict[Path, tuple[tuple, Workflow]] = {}
 
@@ -70,13 +68,16 @@ class Engine:
         jobs = jobs or JobManager(store, providers)
         # A run is driven by one process only: the holder of its lease (see cctui.store.lease).
         self.leases = leases or RunLeases(store)
-        # The user's prices.json sits beside the runs folder, in the data directory.
-        prices = prices or Prices.load(Path(runs_dir).parent)
+        # The providers' own price list when they have one (the registry reads it once); else the
+        # user's prices.json beside the runs folder, in the data directory.
+        prices = prices or getattr(providers, "prices", None) or Prices.load(Path(runs_dir).parent)
         self.services = Services(store=store, providers=providers, jobs=jobs, runs_dir=Path(runs_dir),
                                  prices=prices)
         self.queries = RunQueries(store, load)
-        self._listeners: list[Listener] = []
+        self._listeners: list[EventSink] = []
+        self._sink = safe_sink(self._listeners)
         self._runs: dict[str, Run] = {}
+        self._owned_providers = None  # built by `from_settings`: closed with the engine
         jobs.subscribe(self._on_job)
 
     @classmethod
@@ -88,33 +89,41 @@ class Engine:
             await store.close()  # its thread would keep the process alive after the error
             raise
 
+    @classmethod
+    async def from_settings(cls, settings, providers=None) -> "Engine":
+        """An engine on the settings' database and runs folder, with the provider clients the
+        settings configure (unless `providers` is given: then they stay the caller's to close)."""
+        owned = None
+        if providers is None:
+            from cctui.providers.registry import Providers
+
+            providers = owned = Providers(settings)
+        try:
+            engine = await cls.open(settings.db_path, providers, settings.runs_dir())
+        except BaseException:
+            if owned is not None:
+                await owned.aclose()
+            raise
+        engine._owned_providers = owned
+        return engine
+
     async def close(self) -> None:
         await self.services.jobs.close()
         await self.leases.close()  # after the jobs stopped: nothing of ours is in flight any more
         await self.services.store.close()
+        owned, self._owned_providers = self._owned_providers, None
+        if owned is not None:
+            await owned.aclose()
 
     # ------------------------------------------------------------------ listeners
 
-    def subscribe(self, listener: Listener) -> None:
+    def subscribe(self, listener: EventSink) -> None:
+        """Hear every run's typed events (`cctui.engine.events`), each after its change committed."""
         self._listeners.append(listener)
 
-    def notify(self, event: dict[str, Any]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("engine listener failed")
-
-    async def _on_job(self, job: dict[str, Any]) -> None:
-        if job["status"] in FINAL + NEEDS_ATTENTION and not job.get("retry_reason"):
-            await self.services.store.add_event(
-                job["run_id"], "sub_action_finished",
-                (await self.services.store.get_run(job["run_id"]) or {}).get("branch", 0),
-                {"job_id": job["job_id"], "status": job["status"], "error": job["error"],
-                 "interaction_id": job["interaction_id"]},
-                job["step_id"], job["module"])
-        self.notify({"type": "job", "run_id": job["run_id"], "job_id": job["job_id"], "status": job["status"],
-                     "progress": job["progress"], "interaction_id": job["interaction_id"]})
+    def _on_job(self, job: JobRecord) -> None:
+        # The job manager calls this after the job's row is written (and committed).
+        self._sink(JobChanged(job.run_id, job.job_id, job.status, job.progress, job.interaction_id))
 
     # ------------------------------------------------------------------ runs
 
@@ -128,9 +137,9 @@ class Engine:
                                   {"workflow_id": workflow.workflow_id, "workflow_dir": str(workflow.root),
                                    "version": workflow.version})
             await self.leases.acquire(run_id)
-        run = Run(self, await store.get_run(run_id), workflow)
+        run = Run(self.services, await store.get_run(run_id), workflow, self._sink)
         self._runs[run_id] = run
-        self.notify({"type": "run_started", "run_id": run_id})
+        self._sink(RunStarted(run_id))
         return run
 
     async def open_run(self, run_id: str) -> Run:
@@ -148,17 +157,17 @@ class Engine:
             raise RunBusyError(run_id, exc.info.pid, exc.info.host, exc.info.since()) from None
         try:
             row = await store.get_run(run_id)  # read under the lease: as the last driver left it
-            workflow = load(row["workflow_dir"])
+            workflow = load(row.workflow_dir)
         except (WorkflowError, WorkflowErrors) as exc:
             await self.leases.release(run_id)
             raise EngineError(f"run {run_id}: its workflow no longer loads:\n{exc}") from None
         except BaseException:
             await self.leases.release(run_id)
             raise
-        run = Run(self, row, workflow)
+        run = Run(self.services, row, workflow, self._sink)
         self._runs[run_id] = run
         await self.services.jobs.resume(run_id)
         return run
 
-    async def list_runs(self) -> list[dict[str, Any]]:
+    async def list_runs(self) -> list[RunRecord]:
         return await self.services.store.list_runs()

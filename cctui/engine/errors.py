@@ -1,16 +1,17 @@
 """Engine errors: each carries a message a creator can act on."""
 
+from cctui.errors import CctuiError
 
-class EngineError(Exception):
+
+class EngineError(CctuiError):
     """Something the creator or the workflow author must fix; shown as is."""
 
 
 class ModuleError(EngineError):
     """A module could not produce its outputs (bad answer, missing file, provider failure...)."""
 
-    def __init__(self, message: str, *, retryable: bool = True):
-        super().__init__(message)
-        self.retryable = retryable
+    def __init__(self, message: str, *, retryable: bool = True, hint: str | None = None):
+        super().__init__(message, retryable=retryable, hint=hint)
 
 
 class AnswerError(EngineError):

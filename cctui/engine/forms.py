@@ -16,6 +16,8 @@ Two kinds of value reach a form, and they are treated differently:
 
 from __future__ import annotations
 
+from cctui.errors import CctuiError
+
 import json
 import math
 from dataclasses import dataclass, field
@@ -45,7 +47,7 @@ class FormField:
         return unit.strip() if isinstance(unit, str) else ""
 
 
-class FormError(ValueError):
+class FormError(CctuiError, ValueError):
     """A value the form cannot use. `field` is the field it belongs to (when known); `prefilled`
     is True when the value was pre-filled (from earlier state or the schema), not given by the
     caller, so that a caller (e.g. batch mode) never blames its own input for it."""

@@ -15,13 +15,13 @@ SELECTABLE_KINDS = ("image", "video", "audio")
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "content_id": row["content_id"],
-        "kind": row["kind"],
-        "provider": row["provider"],
-        "local_path": row["local_path"],
-        "url": row["url"],
-        "prompt_key": row["prompt_key"],
-        "metadata": row["metadata"],
+        "content_id": row.content_id,
+        "kind": row.kind,
+        "provider": row.provider,
+        "local_path": row.local_path,
+        "url": row.url,
+        "prompt_key": row.prompt_key,
+        "metadata": row.metadata,
     }
 
 
@@ -31,31 +31,31 @@ async def module_generations(store: Store, run_id: str, step_id: str, module: st
     content = await store.content_for(run_id, step_id, module)
     by_job: dict[str, list[dict]] = {}
     for row in content:
-        if row["kind"] in SELECTABLE_KINDS:
-            by_job.setdefault(row["job_id"], []).append(_item(row))
+        if row.kind in SELECTABLE_KINDS:
+            by_job.setdefault(row.job_id, []).append(_item(row))
     out = []
     for job in jobs:
-        request = job["request"] or {}
+        request = job.request or {}
         source = (request.get("source_image") or {}).get("content_id")
         if source_content_id and source and source != source_content_id:
             continue  # made from another image, before a jump back changed the source
         out.append({
-            "job_id": job["job_id"],
-            "interaction_id": job["interaction_id"],
-            "provider": job["provider"],
-            "action": job["action"],
-            "tab": job["prompt_key"],
+            "job_id": job.job_id,
+            "interaction_id": job.interaction_id,
+            "provider": job.provider,
+            "action": job.action,
+            "tab": job.prompt_key,
             "params": request.get("params", {}),
-            "status": job["status"],
-            "progress": job["progress"],
-            "error": job["error"],
-            "error_kind": job["error_kind"],
-            "accepted": bool(job["provider_job_id"]),  # the provider holds it: fetching again is free
-            "retry_reason": job["retry_reason"],
-            "retry_at": job["retry_at"],
-            "cost": None if job["cost_amount"] is None else {"amount": job["cost_amount"], "unit": job["cost_unit"]},
-            "created_at": job["created_at"],
-            "items": by_job.get(job["job_id"], []),
+            "status": job.status,
+            "progress": job.progress,
+            "error": job.error,
+            "error_kind": job.error_kind,
+            "accepted": bool(job.provider_job_id),  # the provider holds it: fetching again is free
+            "retry_reason": job.retry_reason,
+            "retry_at": job.retry_at,
+            "cost": None if job.cost_amount is None else {"amount": job.cost_amount, "unit": job.cost_unit},
+            "created_at": job.created_at,
+            "items": by_job.get(job.job_id, []),
         })
     return out
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import EngineError
 from cctui.export import check_target, export_run
+from cctui.records import RunRecord, RunStatus
 from cctui.result_items import ResultItem, resolve_all
 from cctui.store.db import Store
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
@@ -27,7 +28,7 @@ class RunSummary:
 
     run_id: str
     workflow_id: str
-    status: str
+    status: RunStatus
     step: int  # the current step, 0-based
     where: str
     updated_at: float
@@ -42,14 +43,14 @@ class FinishView:
     spent: dict[str, float]
 
 
-def _summary(row: dict[str, Any], costs: dict[str, float], titles: list[str] | None) -> RunSummary:
-    step = row["position"].get("step", 0)
+def _summary(row: RunRecord, costs: dict[str, float], titles: list[str] | None) -> RunSummary:
+    step = row.position.get("step", 0)
     title = titles[step].split(": ", 1)[-1] if titles and step < len(titles) else ""
     where = f"{step + 1}/{len(titles)} {title}".strip() if titles else f"step {step + 1}"
-    where = {"completed": "✓ done", "error": f"{where} (failed)",
-             "running": f"{where} (working)"}.get(row["status"], where)
-    return RunSummary(run_id=row["run_id"], workflow_id=row["workflow_id"], status=row["status"], step=step,
-                      where=where, updated_at=row["updated_at"], costs=dict(costs))
+    where = {RunStatus.COMPLETED: "✓ done", RunStatus.ERROR: f"{where} (failed)",
+             RunStatus.RUNNING: f"{where} (working)"}.get(row.status, where)
+    return RunSummary(run_id=row.run_id, workflow_id=row.workflow_id, status=row.status, step=step,
+                      where=where, updated_at=row.updated_at, costs=dict(costs))
 
 
 class RunQueries:
@@ -70,8 +71,8 @@ class RunQueries:
     async def run_summaries(self, *, step_titles: bool = True) -> list[RunSummary]:
         """Every run, newest first, with its ledger totals (one query for all of them)."""
         totals = await Ledger(self.store).totals()
-        return [_summary(row, totals.get(row["run_id"], {}),
-                         self._step_titles(row["workflow_dir"]) if step_titles else None)
+        return [_summary(row, totals.get(row.run_id, {}),
+                         self._step_titles(row.workflow_dir) if step_titles else None)
                 for row in await self.store.list_runs()]
 
     async def spent(self, run_id: str) -> dict[str, float]:
@@ -93,11 +94,11 @@ class RunQueries:
         target = await check_target(self.store, into / run_id, data_dir) if into is not None else default
         note = ""
         try:
-            results = self._load(row["workflow_dir"]).results
+            results = self._load(row.workflow_dir).results
         except (WorkflowError, WorkflowErrors) as exc:
             results = []
-            note = (f"the run's workflow ({row['workflow_dir']}) does not load, so only run.json and costs.json "
-                    f"were written: {str(exc).splitlines()[0]}. Fix it (`cctui validate {row['workflow_dir']}`) "
+            note = (f"the run's workflow ({row.workflow_dir}) does not load, so only run.json and costs.json "
+                    f"were written: {str(exc).splitlines()[0]}. Fix it (`cctui validate {row.workflow_dir}`) "
                     "and export again")
         result = await export_run(self.store, run_id, target, results=results, secrets=secrets)
         return {**result, "note": note}

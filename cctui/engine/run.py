@@ -9,46 +9,67 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from cctui.engine.errors import AnswerError, EngineError, ModuleError
+from cctui.errors import CctuiError
+from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, ModuleFailed, ModuleFinished,
+                                 ModuleStarted, RenderProgress, RunFinished, RunMoved)
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.generations import module_generations
 from cctui.engine.interaction import Interaction
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
 from cctui.engine.ux import media_tabs, ux
-from cctui.jobs.statuses import FINAL
 from cctui.providers.base import MediaRequest, ProviderError
+from cctui.records import JobStatus, RunRecord, RunStatus, SourceImage
 from cctui.workflow.models import ModuleSpec, Workflow
 from cctui.workflow.templates import TemplateError, build_context, render_string, render_value
 
 if TYPE_CHECKING:
-    from cctui.engine.engine import Engine
+    from cctui.engine.services import Services
 
-RUN_ERRORS = (TemplateError, ModuleError, ProviderError)
+# What stops a run with a message in the step panel (try again / go back) instead of escaping:
+# the module errors, and a file that could not be read or written (a full disk, a permission).
+RUN_ERRORS = (TemplateError, ModuleError, ProviderError, OSError)
+
+
+def _no_sink(_event: EngineEvent) -> None:
+    pass
+
+
+# The stored event types a client hears about, as the typed notice each becomes.
+_NOTICES: dict[str, Callable[["Run", str | None, str | None, int, dict], EngineEvent]] = {
+    "module_started": lambda run, step, module, eid, data: ModuleStarted(run.run_id, step, module,
+                                                                         data.get("module_id", "")),
+    "interaction_requested": lambda run, step, module, eid, data: InteractionWaiting(run.run_id, step, module, eid),
+    "module_completed": lambda run, step, module, eid, data: ModuleFinished(run.run_id, step, module),
+    "module_failed": lambda run, step, module, eid, data: ModuleFailed(run.run_id, step, module, data["error"]),
+    "run_completed": lambda run, step, module, eid, data: RunFinished(run.run_id, RunStatus.COMPLETED),
+    "retry": lambda run, step, module, eid, data: RunMoved(run.run_id, data.get("target_step", step),
+                                                           data.get("target_module", module)),
+    "jump": lambda run, step, module, eid, data: RunMoved(run.run_id, data.get("target_step", step),
+                                                          data.get("target_module", module)),
+}
 
 
 class Run:
-    def __init__(self, engine: "Engine", row: dict[str, Any], workflow: Workflow):
-        self.engine = engine
-        self.run_id: str = row["run_id"]
+    def __init__(self, services: "Services", row: RunRecord, workflow: Workflow, sink: EventSink = _no_sink):
+        self.services = services
+        self.sink = sink
+        self.run_id: str = row.run_id
         self.workflow = workflow
-        self.state: dict[str, Any] = row["state"]
-        self.position: dict[str, Any] = row["position"]
-        self.status: str = row["status"]
-        self.branch: int = row["branch"]
-        self.error: str | None = row.get("error")
+        self.state: dict[str, Any] = row.state
+        self.position: dict[str, Any] = row.position
+        self.status: RunStatus = row.status
+        self.branch: int = row.branch
+        self.error: str | None = row.error
 
     # ------------------------------------------------------------------ plumbing
 
     @property
-    def services(self):
-        return self.engine.services
-
-    @property
     def store(self):
-        return self.engine.services.store
+        return self.services.store
 
     @property
     def run_dir(self) -> Path:
@@ -67,10 +88,12 @@ class Run:
                      step_index: int | None = None) -> int:
         si = self.position["step"] if step_index is None else step_index
         step_id = self.workflow.steps[si].step_id if si < len(self.workflow.steps) else None
-        event_id = await self.store.add_event(self.run_id, type_, self.branch, data, step_id,
-                                              spec.name if spec else None)
-        self.engine.notify({"type": type_, "run_id": self.run_id, "event_id": event_id,
-                            "step_id": step_id, "module": spec.name if spec else None})
+        module = spec.name if spec else None
+        event_id = await self.store.add_event(self.run_id, type_, self.branch, data, step_id, module)
+        notice = _NOTICES.get(type_)
+        if notice is not None:
+            typed = notice(self, step_id, module, event_id, data or {})
+            self.store.after_commit(lambda: self.sink(typed))
         return event_id
 
     async def _save(self) -> None:
@@ -82,9 +105,9 @@ class Run:
             run_id=self.run_id, workflow=self.workflow, step=self.workflow.steps[si], step_index=si,
             spec=spec, state=self.state, services=self.services, run_dir=self.run_dir,
             history=list(self.position.get("history") or []), interaction_id=interaction_id,
-            report=lambda data: self.engine.notify({"type": "progress", "run_id": self.run_id,
-                                                    "step_id": self.workflow.steps[si].step_id,
-                                                    "module": spec.name, **data}),
+            report=lambda data: self.sink(RenderProgress(
+                self.run_id, self.workflow.steps[si].step_id, spec.name, str(data.get("phase", "")),
+                data.get("fraction"), data.get("error"))),
         )
 
     def _resolve_inputs(self, ctx: ModuleContext) -> dict[str, Any]:
@@ -100,16 +123,16 @@ class Run:
 
     # ------------------------------------------------------------------ the loop
 
-    async def advance(self) -> str:
+    async def advance(self) -> RunStatus:
         """Run modules until one waits for the creator, the run completes, or a module fails."""
-        while self.status not in ("completed", "error"):
+        while self.status not in (RunStatus.COMPLETED, RunStatus.ERROR):
             if self.position.get("interaction_id"):
-                self.status = "waiting"
+                self.status = RunStatus.WAITING
                 return self.status
             si, mi = self._where()
             if si >= len(self.workflow.steps):
                 async with self.store.transaction():
-                    self.status = "completed"
+                    self.status = RunStatus.COMPLETED
                     await self._event("run_completed", {"state_keys": sorted(self.state)}, step_index=si)
                     await self._save()
                 return self.status
@@ -128,7 +151,7 @@ class Run:
                         iid = await self._event("interaction_requested",
                                                 {"_resolved_inputs": inputs, "display": display}, spec)
                         self.position["interaction_id"] = iid
-                        self.status = "waiting"
+                        self.status = RunStatus.WAITING
                         await self._save()
                     return self.status
                 outputs = await module.execute(ctx, inputs)
@@ -138,12 +161,18 @@ class Run:
         return self.status
 
     async def _fail(self, spec: ModuleSpec, exc: Exception) -> None:
-        message = str(exc)
+        if isinstance(exc, CctuiError):
+            message, retryable = exc.report(), exc.retryable
+        else:  # OSError
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            message = (f"{self.workflow.steps[self._where()[0]].step_id}, module {spec.name!r}: "
+                       f"{getattr(exc, 'strerror', None) or exc}{where}. Free some space or fix the "
+                       f"permission, then try again")
+            retryable = True
         if isinstance(exc, ProviderError) and exc.provider and exc.provider.lower() not in message.lower():
             message = f"{exc.provider}: {message}"
-        retryable = getattr(exc, "retryable", True)
         async with self.store.transaction():
-            self.status = "error"
+            self.status = RunStatus.ERROR
             self.error = message
             await self._event("module_failed", {"error": message, "kind": getattr(exc, "kind", "module"),
                                                 "retryable": retryable}, spec)
@@ -167,7 +196,7 @@ class Run:
             self.state.update(copy.deepcopy(written))
             await self._event("outputs_written", {"written": written}, spec)
             self.position = nxt
-            self.status = "running"
+            self.status = RunStatus.RUNNING
             await self._save()
 
     # ------------------------------------------------------------------ interactions
@@ -179,14 +208,14 @@ class Run:
         event = await self.store.get_event(iid)
         si, mi = self._where()
         spec = self.workflow.steps[si].modules[mi]
-        display = dict(event["data"]["display"])
+        display = dict(event.data["display"])
         if spec.module_id == "media.generate":
             display["generations"] = await self.generations()
         return Interaction(
             interaction_id=iid, run_id=self.run_id, step_id=self.workflow.steps[si].step_id, step_index=si,
             step_title=self.workflow.step_title(si), module_name=spec.name, module_id=spec.module_id,
             kind=REGISTRY[spec.module_id].contract.view, display=display,
-            resolved_inputs=event["data"]["_resolved_inputs"], retryable=spec.retryable,
+            resolved_inputs=event.data["_resolved_inputs"], retryable=spec.retryable,
             sub_actions=list(spec.sub_actions),
         )
 
@@ -195,9 +224,9 @@ class Run:
             raise AnswerError(f"interaction {interaction_id} is not waiting for an answer")
         si, _ = self._where()
         event = await self.store.get_event(interaction_id)
-        return si, self.current_spec(), event["data"]["_resolved_inputs"]
+        return si, self.current_spec(), event.data["_resolved_inputs"]
 
-    async def answer(self, interaction_id: int, answer: dict[str, Any]) -> str:
+    async def answer(self, interaction_id: int, answer: dict[str, Any]) -> RunStatus:
         si, spec, inputs = await self._require_pending(interaction_id)
         module = REGISTRY[spec.module_id]()
         outputs = await module.respond(self._ctx(si, spec, interaction_id), inputs, answer)
@@ -208,7 +237,7 @@ class Run:
         return await self.advance()
 
     async def choose(self, interaction_id: int, option_id: str, feedback: str | None = None,
-                     answer: dict[str, Any] | None = None) -> str:
+                     answer: dict[str, Any] | None = None) -> RunStatus:
         """Take one of the module's `retryable` options: continue, retry or jump."""
         si, spec, _ = await self._require_pending(interaction_id)
         option = spec.retryable.option(option_id) if spec.retryable else None
@@ -240,13 +269,13 @@ class Run:
         # branch it completed in.
         last = await self.store.last_event(self.run_id, "module_completed", step_id, target.name)
         started = await self.store.last_event(self.run_id, "module_started", step_id, target.name,
-                                              last["branch"] if last is not None else self.branch)
+                                              last.branch if last is not None else self.branch)
         text = (feedback or "").strip()
         if not text:
             text = (option.feedback.default_message if option.feedback else "") or "Please try again with a different answer."
-        history = list((started or {}).get("data", {}).get("history") or [])
+        history = list((started.data.get("history") if started else None) or [])
         if last is not None:
-            outputs = last["data"]["outputs"]
+            outputs = last.data["outputs"]
             previous = outputs.get("_raw") or json.dumps(outputs.get("response", outputs), ensure_ascii=False)
             history.append({"role": "assistant", "content": previous})
         history.append({"role": "user", "content": text})
@@ -275,6 +304,33 @@ class Run:
         return [key for s_index, step in enumerate(self.workflow.steps) for m_index, spec in enumerate(step.modules)
                 if (s_index, m_index) >= (si, mi) for key in spec.outputs_to_state.values() if key in self.state]
 
+    def working_text(self) -> str:
+        """What the module about to run is doing, for a loading line."""
+        spec = self.current_spec()
+        if spec is None:
+            return "Finishing..."
+        return f"{REGISTRY[spec.module_id].contract.working} {spec.name.replace('_', ' ')}..."
+
+    def previous_question(self) -> tuple[str, str] | None:
+        """(step_id, module) of the last module before this one that asks the creator: where
+        "go back" goes."""
+        si, mi = self._where()
+        positions = [(s, m) for s, step in enumerate(self.workflow.steps) for m in range(len(step.modules))]
+        for s, m in reversed([p for p in positions if p < (si, mi)]):
+            spec = self.workflow.steps[s].modules[m]
+            if REGISTRY[spec.module_id].contract.interactive:
+                return self.workflow.steps[s].step_id, spec.name
+        return None
+
+    def step_asks(self, step_index: int) -> bool:
+        """Whether any module of the step asks the creator (one that does not ran unseen)."""
+        return any(REGISTRY[m.module_id].contract.interactive for m in self.workflow.steps[step_index].modules)
+
+    def module_with_view(self, view: str) -> tuple[str, str] | None:
+        """(step_id, module) of the first module that asks in `view` (the render form, ...)."""
+        return next(((step.step_id, spec.name) for step in self.workflow.steps for spec in step.modules
+                     if REGISTRY[spec.module_id].contract.view == view), None)
+
     def status_fields(self) -> list[tuple[str, str]]:
         """The workflow's `status_display`, rendered leniently: a key not yet written shows empty."""
         si = min(self._where()[0], len(self.workflow.steps) - 1)
@@ -297,11 +353,11 @@ class Run:
             await self._event(mode, data, spec)
             self.branch += 1
             self.position = {"step": si, "module": mi, "interaction_id": None, "history": history}
-            self.status = "running"
+            self.status = RunStatus.RUNNING
             self.error = None
             await self._save()
 
-    async def jump_to(self, step_id: str, module: str | None = None) -> str:
+    async def jump_to(self, step_id: str, module: str | None = None) -> RunStatus:
         """Go back to an earlier module (the UI's "go back" after an error)."""
         si = self.workflow.step_index(step_id)
         if si is None:
@@ -316,12 +372,12 @@ class Run:
                                             "target_module": self.workflow.steps[si].modules[mi].name}, spec, [])
         return await self.advance()
 
-    async def retry_failed(self) -> str:
+    async def retry_failed(self) -> RunStatus:
         """Run the module that failed again."""
-        if self.status != "error":
+        if self.status is not RunStatus.ERROR:
             raise AnswerError("the run has not failed; nothing to retry")
         async with self.store.transaction():
-            self.status = "running"
+            self.status = RunStatus.RUNNING
             self.error = None
             await self._event("retry", {"mode": "retry_failed"}, self.current_spec())
             await self._save()
@@ -336,7 +392,7 @@ class Run:
             return []
         event = await self.store.get_event(iid)
         return await module_generations(self.store, self.run_id, self.workflow.steps[self._where()[0]].step_id,
-                                        spec.name, source_content_id(event["data"]["_resolved_inputs"]))
+                                        spec.name, source_content_id(event.data["_resolved_inputs"]))
 
     async def sub_action(self, interaction_id: int, sub_action_id: str, tab: str,
                          values: dict[str, Any] | None = None) -> str:
@@ -357,12 +413,13 @@ class Run:
             params = form_values(tabs[tab], (inputs.get("prompts") or {}).get(tab), values or {})
         except FormError as exc:
             raise AnswerError(str(exc)) from None
-        source = inputs.get("source_image") if sub.action_type in ("img2vid", "img2img") else None
+        source = SourceImage.from_value(inputs.get("source_image")) if sub.action_type in ("img2vid", "img2img") \
+            else None
         if sub.action_type in ("img2vid", "img2img"):
-            if not isinstance(source, dict) or not source.get("local_path"):
+            if source is None:
                 raise AnswerError(f"{sub.label}: this step has no source image to start from")
-            if not Path(source["local_path"]).is_file():
-                raise AnswerError(f"{sub.label}: the source image {source['local_path']} is missing on disk")
+            if not Path(source.local_path).is_file():
+                raise AnswerError(f"{sub.label}: the source image {source.local_path} is missing on disk")
         step_id = self.workflow.steps[si].step_id
         request = MediaRequest(action=sub.action_type, provider=provider, params=params, source_image=source,
                                media_dir=str(self.run_dir / "media"), stem="")
@@ -376,6 +433,19 @@ class Run:
                                                  "tab": tab, "provider": provider, "job_id": job_id,
                                                  "params": params}, spec)
         return job_id
+
+    def media_client(self, provider: str, action: str):
+        """The provider client a tab's form prices its request with, or None when the provider
+        is not configured (the form still works, without an estimate)."""
+        try:
+            return self.services.providers.media(provider, action)
+        except Exception:  # no key, no such provider: nothing to ask
+            return None
+
+    def can_look_for(self, provider: str | None, action: str | None) -> bool:
+        """Whether a lost submit to `provider` can be looked up in its list of jobs (free)."""
+        client = self.media_client(provider, action) if provider and action else None
+        return client is not None and hasattr(client, "find_submitted")
 
     async def resubmit_price(self, job_id: str) -> str:
         """What resubmitting the job would cost, for the question asked before it is sent."""
@@ -391,7 +461,7 @@ class Run:
         `dismiss` gives it up."""
         await self._require_pending(interaction_id)
         job = await self.store.get_job(job_id)
-        if job is None or job["run_id"] != self.run_id or job["interaction_id"] != interaction_id:
+        if job is None or job.run_id != self.run_id or job.interaction_id != interaction_id:
             raise AnswerError(f"job {job_id} is not one of this step's generations")
         jobs = self.services.jobs
         try:
@@ -400,8 +470,8 @@ class Run:
             elif decision == "resubmit":
                 await jobs.resubmit(job_id)
             elif decision == "dismiss":
-                if job["status"] in FINAL and job["status"] != "failed":
-                    raise ValueError(f"job {job_id} is {job['status']}")
+                if job.status.final and job.status is not JobStatus.FAILED:
+                    raise ValueError(f"job {job_id} is {job.status}")
                 await jobs.dismiss(job_id)
             else:
                 raise AnswerError(f"unknown decision {decision!r} (fetch, resubmit or dismiss)")

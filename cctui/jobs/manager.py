@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from cctui.costs.ledger import Ledger
-from cctui.jobs.statuses import (FINAL, PROVIDER_ENDED_KINDS, TRANSIENT_KINDS, can_fetch_again,
-                                 can_resubmit)
+from cctui.jobs.statuses import PROVIDER_ENDED_KINDS, TRANSIENT_KINDS, can_fetch_again, can_resubmit
 from cctui.providers.base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from cctui.records import JobRecord, JobStatus, ProviderJobState
 from cctui.store.db import Store
 
 log = logging.getLogger(__name__)
 
-JobListener = Callable[[dict[str, Any]], Awaitable[None] | None]
+JobListener = Callable[[JobRecord], Awaitable[None] | None]
 FIRST_POLL = 0.1  # seconds after submit
 DEFAULT_RESULT_WINDOW = 6 * 3600.0  # how long a provider keeps a finished job's files, unless it says
 SUBMIT_REFUSED_TRIES = 5  # a paid submit answered 429/503: nothing was accepted, send again
@@ -59,11 +59,11 @@ class JobManager:
     def subscribe(self, listener: JobListener) -> None:
         self._listeners.append(listener)
 
-    async def _update(self, job_id: str, **fields: Any) -> dict[str, Any]:
+    async def _update(self, job_id: str, **fields: Any) -> JobRecord:
         await self.store.update_job(job_id, **fields)
         return await self._notify(job_id)
 
-    async def _notify(self, job_id: str) -> dict[str, Any]:
+    async def _notify(self, job_id: str) -> JobRecord:
         row = await self.store.get_job(job_id)
         for listener in list(self._listeners):
             try:
@@ -97,35 +97,35 @@ class JobManager:
         downloaded result is fetched again), and every lost submit is looked for at the provider."""
         followed = []
         for job in await self.store.unfinished_jobs(run_id):
-            if job["job_id"] in self._tasks:
+            if job.job_id in self._tasks:
                 continue
-            request = MediaRequest.from_json(job["request"])
-            if job["provider_job_id"]:
-                self._spawn(job["job_id"], self._follow(job["job_id"], request, job["provider_job_id"]))
-                followed.append(job["job_id"])
+            request = MediaRequest.from_json(job.request)
+            if job.provider_job_id:
+                self._spawn(job.job_id, self._follow(job.job_id, request, job.provider_job_id))
+                followed.append(job.job_id)
                 continue
-            if job["status"] != "unknown":
-                await self._update(job["job_id"], status="unknown", retry_reason=None, retry_at=None,
+            if job.status is not JobStatus.UNKNOWN:
+                await self._update(job.job_id, status=JobStatus.UNKNOWN, retry_reason=None, retry_at=None,
                                    error="cctui stopped while sending this request; it may or may not have "
                                          "reached the provider.")
-            if self.finder(request) is not None and job["submit_started_at"]:
-                self._spawn(job["job_id"], self._settle(job["job_id"], request))
-                followed.append(job["job_id"])
+            if self.finder(request) is not None and job.submit_started_at:
+                self._spawn(job.job_id, self._settle(job.job_id, request))
+                followed.append(job.job_id)
         return followed
 
     async def fetch_again(self, job_id: str) -> None:
         """Ask the provider again about a job it accepted (or may have accepted): follow it to its
         end and download its files. Never a new paid request."""
         job = await self.store.get_job(job_id)
-        if job is None or not can_fetch_again(job):
-            raise ValueError(f"job {job_id} cannot be fetched again in status {job and job['status']}")
+        if job is None or not can_fetch_again(job.status, job.accepted, job.error_kind):
+            raise ValueError(f"job {job_id} cannot be fetched again in status {job and job.status}")
         if job_id in self._tasks:
             return
-        request = MediaRequest.from_json(job["request"])
-        if job["provider_job_id"]:
-            await self._update(job_id, status="submitted", error=None, error_kind=None, retry_reason=None,
+        request = MediaRequest.from_json(job.request)
+        if job.provider_job_id:
+            await self._update(job_id, status=JobStatus.SUBMITTED, error=None, error_kind=None, retry_reason=None,
                                retry_at=None, finished_at=None)
-            self._spawn(job_id, self._follow(job_id, request, job["provider_job_id"]))
+            self._spawn(job_id, self._follow(job_id, request, job.provider_job_id))
         else:
             self._spawn(job_id, self._settle(job_id, request))
 
@@ -134,27 +134,28 @@ class JobManager:
         price): only for a job the provider never accepted, or that the provider says ended
         without a result."""
         job = await self.store.get_job(job_id)
-        if job is None or not can_resubmit(job):
-            raise ValueError(f"job {job_id} cannot be resubmitted in status {job and job['status']}"
+        if job is None or not can_resubmit(job.status, job.accepted, job.error_kind):
+            raise ValueError(f"job {job_id} cannot be resubmitted in status {job and job.status}"
                              + ("; fetch it again instead (the provider accepted it)"
-                                if job is not None and can_fetch_again(job) else ""))
-        request = MediaRequest.from_json(job["request"])
-        await self._update(job_id, status="submitting", error=None, error_kind=None, provider_job_id=None,
+                                if job is not None and can_fetch_again(job.status, job.accepted, job.error_kind)
+                                else ""))
+        request = MediaRequest.from_json(job.request)
+        await self._update(job_id, status=JobStatus.SUBMITTING, error=None, error_kind=None, provider_job_id=None,
                            retry_reason=None, retry_at=None, finished_at=None, progress=None)
         self._spawn(job_id, self._submit_and_follow(job_id, request))
 
     async def dismiss(self, job_id: str) -> None:
-        await self._update(job_id, status="cancelled", finished_at=time.time(), retry_reason=None, retry_at=None)
+        await self._update(job_id, status=JobStatus.CANCELLED, finished_at=time.time(), retry_reason=None, retry_at=None)
 
-    def price_text(self, job: dict[str, Any]) -> str:
+    def price_text(self, job: JobRecord) -> str:
         """What one more submit of `job` costs, as far as cctui can tell before sending it."""
         from cctui.costs.ledger import money_text
 
-        request = MediaRequest.from_json(job["request"])
+        request = MediaRequest.from_json(job.request)
         provider = self.providers.media(request.provider, request.action)
         cost = _estimate(provider, request)
         if cost is None:
-            return f"{job['provider']} states its price only after accepting a request"
+            return f"{job.provider} states its price only after accepting a request"
         return "about " + money_text({cost.unit: cost.amount})
 
     def _spawn(self, job_id: str, coro) -> None:
@@ -198,11 +199,12 @@ class JobManager:
         if cost is not None:
             await self.ledger.set_job_cost(await self.store.get_job(job_id), cost)
 
-    async def _fail(self, job_id: str, exc: ProviderError | Exception, status: str = "failed") -> None:
+    async def _fail(self, job_id: str, exc: ProviderError | Exception,
+                    status: JobStatus = JobStatus.FAILED) -> None:
         kind = getattr(exc, "kind", "failed")
         await self._update(job_id, status=status, error=str(exc) or type(exc).__name__, error_kind=kind,
                            retry_reason=None, retry_at=None,
-                           finished_at=time.time() if status in FINAL else None)
+                           finished_at=time.time() if status.final else None)
 
     async def _wait_out(self, job_id: str, reason: str, delay: float) -> None:
         """Show why the job waits and when it tries again, then wait."""
@@ -214,7 +216,8 @@ class JobManager:
         # accepted job with no ledger row (seen in CI). The id is written first, nothing before it:
         # until it is stored a crash leaves the job `unknown`.
         async with self.store.transaction():
-            await self.store.update_job(job_id, provider_job_id=submitted.provider_job_id, status="submitted",
+            await self.store.update_job(job_id, provider_job_id=submitted.provider_job_id,
+                                        status=JobStatus.SUBMITTED,
                                         submitted_at=time.time(), retry_reason=None, retry_at=None, error=None,
                                         error_kind=None)
             # Accepted means charged: the provider's own figure, else the price list's; a row
@@ -232,7 +235,7 @@ class JobManager:
         async with self._limits[request.provider]:
             while True:
                 job = await self.store.get_job(job_id)
-                await self._update(job_id, attempts=job["attempts"] + 1, submit_started_at=time.time())
+                await self._update(job_id, attempts=job.attempts + 1, submit_started_at=time.time())
                 try:
                     submitted: Submitted = await provider.submit(request)
                     break
@@ -251,7 +254,7 @@ class JobManager:
                     if exc.kind == "server" and not exc.unpaid and not _not_accepted(exc):
                         # A timeout, reset, 5xx or garbled answer after sending: the job may
                         # exist (and be charged) anyway. Ask the provider before anything else.
-                        await self._update(job_id, status="unknown", error_kind=exc.kind, retry_reason=None,
+                        await self._update(job_id, status=JobStatus.UNKNOWN, error_kind=exc.kind, retry_reason=None,
                                            retry_at=None, error=f"{exc} The provider may or may not have "
                                                                 f"started this job.")
                         break
@@ -262,13 +265,13 @@ class JobManager:
                     return
                 except Exception as exc:  # unexpected: keep it on the job, not in a traceback
                     log.exception("submit failed")
-                    await self._update(job_id, status="unknown", error_kind="server", retry_reason=None,
+                    await self._update(job_id, status=JobStatus.UNKNOWN, error_kind="server", retry_reason=None,
                                        retry_at=None, error=f"The request broke unexpectedly "
                                                             f"({type(exc).__name__}); it may or may not "
                                                             f"have reached the provider.")
                     break
         job = await self.store.get_job(job_id)
-        if job["status"] == "unknown":
+        if job.status is JobStatus.UNKNOWN:
             if self.finder(request) is not None:
                 await self._settle(job_id, request)
             return
@@ -287,8 +290,8 @@ class JobManager:
         job = await self.store.get_job(job_id)
         if finder is None or job is None:
             return
-        since = job["submit_started_at"] or job["created_at"]
-        base_error = job["error"] or "The request's answer was lost."
+        since = job.submit_started_at or job.created_at
+        base_error = job.error or "The request's answer was lost."
         found: str | None = None
         looked = 0
         # The list may lag a fresh submit by seconds; one look is enough for an old one.
@@ -311,7 +314,7 @@ class JobManager:
             note = (f" {provider.name if hasattr(provider, 'name') else request.provider} has no record of it "
                     f"(looked {looked} times): it was most likely not received." if looked
                     else " Its list of jobs could not be read to check.")
-            await self._update(job_id, status="unknown", retry_reason=None, retry_at=None,
+            await self._update(job_id, status=JobStatus.UNKNOWN, retry_reason=None, retry_at=None,
                                error=base_error.split(" Its list of jobs")[0].split(" has no record")[0] + note)
             return
         log.info("job %s: the lost submit was found at %s as %s", job_id, request.provider, found)
@@ -322,7 +325,7 @@ class JobManager:
                       poll_after: float | None = None) -> None:
         provider = self._provider(request)
         job = await self.store.get_job(job_id)
-        give_up_at = (job["submitted_at"] or time.time()) + self._window(provider)
+        give_up_at = (job.submitted_at or time.time()) + self._window(provider)
         # The first look comes soon (a quick job, or a stand-in, is often done already); after
         # that the interval grows, so a ten-minute video is not polled hundreds of times.
         delay = poll_after if poll_after is not None else min(self.min_poll, FIRST_POLL)
@@ -341,14 +344,14 @@ class JobManager:
                     # stop asking until the creator fixes it; fetching again picks it up.
                     await self._fail(job_id, ProviderError(f"{exc} The job itself is not known to have "
                                                            f"failed: fix this, then fetch it again.", exc.kind,
-                                                           provider=exc.provider), status="stalled")
+                                                           provider=exc.provider), status=JobStatus.STALLED)
                     return
                 if not isinstance(exc, ProviderError):
                     log.exception("poll failed")
                 backoff = min(backoff * 2, self.max_poll)
                 delay = getattr(exc, "retry_after", None) or backoff
                 if time.time() + delay > give_up_at:
-                    await self._fail(job_id, _gave_up(exc, "checking on it"), status="stalled")
+                    await self._fail(job_id, _gave_up(exc, "checking on it"), status=JobStatus.STALLED)
                     return
                 retrying = True
                 await self._update(job_id, retry_reason=_reason(exc), retry_at=time.time() + delay)
@@ -358,19 +361,19 @@ class JobManager:
                 await self._update(job_id, retry_reason=None, retry_at=None)
             if progress.cost is not None:
                 await self._record_cost(job_id, progress.cost)
-            if progress.status == "failed":
+            if progress.status == ProviderJobState.FAILED:
                 await self._fail(job_id, progress.error or ProviderError("the provider reported a failure", "failed"))
                 return
-            if progress.status == "completed":
+            if progress.status == ProviderJobState.COMPLETED:
                 break
-            await self._update(job_id, status="running", progress=progress.progress)
+            await self._update(job_id, status=JobStatus.RUNNING, progress=progress.progress)
             backoff = min(backoff * 1.5, self.max_poll)
             delay = progress.poll_after if progress.poll_after is not None else backoff
         await self._download(job_id, request, provider, provider_job_id, give_up_at)
 
     async def _download(self, job_id: str, request: MediaRequest, provider, provider_job_id: str,
                         give_up_at: float) -> None:
-        await self._update(job_id, status="downloading", progress=100.0)
+        await self._update(job_id, status=JobStatus.DOWNLOADING, progress=100.0)
         backoff = self.min_poll
         while True:
             try:
@@ -387,12 +390,12 @@ class JobManager:
                     await self._fail(job_id, ProviderError(
                         f"{exc} The job is finished at {request.provider} and paid for: fetch it again "
                         f"(no new charge) once this is fixed.", "local", provider=exc.provider),
-                        status="not_downloaded")
+                        status=JobStatus.NOT_DOWNLOADED)
                     return
                 if isinstance(exc, ProviderError) and exc.kind in ("auth", "quota"):
                     await self._fail(job_id, ProviderError(
                         f"{exc} The job is finished at {request.provider} and paid for: fix this, then fetch "
-                        f"it again (no new charge).", exc.kind, provider=exc.provider), status="stalled")
+                        f"it again (no new charge).", exc.kind, provider=exc.provider), status=JobStatus.STALLED)
                     return
                 if isinstance(exc, ProviderError) and exc.kind not in TRANSIENT_KINDS:
                     await self._fail(job_id, exc)  # a refusal that asking again cannot change
@@ -402,7 +405,7 @@ class JobManager:
                 backoff = min(backoff * 2, self.max_poll)
                 delay = getattr(exc, "retry_after", None) or backoff
                 if time.time() + delay > give_up_at:
-                    await self._fail(job_id, _gave_up(exc, "downloading it"), status="not_downloaded")
+                    await self._fail(job_id, _gave_up(exc, "downloading it"), status=JobStatus.NOT_DOWNLOADED)
                     return
                 await self._wait_out(job_id, _reason(exc), delay)
         await self._finish(job_id, request, files)
@@ -411,20 +414,20 @@ class JobManager:
         job = await self.store.get_job(job_id)
         posters = [f for f in files if f.kind == "poster"]
         main = [f for f in files if f.kind != "poster"]
-        source = request.source_image or {}
+        source = request.source_image
         async with self.store.transaction():
             for i, f in enumerate(main):
                 meta = {**f.metadata, "params": request.params, "action": request.action, "mime": f.mime}
                 if source:
-                    meta["source_content_id"] = source.get("content_id")
-                    meta["source_path"] = source.get("local_path")
+                    meta["source_content_id"] = source.content_id
+                    meta["source_path"] = source.local_path
                 if i < len(posters):
                     meta["poster_path"] = posters[i].local_path
-                await self.store.add_content(run_id=job["run_id"], kind=f.kind, provider=request.provider,
-                                             local_path=f.local_path, url=f.url, prompt_key=job["prompt_key"],
-                                             metadata=meta, job_id=job_id, interaction_id=job["interaction_id"],
-                                             step_id=job["step_id"], module=job["module"])
-            await self.store.update_job(job_id, status="completed", progress=100.0, finished_at=time.time(),
+                await self.store.add_content(run_id=job.run_id, kind=f.kind, provider=request.provider,
+                                             local_path=f.local_path, url=f.url, prompt_key=job.prompt_key,
+                                             metadata=meta, job_id=job_id, interaction_id=job.interaction_id,
+                                             step_id=job.step_id, module=job.module)
+            await self.store.update_job(job_id, status=JobStatus.COMPLETED, progress=100.0, finished_at=time.time(),
                                         error=None, error_kind=None, retry_reason=None, retry_at=None)
         await self._update(job_id)
 
@@ -458,4 +461,4 @@ def _estimate(provider, request: MediaRequest) -> Cost | None:
         return None
 
 
-__all__ = ["JobManager", "FINAL", "PROVIDER_ENDED_KINDS"]
+__all__ = ["JobManager", "PROVIDER_ENDED_KINDS"]

@@ -14,40 +14,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from cctui.records import (ATTENTION_JOB_STATUSES, FINAL_JOB_STATUSES, IN_PROGRESS_JOB_STATUSES, JobStatus)
 
-FINAL = ("completed", "failed", "cancelled")
-IN_PROGRESS = ("submitting", "submitted", "running", "downloading")
-# The creator's move: fetch again (free) for these, or decide on a lost submit.
-NEEDS_ATTENTION = ("unknown", "not_downloaded", "stalled")
+FINAL = FINAL_JOB_STATUSES
+IN_PROGRESS = IN_PROGRESS_JOB_STATUSES
+NEEDS_ATTENTION = ATTENTION_JOB_STATUSES
+# Statuses a creator (or `cctui jobs`) may decide on.
+DECIDABLE = ATTENTION_JOB_STATUSES | {JobStatus.FAILED}
 TRANSIENT_KINDS = frozenset({"server", "rate_limit", "invalid_output", "truncated", "failed"})
 # The provider itself said the job ended without a result: a new request is a new job.
 PROVIDER_ENDED_KINDS = frozenset({"failed", "moderation", "not_found"})
 
 
-def can_fetch_again(job: dict[str, Any]) -> bool:
-    """Asking the provider again costs nothing: any job it may hold that has no files here yet."""
-    if job["status"] in ("not_downloaded", "stalled"):
-        return bool(job.get("provider_job_id"))
-    if job["status"] == "unknown":
+def can_fetch_again(status: JobStatus | str, accepted: bool, error_kind: str | None) -> bool:
+    """Asking the provider again costs nothing: any job it may hold that has no files here yet.
+    `accepted`: the provider gave the job an id."""
+    status = JobStatus(status)
+    if status in (JobStatus.NOT_DOWNLOADED, JobStatus.STALLED):
+        return accepted
+    if status is JobStatus.UNKNOWN:
         return True  # look for it in the provider's list of jobs
-    return job["status"] == "failed" and bool(job.get("provider_job_id")) \
-        and job.get("error_kind") not in PROVIDER_ENDED_KINDS
+    return status is JobStatus.FAILED and accepted and error_kind not in PROVIDER_ENDED_KINDS
 
 
-def can_resubmit(job: dict[str, Any]) -> bool:
+def can_resubmit(status: JobStatus | str, accepted: bool, error_kind: str | None) -> bool:
     """A second paid request: only when the provider never took the first, or said it ended."""
-    if job["status"] == "unknown":
+    status = JobStatus(status)
+    if status is JobStatus.UNKNOWN:
         return True
-    if job["status"] != "failed":
+    if status is not JobStatus.FAILED:
         return False
-    return not job.get("provider_job_id") or job.get("error_kind") in PROVIDER_ENDED_KINDS
+    return not accepted or error_kind in PROVIDER_ENDED_KINDS
 
 
-def retry_text(job: dict[str, Any], now: float) -> str | None:
+def retry_text(status: JobStatus | str, reason: str | None, at: float | None, now: float) -> str | None:
     """"retrying: <reason>, next try in N s" while a transient error is waited out."""
-    reason, at = job.get("retry_reason"), job.get("retry_at")
-    if not reason or at is None or job["status"] in FINAL:
+    if not reason or at is None or JobStatus(status).final:
         return None
     seconds = max(0, round(at - now))
     return f"retrying: {reason.rstrip('. ')}, next try in {seconds} s" if seconds >= 1 else \

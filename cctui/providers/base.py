@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from cctui.errors import CctuiError
 from cctui.costs.cost import Cost  # noqa: F401 - part of the providers' interface
+from cctui.records import ProviderJobState, SourceImage  # noqa: F401 - part of the providers' interface
 
 ErrorKind = Literal[
     "refusal",  # the model declined to answer
@@ -32,7 +34,7 @@ ErrorKind = Literal[
 RETRYABLE_KINDS = frozenset({"truncated", "invalid_output", "rate_limit", "server", "failed"})
 
 
-class ProviderError(Exception):
+class ProviderError(CctuiError):
     """A provider call that did not give a usable result."""
 
     def __init__(self, message: str, kind: ErrorKind, *, provider: str = "", status: int | None = None,
@@ -118,16 +120,21 @@ class MediaRequest:
     action: str  # "txt2img" | "img2vid" | "txt2music"
     provider: str  # "openai" | "leonardo" | "elevenlabs" | ...
     params: dict[str, Any]  # form values by destination field: prompt, negative_prompt, ...
-    source_image: dict[str, Any] | None = None  # content record with local_path, provider, metadata
+    source_image: SourceImage | None = None
     media_dir: str = ""  # where downloaded files go (the run's media folder)
     stem: str = ""  # file name stem for this job's files; never taken from a URL or prompt
+
+    def __post_init__(self) -> None:
+        # A content item from the state (a dict) becomes the typed record the providers read.
+        if self.source_image is not None and not isinstance(self.source_image, SourceImage):
+            self.source_image = SourceImage.from_value(self.source_image)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "action": self.action,
             "provider": self.provider,
             "params": self.params,
-            "source_image": self.source_image,
+            "source_image": self.source_image.to_json() if self.source_image else None,
             "media_dir": self.media_dir,
             "stem": self.stem,
         }
@@ -146,12 +153,9 @@ class Submitted:
     files: list["MediaFile"] = field(default_factory=list)
 
 
-JobStatus = Literal["queued", "running", "completed", "failed"]
-
-
 @dataclass
 class JobProgress:
-    status: JobStatus
+    status: ProviderJobState
     progress: float | None = None  # 0-100
     error: ProviderError | None = None
     poll_after: float | None = None

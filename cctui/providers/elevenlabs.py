@@ -16,7 +16,7 @@ import httpx
 
 from ..costs.prices import Prices
 from ..settings import Settings
-from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState, Submitted
 from .downloads import EXTENSION_MIMES, Stream, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind)
@@ -58,13 +58,14 @@ class ElevenLabsMusic:
 
     name = "elevenlabs"
 
-    def __init__(self, settings: Settings, *, http: httpx.AsyncClient | None = None):
+    def __init__(self, settings: Settings, *, http: httpx.AsyncClient | None = None,
+                 prices: Prices | None = None):
         key = settings.elevenlabs_api_key
         if http is None and (key is None or not key.get_secret_value()):
             raise not_configured("ElevenLabs", "ELEVENLABS_API_KEY", "elevenlabs")
         self.settings = settings
         self.base_url = settings.elevenlabs_base_url.rstrip("/")
-        self.prices = Prices.load(settings.data_dir)
+        self.prices = prices or Prices.load(settings.data_dir)
         self._secrets = settings.secret_values()
         self.http = http or httpx.AsyncClient(
             base_url=self.base_url + "/", headers={"xi-api-key": key.get_secret_value()},
@@ -180,7 +181,7 @@ class ElevenLabsMusic:
                                           metadata=metadata)])
 
     async def poll(self, provider_job_id: str, request: MediaRequest) -> JobProgress:
-        return JobProgress(status="completed", progress=100.0)
+        return JobProgress(status=ProviderJobState.COMPLETED, progress=100.0)
 
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         """The song `submit()` wrote, found again on disk."""

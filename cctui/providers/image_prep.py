@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cctui.records import SourceImage
+
 from .base import ProviderError
 
 # Pillow format -> (extension the services accept, mime)
@@ -32,9 +34,9 @@ class PreparedImage:
     aspect: str | None = None  # the name of the ratio it was cropped to, when one was chosen
 
 
-def require_source_file(source: dict | None, provider: str) -> Path:
+def require_source_file(source: SourceImage | None, provider: str) -> Path:
     """The local file of a job's source image, or a clear refusal before anything is sent."""
-    local = (source or {}).get("local_path")
+    local = source.local_path if source else None
     if not local:
         raise ProviderError("There is no source image for the video.", "bad_request", provider=provider)
     if not Path(local).is_file():

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from ..settings import Settings
-from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState, Submitted
 from .downloads import httpx_opener, remove_files, save_download
 from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
                           status_kind, transport_error)
@@ -255,8 +255,8 @@ class LeonardoClient:
         if aspect and aspect not in VIDEO_ASPECTS:
             raise ProviderError(f"Leonardo videos are made at {' or '.join(VIDEO_ASPECTS)}, not "
                                 f"{aspect}.", "unsupported", provider=self.name)
-        source = request.source_image or {}
-        if not (source.get("metadata") or {}).get("leonardo_image_id"):
+        source = request.source_image
+        if not (source and source.metadata.get("leonardo_image_id")):
             require_source_file(source, self.name)
 
     # ------------------------------------------------------------------ submit
@@ -291,13 +291,13 @@ class LeonardoClient:
     async def _submit_video(self, request: MediaRequest) -> Submitted:
         params = request.params
         model = self._video_model(params)
-        source = request.source_image or {}
-        generated_id = (source.get("metadata") or {}).get("leonardo_image_id")
+        source = request.source_image
+        generated_id = source.metadata.get("leonardo_image_id") if source else None
         if generated_id:
             image_id, uploaded = str(generated_id), False  # a Leonardo image: no upload needed
         else:
             try:
-                image_id, uploaded = await self.upload_init_image(source["local_path"],
+                image_id, uploaded = await self.upload_init_image(source.local_path,
                                                                   params.get("aspect_ratio")), True
             except ProviderError as exc:
                 exc.unpaid = True  # the upload is free: nothing paid has been sent yet
@@ -398,17 +398,17 @@ class LeonardoClient:
     async def poll(self, provider_job_id: str, request: MediaRequest) -> JobProgress:
         generation = await self._generation(provider_job_id)
         if generation is None:
-            return JobProgress(status="failed", error=ProviderError(
+            return JobProgress(status=ProviderJobState.FAILED, error=ProviderError(
                 f"Leonardo does not know job {provider_job_id}.", "not_found", provider=self.name))
         status = str(generation.get("status") or "").upper()
         if status == "FAILED":
-            return JobProgress(status="failed", error=ProviderError(
+            return JobProgress(status=ProviderJobState.FAILED, error=ProviderError(
                 f"Leonardo reported that job {provider_job_id} failed.", "failed",
                 provider=self.name))
         if status == "COMPLETE" and self._finished_images(generation, request.action):
-            return JobProgress(status="completed", progress=100.0)
+            return JobProgress(status=ProviderJobState.COMPLETED, progress=100.0)
         # PENDING, or COMPLETE without its files yet: Leonardo gives no progress figure.
-        return JobProgress(status="running")
+        return JobProgress(status=ProviderJobState.RUNNING)
 
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         generation = await self._generation(provider_job_id)

@@ -17,7 +17,7 @@ import openai
 
 from ..costs.prices import Prices
 from ..settings import Settings
-from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState, Submitted
 from .downloads import write_atomic
 from .http_errors import not_configured
 from .openai_errors import SDK_ERRORS, from_openai_error
@@ -55,14 +55,14 @@ class OpenAIImages:
     name = "openai"
 
     def __init__(self, settings: Settings, *, client: openai.AsyncOpenAI | None = None,
-                 timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES):
+                 timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES, prices: Prices | None = None):
         if client is None and (settings.openai_api_key is None
                                or not settings.openai_api_key.get_secret_value()):
             raise not_configured("OpenAI", "OPENAI_API_KEY", "openai")
         self.settings = settings
         self.base_url = settings.openai_base_url
         self.model = settings.image_model
-        self.prices = Prices.load(settings.data_dir)
+        self.prices = prices or Prices.load(settings.data_dir)
         self._secrets = settings.secret_values()
         self.client = client or openai.AsyncOpenAI(
             api_key=settings.openai_api_key.get_secret_value(),
@@ -176,7 +176,7 @@ class OpenAIImages:
         return Submitted(provider_job_id=f"openai-img-{uuid.uuid4()}", files=files)
 
     async def poll(self, provider_job_id: str, request: MediaRequest) -> JobProgress:
-        return JobProgress(status="completed", progress=100.0)
+        return JobProgress(status=ProviderJobState.COMPLETED, progress=100.0)
 
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         """The files `submit()` wrote, listed again from disk (after a restart, say)."""

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from ..costs.prices import Prices
 from ..settings import Settings
 from .base import LLMProvider, MediaProvider, ProviderError
 from .elevenlabs import ElevenLabsMusic
@@ -74,13 +75,15 @@ class Providers:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        # One price list for every client and for the engine's ledger (read once, here).
+        self.prices = Prices.load(settings.data_dir)
         self._clients: dict[str, Any] = {}
         self._factories: dict[str, Callable[[], Any]] = {
             "openai_llm": lambda: OpenAILLM(settings),
-            "openai_images": lambda: OpenAIImages(settings),
+            "openai_images": lambda: OpenAIImages(settings, prices=self.prices),
             "leonardo": lambda: LeonardoClient(settings),
-            "sora": lambda: SoraClient(settings),
-            "elevenlabs": lambda: ElevenLabsMusic(settings),
+            "sora": lambda: SoraClient(settings, prices=self.prices),
+            "elevenlabs": lambda: ElevenLabsMusic(settings, prices=self.prices),
         }
 
     def _client(self, name: str) -> Any:

@@ -19,7 +19,7 @@ import openai
 
 from ..costs.prices import Prices
 from ..settings import Settings
-from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, Submitted
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState, Submitted
 from .downloads import Stream, remove_files, save_download
 from .http_errors import not_configured, redact, short
 from .image_prep import fit_exact, require_source_file
@@ -129,7 +129,7 @@ class SoraClient:
     name = "openai"
 
     def __init__(self, settings: Settings, *, client: openai.AsyncOpenAI | None = None,
-                 timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES):
+                 timeout: float = TIMEOUT, max_retries: int = MAX_RETRIES, prices: Prices | None = None):
         key = settings.sora_api_key or settings.openai_api_key
         if client is None and (key is None or not key.get_secret_value()):
             raise not_configured("Sora", "OPENAI_API_KEY (or sora_api_key in the config file)",
@@ -137,7 +137,7 @@ class SoraClient:
         self.settings = settings
         self.base_url = settings.sora_base_url
         self.model = settings.sora_model
-        self.prices = Prices.load(settings.data_dir)
+        self.prices = prices or Prices.load(settings.data_dir)
         self._secrets = settings.secret_values()
         self.client = client or openai.AsyncOpenAI(
             api_key=key.get_secret_value(), base_url=settings.sora_base_url, timeout=timeout,
@@ -224,7 +224,7 @@ class SoraClient:
         self.check(request)
         plan = self.plan(request)
         # The reference image is the first frame: it must be exactly `size` (cover, LANCZOS).
-        reference = fit_exact(request.source_image["local_path"], plan.dimensions, self.name)
+        reference = fit_exact(request.source_image.local_path, plan.dimensions, self.name)
         try:
             video = await _quiet(
                 # A paid request: never retried by the SDK (a timed-out create may still run and be charged).
@@ -265,7 +265,7 @@ class SoraClient:
                                                  f"Checking Sora job {provider_job_id}")
         progress = float(video.progress) if video.progress is not None else None
         if video.status == "completed":
-            return JobProgress(status="completed", progress=100.0, poll_after=poll_after)
+            return JobProgress(status=ProviderJobState.COMPLETED, progress=100.0, poll_after=poll_after)
         if video.status == "failed":
             code = getattr(video.error, "code", None) if video.error else None
             detail = getattr(video.error, "message", None) if video.error else None
@@ -278,10 +278,10 @@ class SoraClient:
                 message = (f"Sora reported that job {provider_job_id} failed"
                            + (f" ({code}: {short(detail, 200)})" if code or detail else "") + ".")
                 kind = "failed"
-            return JobProgress(status="failed", progress=progress, poll_after=poll_after,
+            return JobProgress(status=ProviderJobState.FAILED, progress=progress, poll_after=poll_after,
                                error=ProviderError(redact(message, self._secrets), kind,
                                                    provider=self.name))
-        status = "queued" if video.status == "queued" else "running"
+        status = ProviderJobState.QUEUED if video.status == "queued" else ProviderJobState.RUNNING
         return JobProgress(status=status, progress=progress, poll_after=poll_after)
 
     def _opener(self, video_id: str, variant: str):

@@ -1,10 +1,12 @@
 """The one class over aiosqlite: runs, events, state, content and jobs.
 
-Rows become plain dicts (JSON columns decoded) at this boundary. Writes that belong together
+Rows become frozen records (`cctui.records`, JSON columns decoded) at this boundary. Writes that belong together
 (an event, the state it produced and the run's position) go in one transaction.
 """
 
 from __future__ import annotations
+
+from cctui.errors import CctuiError
 
 import asyncio
 import contextlib
@@ -20,16 +22,21 @@ from typing import Any
 
 import aiosqlite
 
+from cctui.records import ContentRecord, EventRecord, JobRecord, JobStatus, RunRecord, RunStatus, FINAL_JOB_STATUSES
 from cctui.store.migrations import MIGRATIONS
 
 BUSY_SECONDS = 5.0  # how long a statement waits for another process's lock before giving up
 
 _JSON_COLUMNS = {"state", "position", "data", "metadata", "request"}
+# The final statuses, as SQL: jobs that nothing follows any more.
+_FINAL_SQL = ", ".join(f"'{status.value}'" for status in sorted(FINAL_JOB_STATUSES))
 
 # One connection is shared by the engine and the job workers. A transaction must not swallow
 # another task's write (a job row must be committed before its paid request goes out), so every
 # write takes the lock, except writes made inside the transaction that already holds it.
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("cctui_in_tx", default=False)
+# What to do once the open transaction commits (tell listeners); dropped if it rolls back.
+_after_commit: contextvars.ContextVar[list | None] = contextvars.ContextVar("cctui_after_commit", default=None)
 
 
 # Stores open in this process, for `close_leftovers` (the last line of defence at exit).
@@ -46,21 +53,11 @@ def close_leftovers() -> int:
     return len(leftovers)
 
 
-def _row(row: aiosqlite.Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    out = dict(row)
-    for key in _JSON_COLUMNS & out.keys():
-        if isinstance(out[key], str):
-            out[key] = json.loads(out[key])
-    return out
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class NewerStoreError(Exception):
+class NewerStoreError(CctuiError):
     """The database is from a newer cctui: reading it could lose what that version wrote."""
 
 
@@ -179,6 +176,8 @@ class Store:
             return
         async with self._lock:
             token = _in_transaction.set(True)
+            pending: list = []
+            pending_token = _after_commit.set(pending)
             try:
                 await self.db.execute("BEGIN IMMEDIATE")
                 try:
@@ -197,6 +196,18 @@ class Store:
                     raise
             finally:
                 _in_transaction.reset(token)
+                _after_commit.reset(pending_token)
+        for callback in pending:
+            callback()
+
+    def after_commit(self, callback) -> None:
+        """Call `callback()` once what has been written is committed: at the end of the open
+        transaction, or now when there is none (each write outside one commits by itself)."""
+        pending = _after_commit.get()
+        if _in_transaction.get() and pending is not None:
+            pending.append(callback)
+        else:
+            callback()
 
     async def _write(self, sql: str, args: tuple | list = ()) -> aiosqlite.Cursor:
         if _in_transaction.get():
@@ -211,25 +222,23 @@ class Store:
         now = time.time()
         await self._write(
             "INSERT INTO runs(run_id, workflow_id, workflow_dir, status, state, position, created_at, updated_at)"
-            " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
-            (run_id, workflow_id, workflow_dir, _dumps(state), _dumps(position), now, now),
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, workflow_id, workflow_dir, RunStatus.RUNNING.value, _dumps(state), _dumps(position), now, now),
         )
         return run_id
 
-    async def get_run(self, run_id: str) -> dict[str, Any] | None:
-        async with self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)) as cur:
-            return _row(await cur.fetchone())
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        return await self._one(RunRecord, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
 
-    async def list_runs(self, limit: int = 200) -> list[dict[str, Any]]:
-        async with self.db.execute("SELECT * FROM runs ORDER BY updated_at DESC LIMIT ?", (limit,)) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+    async def list_runs(self, limit: int = 200) -> list[RunRecord]:
+        return await self._all(RunRecord, "SELECT * FROM runs ORDER BY updated_at DESC LIMIT ?", (limit,))
 
-    async def save_run(self, run_id: str, *, state: dict, position: dict, status: str, branch: int,
+    async def save_run(self, run_id: str, *, state: dict, position: dict, status: RunStatus, branch: int,
                        error: str | None = None) -> None:
         await self._write(
             "UPDATE runs SET state = ?, position = ?, status = ?, branch = ?, error = ?, updated_at = ?"
             " WHERE run_id = ?",
-            (_dumps(state), _dumps(position), status, branch, error, time.time(), run_id),
+            (_dumps(state), _dumps(position), RunStatus(status).value, branch, error, time.time(), run_id),
         )
 
     # ------------------------------------------------------------------ events
@@ -242,28 +251,25 @@ class Store:
         )
         return cur.lastrowid
 
-    async def get_event(self, event_id: int) -> dict[str, Any] | None:
-        async with self.db.execute("SELECT * FROM events WHERE event_id = ?", (event_id,)) as cur:
-            return _row(await cur.fetchone())
+    async def get_event(self, event_id: int) -> EventRecord | None:
+        return await self._one(EventRecord, "SELECT * FROM events WHERE event_id = ?", (event_id,))
 
-    async def events(self, run_id: str, types: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    async def events(self, run_id: str, types: tuple[str, ...] | None = None) -> list[EventRecord]:
         sql = "SELECT * FROM events WHERE run_id = ?"
         args: list[Any] = [run_id]
         if types:
             sql += f" AND type IN ({','.join('?' * len(types))})"
             args.extend(types)
-        async with self.db.execute(sql + " ORDER BY event_id", args) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+        return await self._all(EventRecord, sql + " ORDER BY event_id", args)
 
     async def last_event(self, run_id: str, type_: str, step_id: str, module: str,
-                         branch: int | None = None) -> dict[str, Any] | None:
+                         branch: int | None = None) -> EventRecord | None:
         sql = "SELECT * FROM events WHERE run_id = ? AND type = ? AND step_id = ? AND module = ?"
         args: list[Any] = [run_id, type_, step_id, module]
         if branch is not None:
             sql += " AND branch = ?"
             args.append(branch)
-        async with self.db.execute(sql + " ORDER BY event_id DESC LIMIT 1", args) as cur:
-            return _row(await cur.fetchone())
+        return await self._one(EventRecord, sql + " ORDER BY event_id DESC LIMIT 1", args)
 
     # ------------------------------------------------------------------ content
 
@@ -280,20 +286,14 @@ class Store:
         )
         return content_id
 
-    async def get_content(self, content_id: str) -> dict[str, Any] | None:
-        async with self.db.execute("SELECT * FROM content WHERE content_id = ?", (content_id,)) as cur:
-            return _row(await cur.fetchone())
-
-    async def content_for(self, run_id: str, step_id: str, module: str) -> list[dict[str, Any]]:
-        async with self.db.execute(
+    async def content_for(self, run_id: str, step_id: str, module: str) -> list[ContentRecord]:
+        return await self._all(
+            ContentRecord,
             "SELECT * FROM content WHERE run_id = ? AND step_id = ? AND module = ? ORDER BY created_at, rowid",
-            (run_id, step_id, module),
-        ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+            (run_id, step_id, module))
 
-    async def content_of_run(self, run_id: str) -> list[dict[str, Any]]:
-        async with self.db.execute("SELECT * FROM content WHERE run_id = ? ORDER BY rowid", (run_id,)) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+    async def content_of_run(self, run_id: str) -> list[ContentRecord]:
+        return await self._all(ContentRecord, "SELECT * FROM content WHERE run_id = ? ORDER BY rowid", (run_id,))
 
     # ------------------------------------------------------------------ jobs
 
@@ -308,8 +308,9 @@ class Store:
         now = time.time()
         await self._write(
             "INSERT INTO jobs(job_id, run_id, interaction_id, step_id, module, provider, action, prompt_key,"
-            " request, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?)",
-            (job_id, run_id, interaction_id, step_id, module, provider, action, prompt_key, _dumps(request), now, now),
+            " request, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job_id, run_id, interaction_id, step_id, module, provider, action, prompt_key, _dumps(request),
+             JobStatus.SUBMITTING.value, now, now),
         )
         return job_id
 
@@ -319,35 +320,29 @@ class Store:
         fields["updated_at"] = time.time()
         for key in _JSON_COLUMNS & fields.keys():
             fields[key] = _dumps(fields[key])
+        if "status" in fields:
+            fields["status"] = JobStatus(fields["status"]).value
         cols = ", ".join(f"{k} = ?" for k in fields)
         await self._write(f"UPDATE jobs SET {cols} WHERE job_id = ?", (*fields.values(), job_id))
 
-    async def get_job(self, job_id: str) -> dict[str, Any] | None:
-        async with self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)) as cur:
-            return _row(await cur.fetchone())
+    async def get_job(self, job_id: str) -> JobRecord | None:
+        return await self._one(JobRecord, "SELECT * FROM jobs WHERE job_id = ?", (job_id,))
 
-    async def jobs_for_interaction(self, run_id: str, interaction_id: int) -> list[dict[str, Any]]:
-        async with self.db.execute(
-            "SELECT * FROM jobs WHERE run_id = ? AND interaction_id = ? ORDER BY created_at, rowid",
-            (run_id, interaction_id),
-        ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+    async def jobs_for_interaction(self, run_id: str, interaction_id: int) -> list[JobRecord]:
+        return await self._all(JobRecord, "SELECT * FROM jobs WHERE run_id = ? AND interaction_id = ?"
+                                          " ORDER BY created_at, rowid", (run_id, interaction_id))
 
-    async def jobs_for_module(self, run_id: str, step_id: str, module: str) -> list[dict[str, Any]]:
-        async with self.db.execute(
-            "SELECT * FROM jobs WHERE run_id = ? AND step_id = ? AND module = ? ORDER BY created_at, rowid",
-            (run_id, step_id, module),
-        ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+    async def jobs_for_module(self, run_id: str, step_id: str, module: str) -> list[JobRecord]:
+        return await self._all(JobRecord, "SELECT * FROM jobs WHERE run_id = ? AND step_id = ? AND module = ?"
+                                          " ORDER BY created_at, rowid", (run_id, step_id, module))
 
-    async def unfinished_jobs(self, run_id: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM jobs WHERE status NOT IN ('completed', 'failed', 'cancelled')"
+    async def unfinished_jobs(self, run_id: str | None = None) -> list[JobRecord]:
+        sql = f"SELECT * FROM jobs WHERE status NOT IN ({_FINAL_SQL})"
         args: tuple = ()
         if run_id:
             sql += " AND run_id = ?"
             args = (run_id,)
-        async with self.db.execute(sql + " ORDER BY created_at", args) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+        return await self._all(JobRecord, sql + " ORDER BY created_at", args)
 
     async def known_provider_job_ids(self, provider: str) -> set[str]:
         """Every provider job id cctui holds for `provider`, now or from an earlier submit of a
@@ -357,10 +352,20 @@ class Store:
         async with self.db.execute(sql, (provider, provider)) as cur:
             return {row[0] for row in await cur.fetchall()}
 
-    async def list_jobs_by_status(self, status: str) -> list[dict[str, Any]]:
-        async with self.db.execute("SELECT * FROM jobs WHERE status = ? ORDER BY created_at", (status,)) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+    async def list_jobs_by_status(self, status: JobStatus) -> list[JobRecord]:
+        return await self._all(JobRecord, "SELECT * FROM jobs WHERE status = ? ORDER BY created_at",
+                               (JobStatus(status).value,))
 
-    async def jobs_of_run(self, run_id: str) -> list[dict[str, Any]]:
-        async with self.db.execute("SELECT * FROM jobs WHERE run_id = ? ORDER BY created_at, rowid", (run_id,)) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+    async def jobs_of_run(self, run_id: str) -> list[JobRecord]:
+        return await self._all(JobRecord, "SELECT * FROM jobs WHERE run_id = ? ORDER BY created_at, rowid", (run_id,))
+
+    # ------------------------------------------------------------------ reading records
+
+    async def _one(self, record, sql: str, args: tuple | list = ()):
+        async with self.db.execute(sql, args) as cur:
+            row = await cur.fetchone()
+        return None if row is None else record.from_row(row)
+
+    async def _all(self, record, sql: str, args: tuple | list = ()) -> list:
+        async with self.db.execute(sql, args) as cur:
+            return [record.from_row(row) for row in await cur.fetchall()]

@@ -19,7 +19,8 @@ from cctui.engine.errors import EngineError, RunBusyError
 from cctui.engine.queries import RunSummary
 from cctui.safe_text import LINE_LIMIT, clean
 from cctui.settings import Settings
-from cctui.ui.messages import EngineEvent
+from cctui.ui.messages import RunEvent
+from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.screens.run_screen import RunScreen
 from cctui.ui.screens.runs_screen import RunsScreen
 from cctui.ui.widgets import picture
@@ -27,7 +28,7 @@ from cctui.ui.widgets import picture
 DEFAULT_WORKFLOW = Path(__file__).resolve().parent.parent.parent / "workflows" / "cc"
 
 
-class CCApp(App):
+class CCApp(WorkerErrorsToApp, App):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "cctui"
     BINDINGS = [
@@ -53,12 +54,10 @@ class CCApp(App):
     async def on_mount(self) -> None:
         if self.demo:
             self.sub_title = "DEMO: offline stand-in providers, nothing is real or paid"
-        if self.providers is None:
-            from cctui.providers.registry import Providers
-
-            self.providers = Providers(self.settings)
-        self.engine = await Engine.open(self.settings.db_path, self.providers, self.settings.runs_dir())
-        self.engine.subscribe(lambda event: self.post_message(EngineEvent(event)))
+        # Given providers (a test's) stay ours to close; the engine closes the ones it builds.
+        self.engine = await Engine.from_settings(self.settings, self.providers)
+        # Engine events arrive on the event loop's thread, after their change is committed.
+        self.engine.subscribe(lambda event: self.post_message(RunEvent(event)))
         # Paid jobs left by a previous session are followed again when their run is opened (under
         # its lease), never here: another process may be driving that run and following them.
         await self.push_screen(RunsScreen())
@@ -69,11 +68,11 @@ class CCApp(App):
         if self.providers is not None and hasattr(self.providers, "aclose"):
             await self.providers.aclose()
 
-    def on_engine_event(self, message: EngineEvent) -> None:
+    def on_run_event(self, message: RunEvent) -> None:
+        # Every screen of the stack hears it: the run screen under a media screen keeps its
+        # spent figure current too.
         for screen in self.screen_stack:
-            handler = getattr(screen, "engine_event", None)
-            if handler is not None:
-                handler(message.event)
+            screen.post_message(RunEvent(message.event))
 
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         # Every toast passes here (widgets' and screens' `notify` call the app's), and many carry
@@ -92,7 +91,7 @@ class CCApp(App):
         except Exception as exc:  # a workflow error is shown, never a traceback
             self.notify(str(exc), title="Cannot start a run", severity="error", markup=False)
             return
-        await self.push_screen(RunScreen(run))
+        await self.push_screen(RunScreen(run, self.engine.queries))
 
     @work(exclusive=True, group="open-run", exit_on_error=False)
     async def open_run(self, run_id: str) -> None:
@@ -104,16 +103,10 @@ class CCApp(App):
         except EngineError as exc:
             self.notify(str(exc), title="Cannot open the run", severity="error", markup=False)
             return
-        await self.push_screen(RunScreen(run))
+        await self.push_screen(RunScreen(run, self.engine.queries))
 
     def run_screen(self) -> RunScreen | None:
         return next((s for s in reversed(self.screen_stack) if isinstance(s, RunScreen)), None)
-
-    def on_media_screen_answer(self, message) -> None:
-        screen = self.run_screen()
-        if screen is not None:
-            self.pop_screen()
-            screen.media_answer(message.payload)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "options":

@@ -1,20 +1,21 @@
-"""Typed messages from the engine to the screens."""
+"""The engine's typed events as Textual messages (the app posts one to each screen)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
 
+from cctui.engine.events import EngineEvent, JobChanged
 
-class EngineEvent(Message):
-    """Something happened in a run (an event written, a job progressed)."""
 
-    def __init__(self, event: dict[str, Any]):
+# The app hands a copy to each screen: a screen that does not handle it must not send it back up.
+class RunEvent(Message, bubble=False):
+    """Something happened in a run; `event` says what (`cctui.engine.events`)."""
+
+    def __init__(self, event: EngineEvent):
         super().__init__()
         self.event = event
 
     def can_replace(self, message: Message) -> bool:
-        # A burst of job progress for the same job collapses into one repaint.
-        return (isinstance(message, EngineEvent) and self.event.get("type") == "job"
-                and message.event.get("type") == "job" and message.event.get("job_id") == self.event.get("job_id"))
+        # A burst of progress for the same job collapses into one repaint.
+        return (isinstance(message, RunEvent) and isinstance(self.event, JobChanged)
+                and isinstance(message.event, JobChanged) and message.event.job_id == self.event.job_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cctui.errors import CctuiError
+
 from pathlib import Path
 
 
@@ -18,7 +20,9 @@ def json_path(parts: tuple | list) -> str:
     return out
 
 
-class WorkflowError(Exception):
+class WorkflowError(CctuiError):
+    hint = "Fix the workflow file, then check it with `cctui validate FOLDER`"
+
     def __init__(self, file: Path | str, path: str, reason: str):
         self.file = str(file)
         self.path = path
@@ -26,7 +30,7 @@ class WorkflowError(Exception):
         super().__init__(f"{self.file}: at {path}: {reason}")
 
 
-class WorkflowErrors(Exception):
+class WorkflowErrors(CctuiError):
     """Several independent problems found in one pass, reported together."""
 
     def __init__(self, errors: list[WorkflowError]):

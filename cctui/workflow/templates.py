@@ -6,6 +6,8 @@ list); any other template yields text. Text from `type: text` refs is never rend
 
 from __future__ import annotations
 
+from cctui.errors import CctuiError
+
 import json
 import re
 import string
@@ -42,7 +44,8 @@ from cctui.workflow.template_limits import (
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 
-class TemplateError(Exception):
+class TemplateError(CctuiError):
+    retryable = True  # it may read state that going back changes
     """A template that could not be rendered; the message names the template and the key."""
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from cctui.providers.base import MediaRequest, ProviderError
 from cctui.providers.image_prep import crop_to_aspect, fit_exact, open_source, require_source_file
+from cctui.records import SourceImage
 from cctui.providers.leonardo import VIDEO_ASPECTS, LeonardoClient
 from cctui.providers.sora import SoraClient
 from cctui.settings import Settings
@@ -102,7 +103,7 @@ def test_image_prep_refuses_with_the_file_named(name, media_files):
     path = media_files[name]
     fragment = EXPECTED[name]["message"]
     # The file exists, so the refusal must come from reading it, not from a missing path.
-    assert require_source_file({"local_path": str(path)}, "leonardo") == path
+    assert require_source_file(SourceImage(local_path=str(path)), "leonardo") == path
     with pytest.raises(ProviderError) as info:
         open_source(path, "leonardo")
     assert_clear(info.value, path, fragment)
@@ -138,7 +139,7 @@ def test_a_source_that_is_not_a_file(make, tmp_path):
     if make == "directory":
         path.mkdir()
     with pytest.raises(ProviderError) as info:
-        require_source_file({"local_path": str(path)}, "leonardo")
+        require_source_file(SourceImage(local_path=str(path)), "leonardo")
     assert info.value.kind == "bad_request" and str(path) in info.value.message
     with pytest.raises(ProviderError) as info:
         crop_to_aspect(path, VIDEO_ASPECTS, "leonardo")

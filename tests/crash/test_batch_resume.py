@@ -47,7 +47,7 @@ async def test_resume_follows_started_jobs_and_never_sends_them_again(tmp_path, 
     task.cancel()  # the process stops here, as a kill would stop it
     with pytest.raises(asyncio.CancelledError):
         await task
-    run_id = rows[0]["run_id"]
+    run_id = rows[0].run_id
     await engine.close()
     assert submits(first) == {("leonardo", "txt2img"): 1}
 
@@ -83,17 +83,17 @@ async def test_an_unknown_job_stops_the_run_until_the_user_decides(tmp_path, cc_
     message = str(info.value)
     (job,) = await engine.services.store.list_jobs_by_status("unknown")
     assert "may or may not have reached the provider" in message
-    assert f"cctui jobs --resubmit {job['job_id']}" in message and f"--resume {job['run_id']}" in message
+    assert f"cctui jobs --resubmit {job.job_id}" in message and f"--resume {job.run_id}" in message
     assert submits(providers) == {("leonardo", "txt2img"): 1}  # nothing else was started after it
 
     # Resuming without a decision stops again, and sends nothing.
     with pytest.raises(BatchError, match="may or may not"):
-        await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).resume(job["run_id"])
+        await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).resume(job.run_id)
     assert submits(providers) == {("leonardo", "txt2img"): 1}
 
-    await engine.services.jobs.resubmit(job["job_id"])  # what `cctui jobs --resubmit` does
-    await engine.services.jobs.wait([job["job_id"]])
-    run = await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).resume(job["run_id"])
+    await engine.services.jobs.resubmit(job.job_id)  # what `cctui jobs --resubmit` does
+    await engine.services.jobs.wait([job.job_id])
+    run = await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).resume(job.run_id)
     await engine.close()
     assert run.status == "completed"
     counts = submits(providers)
@@ -127,7 +127,7 @@ async def test_resume_replays_answer_lists_from_where_the_run_is(tmp_path, cc_wo
     await engine.close()
 
     engine = await open_engine(tmp_path, providers)
-    run = await BatchRunner(engine, answers, out=lambda s: None).resume(row["run_id"])
+    run = await BatchRunner(engine, answers, out=lambda s: None).resume(row.run_id)
     await engine.close()
     assert run.status == "completed"
     assert run.state["selected_scene"] == run.state["scene_concepts"]["scenes"][2]
@@ -151,8 +151,8 @@ async def test_resume_retries_the_module_that_failed(tmp_path, cc_workflow):
     with pytest.raises(BatchError, match="OpenAI had a server error"):
         await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).run(cc_workflow)
     (row,) = await engine.list_runs()
-    assert row["status"] == "error"
-    run = await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).resume(row["run_id"])
+    assert row.status == "error"
+    run = await BatchRunner(engine, load_answers(EXAMPLE), out=lambda s: None).resume(row.run_id)
     await engine.close()
     assert run.status == "completed"
 

@@ -121,17 +121,17 @@ async def test_a_fault_on_a_paid_post_is_never_paid_twice(tmp_path, standin, sho
     if kind in ("429", "503"):
         assert now_received - received == SUBMIT_REFUSED_TRIES, f"{name}: sent {now_received - received} times"
         assert processed == 0
-        assert job["status"] == "failed" and "Nothing was charged" in job["error"], job
+        assert job.status == "failed" and "Nothing was charged" in job.error, job
         assert content == []
         return
     assert now_received - received == 1, f"{name}: the paid POST was sent {now_received - received} times"
     assert processed == 1
     if name in LOOKUP:
-        assert job["status"] == "completed", (job["status"], job["error"])
-        assert job["provider_job_id"] and content
+        assert job.status == "completed", (job.status, job.error)
+        assert job.provider_job_id and content
     else:
-        assert job["status"] == "unknown", (job["status"], job["error"])
-        assert "may or may not" in job["error"] and not job["provider_job_id"]
+        assert job.status == "unknown", (job.status, job.error)
+        assert "may or may not" in job.error and not job.provider_job_id
         assert content == []  # nothing is kept from an answer that did not arrive whole
 
 
@@ -145,9 +145,9 @@ async def test_a_429_on_a_paid_submit_is_waited_out(tmp_path, standin, short_tim
     finally:
         standin.clear_faults()
     now_received, now_accepted = counts(standin, path)
-    assert job["status"] == "completed", (job["status"], job["error"])
+    assert job.status == "completed", (job.status, job.error)
     assert (now_received - received, now_accepted - accepted) == (3, 1)
-    assert job["attempts"] == 3 and content
+    assert job.attempts == 3 and content
 
 
 DOWNLOADS = [
@@ -178,10 +178,10 @@ async def test_a_failed_download_is_retried_to_the_whole_file(tmp_path, standin,
         job, content = await run_job(tmp_path, standin, provider, action, params)
     finally:
         standin.clear_faults()
-    assert job["status"] == "completed", (job["status"], job["error"])
+    assert job.status == "completed", (job.status, job.error)
     assert counts(standin, paid)[0] - received == 1
     served = {f["sha256"]: f["size"] for f in standin.served.entries()}
-    files = [c["local_path"] for c in content] + [c["metadata"]["poster_path"] for c in content
+    files = [c.local_path for c in content] + [c.metadata["poster_path"] for c in content
                                                   if c["metadata"].get("poster_path")]
     assert files
     for path in files:
@@ -207,7 +207,7 @@ async def test_a_failed_poll_is_polled_again(tmp_path, standin, short_timeouts, 
         job, content = await run_job(tmp_path, standin, provider, action, params)
     finally:
         standin.clear_faults()
-    assert job["status"] == "completed", (job["status"], job["error"])
+    assert job.status == "completed", (job.status, job.error)
     assert counts(standin, paid)[0] - received == 1 and content
 
 

@@ -88,11 +88,11 @@ async def test_status_and_download_faults_are_waited_out_and_paid_once(tmp_path,
               standin.inject(file_path, action="reset", times=1, method="GET")]
     seen: list[str] = []
     store, providers, jobs, job_id = await start_job(tmp_path, standin, provider, action, params)
-    jobs.subscribe(lambda job: seen.append(job.get("retry_reason") or ""))
+    jobs.subscribe(lambda job: seen.append(job.retry_reason or ""))
     try:
         await jobs.wait([job_id], timeout=60)
         job = await store.get_job(job_id)
-        content = await store.content_of_run(job["run_id"])
+        content = await store.content_of_run(job.run_id)
         rows = await Ledger(store).job_rows(job_id)
     finally:
         standin.clear_faults()
@@ -100,12 +100,12 @@ async def test_status_and_download_faults_are_waited_out_and_paid_once(tmp_path,
         await providers.aclose()
         await store.close()
     assert [f.used for f in faults] == [f.times for f in faults]  # every fault was met
-    assert job["status"] == "completed", (job["status"], job["error"])
-    assert job["attempts"] == 1 and content and not job["retry_reason"]
+    assert job.status == "completed", (job.status, job.error)
+    assert job.attempts == 1 and content and not job.retry_reason
     assert any(seen), "the job showed why it was waiting"
     after = paid_counts(standin, paid)
     assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
-    assert len(rows) == 1 and rows[0]["provider_job_id"] == job["provider_job_id"]
+    assert len(rows) == 1 and rows[0]["provider_job_id"] == job.provider_job_id
 
 
 def in_thread(coro):
@@ -133,8 +133,8 @@ def test_a_resubmit_of_a_job_the_provider_holds_fetches_it(tmp_path, standin, mo
             await store.close()
 
     job_id, job = in_thread(stall())
-    assert job["status"] == "stalled" and job["provider_job_id"], (job["status"], job["error"])
-    assert "fetch it again" in job["error"]
+    assert job.status == "stalled" and job.provider_job_id, (job.status, job.error)
+    assert "fetch it again" in job.error
 
     data = tmp_path / "data"
     for var, value in (("LEONARDO_API_KEY", "leo-f"), ("LEONARDO_BASE_URL", standin.base_urls["leonardo"])):
@@ -186,7 +186,7 @@ async def test_a_download_that_fills_the_disk_is_fetched_again_once_there_is_roo
             full = await store.get_job(job_id)
             await jobs.fetch_again(job_id)  # there is room again
             await jobs.wait([job_id], timeout=30)
-            return full, await store.get_job(job_id), await store.content_of_run(full["run_id"])
+            return full, await store.get_job(job_id), await store.content_of_run(full.run_id)
         finally:
             standin.clear_faults()
             await jobs.close()
@@ -195,10 +195,10 @@ async def test_a_download_that_fills_the_disk_is_fetched_again_once_there_is_roo
 
     full, done, content = await run()
     assert big.used == 1
-    assert full["status"] == "not_downloaded", (full["status"], full["error"])
-    assert "paid for" in full["error"] and "fetch it again" in full["error"]
-    assert done["status"] == "completed" and done["job_id"] == full["job_id"] and done["attempts"] == 1
-    assert [c["kind"] for c in content] == ["video"]
+    assert full.status == "not_downloaded", (full.status, full.error)
+    assert "paid for" in full.error and "fetch it again" in full.error
+    assert done.status == "completed" and done.job_id == full.job_id and done.attempts == 1
+    assert [c.kind for c in content] == ["video"]
     assert not list((tmp_path / "data" / "media").glob("*.part"))
     after = paid_counts(standin, paid)
     assert (after[0] - before[0], after[1] - before[1]) == (1, 1)

@@ -104,13 +104,13 @@ async def test_a_job_with_a_hostile_prompt_url_and_headers_saves_under_its_gener
     standin.inject(r"passwd\.png$", 200, method="GET", times=None, body=png_bytes(),
                    headers={"content-type": "image/png", "content-disposition": 'attachment; filename="../../evil.png"'})
     job, content, media = await run_leonardo_job(tmp_path, standin, "leonardo")
-    assert job["status"] == "completed", job["error"]
+    assert job.status == "completed", job.error
     (row,) = content
-    path = Path(row["local_path"])
+    path = Path(row.local_path)
     assert path.parent == media
-    assert path.name == f"image_prompts_leonardo_{job['job_id']}_1.png"
+    assert path.name == f"image_prompts_leonardo_{job.job_id}_1.png"
     assert path.is_file() and path.read_bytes() == png_bytes()
-    assert row["url"].endswith("evil.png")  # the URL is kept as data, not used as a name
+    assert row.url.endswith("evil.png")  # the URL is kept as data, not used as a name
     for made in files_under(tmp_path / "data"):
         assert "evil" not in made.name and "passwd" not in made.name and "escape" not in made.name
     assert not list(tmp_path.glob("**/evil*"))
@@ -120,7 +120,7 @@ async def test_a_tab_key_that_would_leave_the_media_folder_fails_the_job_and_wri
         tmp_path, standin):
     # The workflow loader refuses such a tab key; this is the second line: the download itself.
     job, content, media = await run_leonardo_job(tmp_path, standin, "../../../../escape")
-    assert job["status"] == "failed" and "not a plain file name" in job["error"]
+    assert job.status == "failed" and "not a plain file name" in job.error
     assert content == []
     outside = [p for p in files_under(tmp_path) if "escape" in p.name]
     assert outside == []

@@ -136,8 +136,8 @@ async def test_keys_quoted_back_by_providers_stay_out_of_the_database_and_logs(t
             await runner.run(TESTS.parent / "workflows" / "cc")
         assert not any(key in str(info.value) for key in KEYS.values())
         jobs = await engine.services.store.list_jobs_by_status("failed")
-        assert [j["provider"] for j in jobs] == ["leonardo"], [j["error"] for j in jobs]
-        assert "***" in jobs[0]["error"]  # the key was in the message, and was taken out
+        assert [j.provider for j in jobs] == ["leonardo"], [j.error for j in jobs]
+        assert "***" in jobs[0].error  # the key was in the message, and was taken out
         logging.getLogger("cctui.test").error("leonardo said: %s", f"api key {KEYS['leonardo']} refused")
     finally:
         await engine.close()

@@ -51,10 +51,10 @@ async def test_text_answers_and_retry_feedback_reach_the_llm_verbatim(tmp_path):
         # Stored verbatim in the event log: the answer, the retry and the module's history.
         store = engine.services.store
         answered = await store.events(run.run_id, ("interaction_answered",))
-        assert answered[-1]["data"]["answer"]["text"] == TYPED
+        assert answered[-1].data["answer"]["text"] == TYPED
         (retry,) = await store.events(run.run_id, ("retry",))
-        assert retry["data"]["feedback"] == FEEDBACK
-        started = [e for e in await store.events(run.run_id, ("module_started",)) if e["module"] == "write_titles"]
-        assert started[-1]["data"]["history"][-1]["content"] == FEEDBACK
+        assert retry.data["feedback"] == FEEDBACK
+        started = [e for e in await store.events(run.run_id, ("module_started",)) if e.module == "write_titles"]
+        assert started[-1].data["history"][-1]["content"] == FEEDBACK
     finally:
         await engine.close()

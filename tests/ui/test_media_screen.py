@@ -21,8 +21,11 @@ from app_harness import wait_for
 from cctui.engine.engine import Engine, load
 from cctui.engine.errors import AnswerError
 from cctui.engine.interaction import Interaction
+from cctui.engine.run import Run
 from cctui.engine.modules.media_generate import MediaGenerate
-from cctui.ui.messages import EngineEvent
+from cctui.engine.events import JobChanged, ModuleStarted
+from cctui.records import JobStatus
+from cctui.ui.messages import RunEvent
 from cctui.ui.screens.dialogs import ConfirmScreen
 from cctui.ui.screens.media_screen import MediaScreen
 from cctui.ui.widgets.fitted_picture import FittedPicture, fit_cells
@@ -148,6 +151,10 @@ class FakeRun:
         self.error = error
         self.on_sub_action = None
 
+    # The real Run's, over the real clients above.
+    media_client = Run.media_client
+    can_look_for = Run.can_look_for
+
     async def decide_job(self, interaction_id: int, job_id: str, decision: str) -> None:
         self.decisions.append((interaction_id, job_id, decision))
 
@@ -211,19 +218,16 @@ def running_and_finished(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 class Host(App):
-    """Stands in for the app: pushes the screen, records its answers."""
+    """Stands in for the run screen: pushes the media screen, records what it is dismissed with."""
 
     def __init__(self, screen: MediaScreen):
         super().__init__()
         self.media = screen
-        self.answers: list[tuple[dict, int | None]] = []
+        self.answers: list[dict | None] = []
 
     def on_mount(self) -> None:
         self.animation_level = "none"
-        self.push_screen(self.media)
-
-    def on_media_screen_answer(self, message: MediaScreen.Answer) -> None:
-        self.answers.append((message.payload, message.interaction_id))
+        self.push_screen(self.media, callback=self.answers.append)
 
 
 async def settle(pilot, times: int = 3) -> None:
@@ -435,18 +439,19 @@ async def test_card_shows_progress_then_the_poster_when_done(tmp_path):
         assert str(card.query_one(".card-status", Static).content) == "Queued at the provider"
         # The app relays job events; progress updates in place.
         run.gens[0] = {**run.gens[0], "status": "running", "progress": 55.0}
-        app.media.post_message(EngineEvent({"type": "job", "run_id": "run-1", "job_id": "j_1"}))
+        app.media.post_message(RunEvent(JobChanged("run-1", "j_1", JobStatus.RUNNING, 55.0, 7)))
         await settle(pilot)
         assert app.media.query_one(GenerationCard) is card
         assert card.query_one(ProgressBar).progress == 55
-        # The app's own relay: `engine_event(dict)` on every screen of the stack.
+        # Only a job of this run's interaction makes it read the generations again.
         run.gens[0] = {**run.gens[0], "progress": 70.0}
         reads = run.reads
-        app.media.engine_event({"type": "module_started", "run_id": "run-1"})  # not about jobs
-        app.media.engine_event({"type": "job", "run_id": "another-run", "job_id": "j_9"})
+        app.media.post_message(RunEvent(ModuleStarted("run-1", "video_generation", "m", "api.llm")))
+        app.media.post_message(RunEvent(JobChanged("another-run", "j_9", JobStatus.RUNNING, 1.0, 7)))
+        app.media.post_message(RunEvent(JobChanged("run-1", "j_8", JobStatus.RUNNING, 1.0, 6)))
         await settle(pilot)
         assert run.reads == reads
-        app.media.engine_event({"type": "job", "run_id": "run-1", "job_id": "j_1", "status": "running"})
+        app.media.post_message(RunEvent(JobChanged("run-1", "j_1", JobStatus.RUNNING, 70.0, 7)))
         await settle(pilot)
         assert card.query_one(ProgressBar).progress == 70
         poster = draw_png(tmp_path / "media" / "sora_1_poster.png")
@@ -464,22 +469,19 @@ async def test_card_shows_progress_then_the_poster_when_done(tmp_path):
         assert str(card.query_one(".card-cost", Static).content) == "Cost: $0.80"
 
 
-async def test_unfinished_generations_are_polled_until_done(tmp_path, monkeypatch):
-    import cctui.ui.screens.media_screen as media_screen
-
-    monkeypatch.setattr(media_screen, "POLL_SECONDS", 0.05)
+async def test_unfinished_generations_are_read_on_events_not_polled(tmp_path):
     gens = [generation("j_1", "sora", status="running", progress=10)]
     run, interaction = video_setup(tmp_path, gens)
     app = Host(MediaScreen(run, interaction))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.3)
-        assert run.reads >= 2
-        run.gens[0] = {**run.gens[0], "status": "failed", "error": "the provider failed this job"}
-        await pilot.pause(0.3)
         await settle(pilot)
         reads = run.reads
-        await pilot.pause(0.3)
-        assert run.reads == reads  # nothing unfinished: polling stopped
+        await pilot.pause(1.5)
+        assert run.reads == reads  # a running job alone makes no reads: the engine says when it moves
+        run.gens[0] = {**run.gens[0], "status": "failed", "error": "the provider failed this job"}
+        app.media.post_message(RunEvent(JobChanged("run-1", "j_1", JobStatus.FAILED, None, 7)))
+        await settle(pilot)
+        assert run.reads == reads + 1
         card = app.media.query_one(GenerationCard)
         assert str(card.query_one(".card-error", Static).content) == "the provider failed this job"
 
@@ -572,12 +574,10 @@ async def test_two_generations_on_different_tabs_both_show_and_one_is_chosen(tmp
         await pilot.pause()
         assert screen.selected_id == "leonardo_1" and item.has_class("-selected") and not use.disabled
         assert "leonardo_1.mp4" in str(screen.query_one("#media-selection", Static).content)
-        await pilot.press("enter")
+        use.press()  # enter does the same (the real run below uses it)
         await pilot.pause()
-        assert app.answers == [({"selected_content_id": "leonardo_1"}, 7)]
-        use.press()
-        await pilot.pause()
-        assert app.answers[-1] == ({"selected_content_id": "leonardo_1"}, 7)
+        assert app.answers == [{"selected_content_id": "leonardo_1"}]
+        assert app.screen is not screen  # dismissed with the answer
 
 
 async def test_a_card_with_several_images_shows_each_and_tab_selects(tmp_path):
@@ -620,7 +620,7 @@ async def test_optional_step_can_be_skipped(tmp_path):
         assert str(skip.label) == "Continue without music"
         await pilot.click(skip)
         await pilot.pause()
-        assert app.answers == [({"skip": True}, 7)]
+        assert app.answers == [{"skip": True}]
 
 
 async def test_open_shows_the_path_when_there_is_no_display(tmp_path, monkeypatch):
@@ -658,7 +658,7 @@ def test_files_open_only_where_there_is_a_screen():
 
 
 def test_price_estimates_are_labelled_and_only_where_known(tmp_path):
-    from cctui.ui.widgets.price_estimate import estimate_price
+    from cctui.engine.price_estimate import estimate_price
 
     providers = real_clients(tmp_path).providers
     sora, images = providers.media("openai", "img2vid"), providers.media("openai", "txt2img")
@@ -675,7 +675,7 @@ def test_price_estimates_are_labelled_and_only_where_known(tmp_path):
 
 
 def test_a_users_price_file_changes_the_estimate(tmp_path, monkeypatch):
-    from cctui.ui.widgets.price_estimate import estimate_price
+    from cctui.engine.price_estimate import estimate_price
 
     (tmp_path / "prices.json").write_text('{"video": {"openai/sora-2": {"per_second": 0.5}}}')
     monkeypatch.setenv("CCTUI_PRICES_FILE", str(tmp_path / "prices.json"))
@@ -725,7 +725,7 @@ async def test_real_run_generate_two_tabs_then_choose(tmp_path):
         run, inter = await run_to_media_step(engine, "video_generation")
         app = Host(MediaScreen(run, inter))
         async with app.run_test(size=(120, 40)) as pilot:
-            engine.subscribe(lambda event: app.media.post_message(EngineEvent(event)))
+            engine.subscribe(lambda event: app.media.post_message(RunEvent(event)))
             await settle(pilot)
             screen = app.media
             assert isinstance(screen.query_one("#media-source", FittedPicture), FittedPicture)
@@ -744,14 +744,13 @@ async def test_real_run_generate_two_tabs_then_choose(tmp_path):
             sent = providers.media_providers["leonardo"].submits[-1]
             assert sent.params["prompt"] == prompts["leonardo"]["positive_prompt"]
             assert sent.params["motion_strength"] == 5
-            assert sent.source_image["content_id"] == inter.display["source_image"]["content_id"]
+            assert sent.source_image.content_id == inter.display["source_image"]["content_id"]
             items = list(screen.query(GenerationItem))
             assert len(items) == 2 and all(i.query(FittedPicture) for i in items)
             await pilot.click(items[1])
             await pilot.press("enter")
             await pilot.pause()
-            payload, iid = app.answers[-1]
-            assert iid == inter.interaction_id
+            payload, iid = app.answers[-1], inter.interaction_id
         # The app's part: the answer the screen built is one the engine takes.
         await run.answer(iid, payload)
         assert run.state["selected_video_id"] == payload["selected_content_id"]

@@ -77,7 +77,8 @@ class LLMInputs(Inputs):
 @register
 class ApiLLM(Module):
     module_id = "api.llm"
-    contract = ModuleContract(inputs=LLMInputs, outputs=frozenset({"response", "_raw", "_model", "_usage"}))
+    contract = ModuleContract(inputs=LLMInputs, outputs=frozenset({"response", "_raw", "_model", "_usage"}),
+                              working="Asking the model:")
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         schema = inputs.get("output_schema")

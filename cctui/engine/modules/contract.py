@@ -50,6 +50,8 @@ class ModuleContract:
     answer: type[Answer] | None = None
     # The module starts generations (sub-actions) while its question waits.
     sub_actions: bool = False
+    # What a client says while the module works ("Preparing scene prompts...").
+    working: str = "Preparing"
 
     def __post_init__(self):
         if (self.view is None) != (self.answer is None):

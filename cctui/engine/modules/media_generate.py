@@ -57,12 +57,11 @@ class MediaGenerate(Module):
         source = inputs.get("source_image")
         return {
             "title": inputs.get("title", "Generate"),
-            "data": {**prompts, "_source_image": source},
+            "data": dict(prompts),
             "schema": schema,
             "tabs": list(tabs),
             "sub_actions": [s.model_dump() for s in ctx.spec.sub_actions],
             "source_image": source,
-            "_source_image": source,
             "generations": [],
             "optional": bool(inputs.get("optional")),
             "skip_label": inputs.get("skip_label", "Continue without one"),

@@ -2,29 +2,28 @@
 and the generations made so far, one of which the creator picks.
 
 The screen starts generations itself (`Run.sub_action`, in a worker) but never answers the run:
-it posts `MediaScreen.Answer` and the app answers and navigates.
+it is dismissed with the creator's answer (`{"selected_content_id": ...}` or `{"skip": True}`), or
+None when they leave without one, and the run screen that pushed it answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
 
 from cctui.engine.errors import AnswerError
 from cctui.engine.ux import media_tabs, ux
 from cctui.safe_text import clean, clean_deep
-from cctui.ui.messages import EngineEvent
-from cctui.ui.widgets.generation_card import GenerationCard, is_unfinished
+from cctui.engine.events import JobChanged
+from cctui.ui.messages import RunEvent
+from cctui.ui.worker_errors import WorkerErrorsToApp
+from cctui.ui.widgets.generation_card import GenerationCard
 from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
 from cctui.ui.widgets.media_form import NARROW_SCREEN, MediaForm, dom_id
 from cctui.ui.widgets.fitted_picture import FittedPicture
@@ -33,15 +32,13 @@ if TYPE_CHECKING:
     from cctui.engine.interaction import Interaction
     from cctui.engine.run import Run
 
-POLL_SECONDS = 1.0  # fallback polling while a generation is unfinished
-REFRESH_ON = ("job", "sub_action_started", None)  # engine event types that change the generations
 
 
 def _attr(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
-class MediaScreen(Screen):
+class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
     """Generate with any provider tab, watch the jobs, pick one result (or skip when optional)."""
 
     BINDINGS = [
@@ -101,14 +98,6 @@ class MediaScreen(Screen):
     MediaScreen #media-selection { width: 1fr; color: $text-muted; }
     """
 
-    @dataclass
-    class Answer(Message):
-        """The creator's answer to the interaction; the app calls `Run.answer` with `payload`:
-        `{"selected_content_id": cid}` or `{"skip": True}`."""
-
-        payload: dict[str, Any]
-        interaction_id: int | None = None
-
     def __init__(self, run: "Run", interaction: "Interaction", *, name: str | None = None,
                  id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
@@ -119,7 +108,6 @@ class MediaScreen(Screen):
         self.selected_id: str | None = None
         self._cards: dict[str, GenerationCard] = {}
         self._generations: list[dict[str, Any]] = list(self.display_data.get("generations") or [])
-        self._poll_timer: Timer | None = None
         schema = self.display_data.get("schema") or {}
         all_tabs = media_tabs(schema)
         keys = self.display_data.get("tabs") or list(all_tabs)
@@ -159,17 +147,10 @@ class MediaScreen(Screen):
         """The provider client behind a tab (for its price estimate), or None if not configured."""
         action = _attr(self.sub_action, "action_type")
         provider = ux(self.tabs[tab]).get("provider") or tab
-        try:
-            return self.run.services.providers.media(provider, action) if action else None
-        except Exception:  # no key for this provider: the form still works, without an estimate
-            return None
+        return self.run.media_client(provider, action) if action else None
 
     def _can_look(self, generation: dict[str, Any]) -> bool:
-        try:
-            client = self.run.services.providers.media(generation.get("provider"), generation.get("action"))
-        except Exception:  # no key for this provider now: it cannot be asked anyway
-            return False
-        return hasattr(client, "find_submitted")
+        return self.run.can_look_for(generation.get("provider"), generation.get("action"))
 
     @property
     def generations(self) -> list[dict[str, Any]]:
@@ -216,8 +197,6 @@ class MediaScreen(Screen):
         self.set_class(self.source_image is None, "-no-source")
         self._apply_width(self.size.width)
         self._update_empty()
-        if any(is_unfinished(g) for g in self._generations):
-            self._schedule_poll()
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
@@ -247,7 +226,7 @@ class MediaScreen(Screen):
         await self.show_generations(generations)
 
     async def show_generations(self, generations: list[dict[str, Any]]) -> None:
-        """Update cards in place, add new ones last; poll again while any is unfinished."""
+        """Update cards in place, add new ones last."""
         generations = clean_deep(list(generations))  # prompts and providers' errors
         self._generations = generations
         container = self.query_one("#media-generations", Container)
@@ -264,25 +243,13 @@ class MediaScreen(Screen):
         if new_cards:
             await container.mount_all(new_cards)
         self._update_empty()
-        if any(is_unfinished(g) for g in generations):
-            self._schedule_poll()
-        elif self._poll_timer is not None:
-            self._poll_timer.stop()
-            self._poll_timer = None
 
-    def _schedule_poll(self) -> None:
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-        self._poll_timer = self.set_timer(POLL_SECONDS, self.refresh_generations, name="media-poll")
-
-    def engine_event(self, event: dict[str, Any]) -> None:
-        """The app hands every engine event to the screens that have this method."""
-        if event.get("run_id") in (None, self.run.run_id) and event.get("type") in REFRESH_ON:
+    def on_run_event(self, message: RunEvent) -> None:
+        # A job of this step moved: the generations are read again (they are the jobs' rows).
+        event = message.event
+        if isinstance(event, JobChanged) and event.run_id == self.run.run_id \
+                and event.interaction_id == self.interaction.interaction_id:
             self.refresh_generations()
-
-    def on_engine_event(self, message: EngineEvent) -> None:
-        """The same, for an app that posts the events to the screen as messages."""
-        self.engine_event(message.event)
 
     # ------------------------------------------------------------------ jobs that wait for a decision
 
@@ -341,10 +308,6 @@ class MediaScreen(Screen):
         if tab is not None:
             self.form_for(tab).request_generate()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self.notify(str(event.worker.error) or type(event.worker.error).__name__, title="Something failed",
-                        severity="error", markup=False)
 
     # ------------------------------------------------------------------ choosing
 
@@ -395,13 +358,13 @@ class MediaScreen(Screen):
         self.select(ids[index])
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
     def action_use_selected(self) -> None:
         if self.selected_item is None:
             self.notify("Select a generation first: tab to one or click it.", severity="warning")
             return
-        self.post_message(self.Answer({"selected_content_id": self.selected_id}, self.interaction.interaction_id))
+        self.dismiss({"selected_content_id": self.selected_id})
 
     def action_open_selected(self) -> None:
         item = self.selected_item
@@ -421,7 +384,7 @@ class MediaScreen(Screen):
     def _skip_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if self.display_data.get("optional"):
-            self.post_message(self.Answer({"skip": True}, self.interaction.interaction_id))
+            self.dismiss({"skip": True})
 
 
 __all__ = ["MediaScreen"]

@@ -19,11 +19,14 @@ from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingI
 
 from cctui.engine.errors import AnswerError, EngineError
 from cctui.engine.interaction import Interaction
-from cctui.engine.modules import REGISTRY
-from cctui.engine.queries import money_text
+from cctui.engine.events import JobChanged, ModuleFinished, ModuleStarted, RenderProgress
+from cctui.engine.queries import RunQueries, money_text
+from cctui.records import RunStatus
 from cctui.engine.run import Run
 from cctui.safe_text import LINE_LIMIT, clean, clean_deep
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
+from cctui.ui.messages import RunEvent
+from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.widgets.assemble_pane import AssemblePane
 from cctui.ui.widgets.final_preview import FinalPreview
 from cctui.ui.widgets.media_form import MediaForm
@@ -44,7 +47,7 @@ def safe_interaction(interaction: Interaction | None) -> Interaction | None:
     return replace(interaction, display=clean_deep(interaction.display, limit))
 
 
-class RunScreen(Screen):
+class RunScreen(WorkerErrorsToApp, Screen):
     BINDINGS = [
         Binding("c", "continue", "Continue", id="run.continue", tooltip="Accept the selection and go on"),
         Binding("o", "options", "Options", id="run.options", tooltip="Regenerate with feedback, or go back"),
@@ -79,17 +82,14 @@ class RunScreen(Screen):
     RunScreen SchemaView { height: auto; }
     """
 
-    def __init__(self, run: Run):
+    def __init__(self, run: Run, queries: RunQueries):
         super().__init__()
         self.run = run
+        self.queries = queries
         self.interaction: Interaction | None = None
         self.spent: dict[str, float] = {}
         self._spent_due = False
         self.rendering = False
-
-    @property
-    def cc(self) -> "CCApp":
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,24 +116,25 @@ class RunScreen(Screen):
             self.notify(str(exc), title="Not accepted", severity="error", markup=False)
         await self.show_current()
 
-    def _next_work_label(self) -> str:
-        spec = self.run.current_spec()
-        if spec is None:
-            return "Finishing..."
-        if spec.module_id == "api.llm":
-            return f"Asking the model: {spec.name.replace('_', ' ')}..."
-        return f"Preparing {spec.name.replace('_', ' ')}..."
+    def worker_failed(self, worker) -> None:
+        # The loading line must not stay forever: show where the run really is.
+        if worker.group == "engine":
+            self.run_worker(self.show_current(), group="show", exclusive=True, exit_on_error=False)
 
-    def engine_event(self, event: dict[str, Any]) -> None:
-        if event.get("run_id") != self.run.run_id:
+    def _next_work_label(self) -> str:
+        return self.run.working_text()
+
+    def on_run_event(self, message: RunEvent) -> None:
+        event = message.event
+        if event.run_id != self.run.run_id:
             return
-        kind = event.get("type")
-        if kind == "module_started":
+        if isinstance(event, ModuleStarted):
             self._set_loading_text(self._next_work_label())
-        elif kind == "progress" and event.get("phase") == "render":
-            for pane in self.query(AssemblePane):
-                pane.set_progress(float(event.get("fraction") or 0.0))
-        elif kind in ("job", "module_completed") and not self._spent_due:
+        elif isinstance(event, RenderProgress):
+            if event.phase == "render":
+                for pane in self.query(AssemblePane):
+                    pane.set_progress(float(event.fraction or 0.0))
+        elif isinstance(event, (JobChanged, ModuleFinished)) and not self._spent_due:
             # Hundreds of job updates a minute need one ledger read, not one each.
             self._spent_due = True
             self.set_timer(0.5, self.refresh_spent)
@@ -142,14 +143,14 @@ class RunScreen(Screen):
     async def refresh_spent(self) -> None:
         """The running total of what this run has cost, from the ledger."""
         self._spent_due = False
-        self.spent = await self.run.engine.queries.spent(self.run.run_id)
+        self.spent = await self.queries.spent(self.run.run_id)
         self._header()
 
     # ------------------------------------------------------------------ panes
 
     def _header(self) -> None:
         titles = [clean(self.run.workflow.step_title(i), LINE_LIMIT) for i in range(len(self.run.workflow.steps))]
-        self.query_one(StepBar).show(titles, self.run.position["step"], self.run.status == "completed")
+        self.query_one(StepBar).show(titles, self.run.position["step"], self.run.status is RunStatus.COMPLETED)
         # The status fields are rendered from the run's state, so from LLM answers.
         fields = clean_deep(self.run.status_fields(), LINE_LIMIT)
         self.query_one(StatusBar).show(fields + [("Spent", money_text(self.spent))])
@@ -169,12 +170,12 @@ class RunScreen(Screen):
             widget.update(text)
 
     async def show_current(self) -> None:
-        self.spent = await self.run.engine.queries.spent(self.run.run_id)
+        self.spent = await self.queries.spent(self.run.run_id)
         self._header()
         self.interaction = None
-        if self.run.status == "completed":
+        if self.run.status is RunStatus.COMPLETED:
             await self._show_done()
-        elif self.run.status == "error":
+        elif self.run.status is RunStatus.ERROR:
             await self._show_error()
         else:
             # Everything the engine hands the screen is cleaned here, once (see cctui.safe_text).
@@ -206,7 +207,7 @@ class RunScreen(Screen):
         if si < 0 or si >= len(self.run.workflow.steps):
             return []
         step = self.run.workflow.steps[si]
-        if any(REGISTRY[m.module_id].interactive for m in step.modules):
+        if self.run.step_asks(si):
             return []
         views = []
         for spec in step.modules:
@@ -262,7 +263,7 @@ class RunScreen(Screen):
 
         interaction = self.interaction
         if interaction is not None and interaction.kind == "media" and not isinstance(self.app.screen, MediaScreen):
-            self.app.push_screen(MediaScreen(self.run, interaction))
+            self.app.push_screen(MediaScreen(self.run, interaction), callback=self.media_answer)
 
     async def _show_error(self) -> None:
         message = clean(self.run.error or "The run stopped without an error message.", LINE_LIMIT)
@@ -319,7 +320,7 @@ class RunScreen(Screen):
                 worker.cancel()
 
     async def _show_done(self) -> None:
-        view = await self.run.engine.queries.finish_view(self.run)
+        view = await self.queries.finish_view(self.run)
         self.spent = view.spent
         preview = FinalPreview(view, can_render_again=self._render_target() is not None, id="final")
         await self._replace_body(Static(preview.headline, classes="pane-title", markup=False), preview)
@@ -356,12 +357,11 @@ class RunScreen(Screen):
             self.app.call_from_thread(self.notify, str(exc), title="Could not open the video", severity="error")
 
     def _render_target(self) -> tuple[str, str] | None:
-        return next(((step.step_id, spec.name) for step in self.run.workflow.steps for spec in step.modules
-                     if spec.module_id == "media.assemble"), None)
+        return self.run.module_with_view("assemble")
 
     def action_render_again(self) -> None:
         target = self._render_target()
-        if target is not None and self.run.status == "completed":
+        if target is not None and self.run.status is RunStatus.COMPLETED:
             self.drive(lambda: self.run.jump_to(*target), loading="Back to the render settings...")
 
     # ------------------------------------------------------------------ answers
@@ -403,9 +403,10 @@ class RunScreen(Screen):
         if self.interaction is not None and self.interaction.kind == "text_input":
             self.action_continue()
 
-    def media_answer(self, payload: dict[str, Any]) -> None:
+    def media_answer(self, payload: dict[str, Any] | None) -> None:
+        """What the media screen was dismissed with: the creator's answer, or None (left without one)."""
         interaction = self.interaction
-        if interaction is not None:
+        if interaction is not None and payload is not None:
             self.drive(lambda: self.run.answer(interaction.interaction_id, payload))
 
     # ------------------------------------------------------------------ options: retry / jump
@@ -414,7 +415,7 @@ class RunScreen(Screen):
         if action == "options":
             return bool(self.interaction and self.interaction.retryable)
         if action in ("try_again", "go_back"):
-            return self.run.status == "error"
+            return self.run.status is RunStatus.ERROR
         if action == "continue":
             return bool(self.interaction and self.interaction.kind in ("select", "text_input"))
         if action == "open_media":
@@ -422,7 +423,7 @@ class RunScreen(Screen):
         if action == "cancel_render":
             return self.rendering
         if action in ("open_video", "copy_captions", "render_again"):
-            return self.run.status == "completed"
+            return self.run.status is RunStatus.COMPLETED
         return True
 
     def on_key(self, event) -> None:
@@ -481,7 +482,7 @@ class RunScreen(Screen):
 
     @on(Button.Pressed, "#error-retry")
     def action_try_again(self) -> None:
-        if self.run.status == "error":
+        if self.run.status is RunStatus.ERROR:
             self.drive(self.run.retry_failed)
 
     @on(Button.Pressed, "#error-back")
@@ -499,13 +500,7 @@ class RunScreen(Screen):
             self.drive(lambda: self.run.jump_to(step_id, module), loading="Going back...")
 
     def _previous_interactive(self) -> tuple[str, str] | None:
-        si, mi = self.run.position["step"], self.run.position["module"]
-        positions = [(s, m) for s, step in enumerate(self.run.workflow.steps) for m in range(len(step.modules))]
-        for s, m in reversed([p for p in positions if p < (si, mi)]):
-            spec = self.run.workflow.steps[s].modules[m]
-            if REGISTRY[spec.module_id].interactive:
-                return self.run.workflow.steps[s].step_id, spec.name
-        return None
+        return self.run.previous_question()
 
     def action_leave(self) -> None:
         if self.rendering:

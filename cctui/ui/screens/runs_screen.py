@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from cctui.engine.queries import money_text
 from cctui.safe_text import LINE_LIMIT, clean
+from cctui.ui.worker_errors import WorkerErrorsToApp
 
 if TYPE_CHECKING:
     from cctui.ui.app import CCApp
@@ -32,7 +33,7 @@ def cost_text(costs: dict[str, float]) -> str:
     return money_text(costs, zero="-")
 
 
-class RunsScreen(Screen):
+class RunsScreen(WorkerErrorsToApp, Screen):
     BINDINGS = [
         Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run of the workflow"),
         Binding("enter", "resume", "Resume", id="runs.resume", tooltip="Open the highlighted run where it stopped"),

@@ -15,26 +15,27 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, ProgressBar, Static
-from textual.worker import Worker, WorkerState
 
-from cctui.jobs.statuses import can_fetch_again, can_resubmit, retry_text
+from cctui.jobs.statuses import IN_PROGRESS, can_fetch_again, can_resubmit, retry_text
+from cctui.records import JobStatus
 from cctui.ui.widgets.file_opener import can_open_files, open_file
+from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
 
-IN_PROGRESS = ("submitting", "submitted", "running", "downloading")
 STATUS_TEXT = {
-    "submitting": "Sending to the provider…",
-    "submitted": "Queued at the provider",
-    "running": "Generating",
-    "downloading": "Downloading",
-    "completed": "Done",
-    "failed": "Failed",
-    "unknown": "Unknown: needs your decision",
-    "not_downloaded": "Done at the provider, not downloaded",
-    "stalled": "Accepted, but the provider cannot be asked now",
-    "cancelled": "Cancelled",
+    JobStatus.SUBMITTING: "Sending to the provider…",
+    JobStatus.SUBMITTED: "Queued at the provider",
+    JobStatus.RUNNING: "Generating",
+    JobStatus.DOWNLOADING: "Downloading",
+    JobStatus.COMPLETED: "Done",
+    JobStatus.FAILED: "Failed",
+    JobStatus.UNKNOWN: "Unknown: needs your decision",
+    JobStatus.NOT_DOWNLOADED: "Done at the provider, not downloaded",
+    JobStatus.STALLED: "Accepted, but the provider cannot be asked now",
+    JobStatus.CANCELLED: "Cancelled",
 }
-WAITING = ("failed", "unknown", "cancelled", "not_downloaded", "stalled")
+WAITING = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED, JobStatus.NOT_DOWNLOADED, JobStatus.STALLED)
+FETCHABLE = (JobStatus.NOT_DOWNLOADED, JobStatus.STALLED)
 ACTION_TEXT = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",
                "txt2music": "music"}
 UNKNOWN_NOTE = ("The provider's answer was lost, so this job may or may not have been made (and charged). "
@@ -65,7 +66,7 @@ def is_unfinished(generation: dict[str, Any]) -> bool:
     return generation.get("status") in IN_PROGRESS
 
 
-class GenerationCard(Vertical):
+class GenerationCard(WorkerErrorsToApp, Vertical):
     """Provider and parameters, status with a progress bar, then the files, or the error."""
 
     DEFAULT_CSS = """
@@ -115,8 +116,8 @@ class GenerationCard(Vertical):
         return str(self.generation.get("job_id"))
 
     @property
-    def status(self) -> str:
-        return str(self.generation.get("status"))
+    def status(self) -> JobStatus:
+        return JobStatus(self.generation.get("status"))
 
     # ------------------------------------------------------------------ text
 
@@ -131,27 +132,22 @@ class GenerationCard(Vertical):
         return " · ".join(parts)
 
     def _status_text(self) -> str:
-        waiting = retry_text(self._job_view(), time.time())
-        text = STATUS_TEXT.get(self.status, self.status)
-        return f"{text}; {waiting}" if waiting else text
-
-    def _job_view(self) -> dict[str, Any]:
-        """The fields `cctui.jobs.statuses` reads, from the generation dict."""
         g = self.generation
-        return {"status": self.status, "provider_job_id": g.get("accepted"), "error_kind": g.get("error_kind"),
-                "retry_reason": g.get("retry_reason"), "retry_at": g.get("retry_at")}
+        waiting = retry_text(self.status, g.get("retry_reason"), g.get("retry_at"), time.time())
+        text = STATUS_TEXT[self.status]
+        return f"{text}; {waiting}" if waiting else text
 
     def _ways_on(self) -> list[tuple[str, str, str, str]]:
         """(decision, label, variant, tooltip) for each button this card offers."""
-        job = self._job_view()
+        accepted, kind = bool(self.generation.get("accepted")), self.generation.get("error_kind")
         ways = []
-        if can_fetch_again(job):
-            if job["provider_job_id"]:
+        if can_fetch_again(self.status, accepted, kind):
+            if accepted:
                 ways.append(("fetch", "Fetch again", "primary", "Ask the provider for it again (no new charge)"))
             elif self.can_look:
                 ways.append(("fetch", "Look for it", "primary",
                              "Look for it in the provider's list of jobs (no new charge)"))
-        if can_resubmit(job) and self.status == "unknown":
+        if can_resubmit(self.status, accepted, kind) and self.status is JobStatus.UNKNOWN:
             ways.append(("resubmit", "Resubmit…", "warning", "Send a new paid request (asks first, with its price)"))
         if ways:
             ways.append(("dismiss", "Dismiss", "default", "Give up on this job; nothing is sent"))
@@ -163,16 +159,16 @@ class GenerationCard(Vertical):
 
     def _shape(self, generation: dict[str, Any]) -> tuple:
         """What decides the card's widgets; anything else is updated in place."""
-        status = generation.get("status")
+        status = JobStatus(generation.get("status"))
         return (status in IN_PROGRESS, status, tuple(i.get("content_id") for i in generation.get("items") or []),
                 generation.get("error"), bool(generation.get("cost")), bool(generation.get("accepted")))
 
     def _classes_for_status(self) -> None:
         status = self.status
-        self.set_class(status == "completed", "-completed")
-        self.set_class(status in ("failed", "cancelled"), "-failed")
-        self.set_class(status == "unknown", "-unknown")
-        self.set_class(status in ("not_downloaded", "stalled"), "-fetchable")
+        self.set_class(status is JobStatus.COMPLETED, "-completed")
+        self.set_class(status in (JobStatus.FAILED, JobStatus.CANCELLED), "-failed")
+        self.set_class(status is JobStatus.UNKNOWN, "-unknown")
+        self.set_class(status in FETCHABLE, "-fetchable")
         self.set_class(status in IN_PROGRESS, "-running")
         self.border_title = self._title()
 
@@ -191,16 +187,16 @@ class GenerationCard(Vertical):
             bar.progress = float(self.generation.get("progress") or 0)
             yield bar
         items = self.generation.get("items") or []
-        if self.status == "completed" and items:
+        if self.status is JobStatus.COMPLETED and items:
             with Horizontal(classes="card-items"):
                 for item in items:
                     yield GenerationItem(item, selected=item.get("content_id") == self.selected_id)
         if self.status in WAITING:
-            error = self.generation.get("error") or ("cancelled" if self.status == "cancelled" else "no reason given")
+            error = self.generation.get("error") or ("cancelled" if self.status is JobStatus.CANCELLED else "no reason given")
             yield Static(str(error), classes="card-error", markup=False)
-            if self.status == "unknown":
+            if self.status is JobStatus.UNKNOWN:
                 yield Static(UNKNOWN_NOTE, classes="card-error card-unknown-note", markup=False)
-            elif self.status in ("not_downloaded", "stalled"):
+            elif self.status in FETCHABLE:
                 yield Static(FETCH_NOTE, classes="card-note", markup=False)
             ways = self._ways_on()
             if ways:
@@ -287,9 +283,6 @@ class GenerationCard(Vertical):
     def _open_in_thread(self, path: str) -> None:
         open_file(path)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "open-file":
-            self.notify(str(event.worker.error), title="Could not open the file", severity="error", markup=False)
 
 
 __all__ = ["GenerationCard", "cost_text", "is_unfinished", "shorten", "IN_PROGRESS", "UNKNOWN_NOTE"]

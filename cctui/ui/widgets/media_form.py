@@ -25,7 +25,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from cctui.engine.forms import FormError, FormField, form_fields, form_prefill, form_values
 from cctui.engine.ux import display_mode, ux
 from cctui.safe_text import LINE_LIMIT, clean
-from cctui.ui.widgets.price_estimate import estimate_price
+from cctui.engine.price_estimate import estimate_price
 from cctui.ui.widgets.slider import Slider
 
 NARROW_SCREEN = 100  # columns; below this the grid uses `layout_columns_sm`
