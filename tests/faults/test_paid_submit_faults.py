@@ -182,7 +182,7 @@ async def test_a_failed_download_is_retried_to_the_whole_file(tmp_path, standin,
     assert counts(standin, paid)[0] - received == 1
     served = {f["sha256"]: f["size"] for f in standin.served.entries()}
     files = [c.local_path for c in content] + [c.metadata["poster_path"] for c in content
-                                                  if c["metadata"].get("poster_path")]
+                                                  if c.metadata.get("poster_path")]
     assert files
     for path in files:
         data = Path(path).read_bytes()

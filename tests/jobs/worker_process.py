@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import asdict
 import sqlite3
 import sys
 from pathlib import Path
@@ -45,8 +46,8 @@ async def main(mode: str, data_dir: Path, sora_url: str, image: str | None) -> N
                                   module="generate_and_select_videos", prompt_key="sora")
         # Read as another process would, through its own connection: only what is committed.
         while not (job := committed_job(data_dir / "cctui.db", job_id))["provider_job_id"]:
-            if job.status in ("failed", "unknown"):
-                print("FAILED", job.error, flush=True)
+            if job["status"] in ("failed", "unknown"):
+                print("FAILED", job["error"], flush=True)
                 sys.exit(1)
             await asyncio.sleep(0.01)
         print("SUBMITTED", job_id, flush=True)
@@ -54,9 +55,9 @@ async def main(mode: str, data_dir: Path, sora_url: str, image: str | None) -> N
     else:
         print("RESUMED", json.dumps(await jobs.resume()), flush=True)
         await jobs.wait(timeout=120)
-        rows = await store.jobs_of_run((await store.list_runs())[0]["run_id"])
+        rows = await store.jobs_of_run((await store.list_runs())[0].run_id)
         content = await store.content_of_run(rows[0].run_id)
-        print(json.dumps({"jobs": rows, "content": content}), flush=True)
+        print(json.dumps({"jobs": [asdict(r) for r in rows], "content": [asdict(c) for c in content]}), flush=True)
         await providers.aclose()
         await store.close()
 
