@@ -20,6 +20,7 @@ from bench.stats import median
 from bench.worker import scratch, serve
 from cctui.engine.engine import Engine, load
 from cctui.providers.registry import MEDIA_ROUTES, Providers
+from cctui.records import EventRecord
 from cctui.settings import Settings
 
 TARGET = 1.3
@@ -50,15 +51,15 @@ def first_poll_waits(capture: list[dict[str, Any]]) -> list[float]:
     return waits
 
 
-def step_spans(events: list[dict[str, Any]], end: float) -> list[tuple[str, float, float]]:
-    starts = [(e["step_id"], e["created_at"]) for e in events if e["type"] == "step_started"]
+def step_spans(events: list[EventRecord], end: float) -> list[tuple[str, float, float]]:
+    starts = [(e.step_id, e.created_at) for e in events if e.type == "step_started"]
     return [(step, t, starts[i + 1][1] if i + 1 < len(starts) else end) for i, (step, t) in enumerate(starts)]
 
 
-def render_span(events: list[dict[str, Any]]) -> tuple[float, float] | None:
-    asked = next((e for e in events if e["type"] == "interaction_requested" and e["module"] == "assemble_video"), None)
-    done = next((e for e in events if e["type"] == "interaction_answered" and e["module"] == "assemble_video"), None)
-    return (asked["created_at"], done["created_at"]) if asked and done else None
+def render_span(events: list[EventRecord]) -> tuple[float, float] | None:
+    asked = next((e for e in events if e.type == "interaction_requested" and e.module == "assemble_video"), None)
+    done = next((e for e in events if e.type == "interaction_answered" and e.module == "assemble_video"), None)
+    return (asked.created_at, done.created_at) if asked and done else None
 
 
 async def engine_run(srv: StandInProcess, data: Path, stop_at: str | None) -> dict[str, Any]:

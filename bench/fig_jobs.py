@@ -48,8 +48,8 @@ async def prepare(settings: Settings) -> tuple[str, dict[str, Any]]:
     try:
         run = await RunnerTo(engine, stop_at=STOP_AT).run_to()
         content = await engine.services.store.content_of_run(run.run_id)
-        image = next(c for c in content if c["kind"] == "image" and c["provider"] == "leonardo")
-        source = {k: image[k] for k in ("content_id", "local_path", "provider", "metadata", "kind")}
+        image = next(c for c in content if c.kind == "image" and c.provider == "leonardo")
+        source = {k: getattr(image, k) for k in ("content_id", "local_path", "provider", "metadata", "kind")}
         return run.run_id, source
     finally:
         await engine.close()
@@ -105,7 +105,7 @@ async def start_jobs(manager: JobManager, run_id: str, source: dict[str, Any], m
     return ids
 
 
-def per_job(rows: list[dict[str, Any]], standin_jobs: list[dict[str, Any]],
+def per_job(rows: list, standin_jobs: list[dict[str, Any]],
             capture: list[dict[str, Any]]) -> list[dict[str, float]]:
     at_standin = {j["id"]: j for j in standin_jobs}
     polls: dict[str, list[float]] = {}
@@ -114,17 +114,17 @@ def per_job(rows: list[dict[str, Any]], standin_jobs: list[dict[str, Any]],
             polls.setdefault(entry["path"][len(STATUS_PATH):], []).append(entry["started"])
     out = []
     for job in rows:
-        if job["status"] != "completed":
-            raise RuntimeError(f"job {job['job_id']} ended {job['status']}: {job['error']}")
-        remote = at_standin[job["provider_job_id"]]
+        if job.status != "completed":
+            raise RuntimeError(f"job {job.job_id} ended {job.status}: {job.error}")
+        remote = at_standin[job.provider_job_id]
         finished = remote["created"] + remote["duration"]
-        times = sorted(polls.get(job["provider_job_id"], []))
+        times = sorted(polls.get(job.provider_job_id, []))
         before = [t for t in times if t < finished]
         after = [t for t in times if t >= finished]
-        first_after = after[0] if after else job["finished_at"]
-        out.append({"duration": remote["duration"], "lag": job["finished_at"] - finished,
-                    "wait": first_after - finished, "processing": job["finished_at"] - first_after,
-                    "interval": first_after - (before[-1] if before else job["submitted_at"]),
+        first_after = after[0] if after else job.finished_at
+        out.append({"duration": remote["duration"], "lag": job.finished_at - finished,
+                    "wait": first_after - finished, "processing": job.finished_at - first_after,
+                    "interval": first_after - (before[-1] if before else job.submitted_at),
                     "requests": len(times)})
     return out
 

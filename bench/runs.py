@@ -83,12 +83,12 @@ async def seed_events(store: Store, run_id: str, total: int) -> int:
     """Bring the run's event log to `total` events by repeating its own events (same types, same
     data sizes), written after the pending interaction, as a long session of regenerations would."""
     existing = await store.events(run_id)
-    pattern = [e for e in existing if e["type"] not in ("run_started", "interaction_requested")] or existing
+    pattern = [e for e in existing if e.type not in ("run_started", "interaction_requested")] or existing
     added = 0
     async with store.transaction():
         while len(existing) + added < total:
             event = pattern[added % len(pattern)]
-            await store.add_event(run_id, event["type"], event["branch"], event["data"], event["step_id"],
-                                  event["module"])
+            await store.add_event(run_id, event.type, event.branch, event.data, event.step_id,
+                                  event.module)
             added += 1
     return len(existing) + added

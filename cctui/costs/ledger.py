@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from cctui.costs.cost import Cost
+from cctui.records import JobRecord
 from cctui.store.db import Store
 
 KIND_OF_ACTION = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",
@@ -35,7 +36,7 @@ class Ledger:
              charge.amount if charge else 0.0, json.dumps(detail), time.time()),
         )
 
-    async def set_job_cost(self, job: dict[str, Any], cost: Cost, detail: dict[str, Any] | None = None) -> None:
+    async def set_job_cost(self, job: JobRecord, cost: Cost, detail: dict[str, Any] | None = None) -> None:
         """Write the charge of the job's current accepted submit in the ledger, and the sum of all
         its submits on the job row, in one transaction. A resubmit that the provider accepted is a
         second charge: its own row, tied to the same job by its provider id."""

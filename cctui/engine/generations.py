@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cctui.records import ContentRecord
 from cctui.store.db import Store
 
 SELECTABLE_KINDS = ("image", "video", "audio")
 
 
-def _item(row: dict[str, Any]) -> dict[str, Any]:
+def _item(row: ContentRecord) -> dict[str, Any]:
     return {
         "content_id": row.content_id,
         "kind": row.kind,
