@@ -24,7 +24,7 @@ from cctui.engine.ux import media_tabs, ux
 from cctui.providers.base import MediaRequest, ProviderError
 from cctui.records import JobStatus, RunRecord, RunStatus, SourceImage
 from cctui.workflow.models import ModuleSpec, Workflow
-from cctui.workflow.templates import TemplateError, build_context, render_string, render_value
+from cctui.workflow.templates import TemplateError, build_context, render_shown, render_string, render_value
 
 if TYPE_CHECKING:
     from cctui.engine.services import Services
@@ -121,6 +121,18 @@ class Run:
         # Plain JSON from here on: these inputs are stored with the interaction event.
         return json.loads(json.dumps(inputs, ensure_ascii=False))
 
+    def _shown_inputs(self, ctx: ModuleContext, display_only: frozenset[str],
+                      inputs: dict[str, Any]) -> dict[str, Any]:
+        """Inputs with their display text (a prompt, a title) rendered against the state, once,
+        here, so every client shows the same text. The seed format leaves templates in inputs the
+        engine does not resolve for the client to render; those already resolved are not rendered
+        twice (state text holding `{{` would be run as a template)."""
+        keys = display_only - ctx.spec.server_resolved()
+        if not any(isinstance(inputs.get(k), str) for k in keys):
+            return inputs
+        tctx = ctx.template_context()
+        return {k: render_shown(v, tctx) if k in keys and isinstance(v, str) else v for k, v in inputs.items()}
+
     # ------------------------------------------------------------------ the loop
 
     async def advance(self) -> RunStatus:
@@ -146,7 +158,8 @@ class Run:
                                                      "history": self.position.get("history") or []}, spec)
                 inputs = self._resolve_inputs(ctx)
                 if module.interactive:
-                    display = await module.display(ctx, inputs)
+                    shown = self._shown_inputs(ctx, module.contract.display_only, inputs)
+                    display = await module.display(ctx, shown)
                     async with self.store.transaction():
                         iid = await self._event("interaction_requested",
                                                 {"_resolved_inputs": inputs, "display": display}, spec)
@@ -332,18 +345,22 @@ class Run:
                      if REGISTRY[spec.module_id].contract.view == view), None)
 
     def status_fields(self) -> list[tuple[str, str]]:
-        """The workflow's `status_display`, rendered leniently: a key not yet written shows empty."""
+        """The workflow's `status_display`, rendered leniently. In cctui's list shape a key not yet
+        written shows empty; in the seed's laid-out shape such a field is left out."""
         si = min(self._where()[0], len(self.workflow.steps) - 1)
-        step = {"step_id": self.workflow.steps[si].step_id, "step_number": si + 1,
-                "name": self.workflow.step_title(si)}
+        step_id = self.workflow.steps[si].step_id
+        step = {"step_id": step_id, "step_number": si + 1, "name": self.workflow.step_title(si)}
+        # Both systems' variables: cctui templates read `step`, the seed's `current_step_name`.
+        context = build_context(self.state, step, {}, self.workflow.config, current_step_name=step_id)
         out = []
-        for field in self.workflow.status_display:
+        for field in self.workflow.status_templates():
             try:
-                value = render_string(field.template, build_context(self.state, step, {}, self.workflow.config),
-                                      f"status_display {field.label}")
+                value = render_string(field.template, context, f"status_display {field.label}")
             except TemplateError:
-                value = ""
-            out.append((field.label, "" if value is None else str(value)))
+                value = None
+            text = "" if value is None else str(value)
+            if text.strip() or not field.drop_when_empty:
+                out.append((field.label, text))
         return out
 
     async def _rewind(self, si: int, mi: int, mode: str, data: dict, spec: ModuleSpec,

@@ -15,7 +15,7 @@ import jsonschema
 from pydantic import ValidationError
 
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
-from cctui.workflow.models import Workflow
+from cctui.workflow.models import STATUS_SHAPE_TAGS, StatusField, StatusLayout, Workflow
 from cctui.workflow.module_shape import ModuleShape, input_problems, output_problems
 from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
@@ -63,7 +63,7 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = _without_shape_tag(tuple(err["loc"]))
             where_file, where_path = resolver.locate(loc)
             errors.append(WorkflowError(where_file, where_path, _pydantic_reason(err)))
         raise WorkflowErrors(errors) from None
@@ -74,6 +74,13 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
     if problems:
         raise WorkflowErrors(problems)
     return workflow
+
+
+def _without_shape_tag(loc: tuple) -> tuple:
+    """Pydantic puts the chosen shape's tag into the path; the file has no such key."""
+    if loc[:1] == ("status_display",) and len(loc) > 1 and loc[1] in STATUS_SHAPE_TAGS:
+        return loc[:1] + loc[2:]
+    return loc
 
 
 def _pydantic_reason(err: dict) -> str:
@@ -123,11 +130,30 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
             yield from _check_templates(mod.inputs, mp + ("inputs",), err, written)
             yield from _check_retry(wf, si, mod, mp, err)
             written.update(mod.outputs_to_state.values())
-    for i, field in enumerate(wf.status_display):
-        problem = check_syntax(field.template)
-        if problem:
-            yield err(("status_display", i, "template"), problem)
+    yield from _check_status_display(wf.status_display, err)
     yield from _check_results(wf, err, written)
+
+
+def _check_status_display(display: list[StatusField] | StatusLayout, err):
+    if not isinstance(display, StatusLayout):
+        for i, field in enumerate(display):
+            if problem := check_syntax(field.template):
+                yield err(("status_display", i, "template"), problem)
+        return
+    ids: set[str] = set()
+    for i, field in enumerate(display.fields):
+        if field.id in ids:
+            yield err(("status_display", "fields", i, "id"), f"field id {field.id!r} is used twice")
+        ids.add(field.id)
+        if problem := check_syntax(field.value):
+            yield err(("status_display", "fields", i, "value"), problem)
+    for r, row in enumerate(display.layout):
+        for c, field_id in enumerate(row):
+            if field_id not in ids:
+                known = ", ".join(sorted(ids)) or "none"
+                yield err(("status_display", "layout", r, c),
+                          f"layout names field {field_id!r}, which status_display.fields does not define "
+                          f"(fields: {known}): add the field or remove the id from the layout")
 
 
 def _check_results(wf: Workflow, err, written: set[str]):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from cctui.workflow.results import Result
 
@@ -72,8 +73,55 @@ class Step(_Model):
 
 
 class StatusField(_Model):
+    """cctui's list shape: shown in order, empty while the state it reads is not yet written."""
     label: str
     template: str
+
+
+class LaidOutField(_Model):
+    """A field of the seed system's shape; `value` is a template."""
+    id: str
+    label: str
+    value: str
+
+
+class StatusLayout(_Model):
+    """The seed system's shape: fields named by id, shown in `layout`'s rows (all fields, in order,
+    when there is no layout). A field is dropped while it renders empty, None or fails."""
+    fields: list[LaidOutField] = Field(default_factory=list)
+    layout: list[list[str]] = Field(default_factory=list)
+
+    def ordered(self) -> list[LaidOutField]:
+        if not self.layout:
+            return list(self.fields)
+        by_id = {f.id: f for f in self.fields}
+        return [by_id[i] for row in self.layout for i in row if i in by_id]
+
+
+def _status_shape(value: Any) -> str | None:
+    if isinstance(value, (dict, StatusLayout)):
+        return "layout"
+    if isinstance(value, list):
+        return "list"
+    return None
+
+
+# The tag picks one shape, so a mistake is reported against that shape alone; the loader drops
+# the tag from the error's JSON path.
+STATUS_SHAPE_TAGS = ("list", "layout")
+StatusDisplay = Annotated[
+    Union[Annotated[list[StatusField], Tag("list")], Annotated[StatusLayout, Tag("layout")]],
+    Discriminator(_status_shape, custom_error_type="status_display_shape",
+                  custom_error_message="status_display must be a list of {label, template} or an object "
+                                       "{fields: [{id, label, value}], layout: [[ids]]}"),
+]
+
+
+@dataclass(frozen=True)
+class StatusTemplate:
+    label: str
+    template: str
+    drop_when_empty: bool
 
 
 class Workflow(_Model):
@@ -83,7 +131,7 @@ class Workflow(_Model):
     description: str = ""
     initial_state: dict[str, Any] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
-    status_display: list[StatusField] = Field(default_factory=list)
+    status_display: StatusDisplay = Field(default_factory=list)
     steps: list[Step]
     results: list[Result] = Field(default_factory=list)
     # Set by the loader, not read from JSON.
@@ -93,6 +141,12 @@ class Workflow(_Model):
 
     def step_index(self, step_id: str) -> int | None:
         return next((i for i, s in enumerate(self.steps) if s.step_id == step_id), None)
+
+    def status_templates(self) -> list[StatusTemplate]:
+        """The status fields in display order, in either shape."""
+        if isinstance(self.status_display, StatusLayout):
+            return [StatusTemplate(f.label, f.value, True) for f in self.status_display.ordered()]
+        return [StatusTemplate(f.label, f.template, False) for f in self.status_display]
 
     def step_title(self, index: int) -> str:
         # `{step_number}` in a name is plain formatting, not Jinja.

@@ -16,7 +16,7 @@ import string
 from contextvars import ContextVar
 from typing import Any
 
-from jinja2 import nodes, pass_context
+from jinja2 import Undefined, nodes, pass_context
 from jinja2.sandbox import SecurityError
 from jinja2.utils import generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
@@ -83,6 +83,8 @@ def size_of(value: Any, indent: int = 0, depth: int = 0, cache: bool = True) -> 
         if budget is not None:
             budget.sizes[id(value)] = (value, total)
         return total
+    if isinstance(value, Undefined):  # a lenient undefined answers every hasattr, so ask it nothing
+        return 0
     if hasattr(value, "_Namespace__attrs"):
         return size_of(value._Namespace__attrs, indent, depth, cache=False)
     return 8

@@ -13,7 +13,7 @@ import re
 import string
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 from cctui.workflow.refs import LiteralText, TemplateText
@@ -156,8 +156,8 @@ def _tojson(value: Any, indent: int | None = None) -> str:
     return json.dumps(_plain(value), ensure_ascii=False, indent=indent)
 
 
-def make_env() -> SandboxedEnvironment:
-    env = _Env(undefined=_Undefined, autoescape=False, keep_trailing_newline=True,
+def make_env(undefined: type = _Undefined) -> SandboxedEnvironment:
+    env = _Env(undefined=undefined, autoescape=False, keep_trailing_newline=True,
                trim_blocks=True, lstrip_blocks=True, finalize=finalize)
     env.filters["tojson"] = _tojson
     env.filters = {name: bounded_filter(name, func) for name, func in env.filters.items()}
@@ -167,6 +167,9 @@ def make_env() -> SandboxedEnvironment:
 
 
 ENV = make_env()
+# For text only shown to the creator: a path not yet in the state prints as nothing (as in the
+# seed system), and a failure never stops the run.
+SHOWN_ENV = make_env(ChainableUndefined)
 
 
 def is_template(text: str) -> bool:
@@ -205,6 +208,20 @@ def render_string(text: str, context: dict[str, Any], where: str) -> Any:
         raise TemplateError(f"{where}: template syntax error at line {exc.lineno}: {exc.message}") from None
     except Exception as exc:  # a filter or comparison failing on the data; still a template problem
         raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+    finally:
+        BUDGET.reset(token)
+
+
+def render_shown(text: str, context: dict[str, Any]) -> str:
+    """Display text (a prompt, a title, a label) rendered against the state, leniently: a missing
+    path shows empty; a template the sandbox refuses or that fails on the data is shown as written."""
+    if not is_template(text):
+        return text
+    token = BUDGET.set(Budget())
+    try:
+        return str(made(SHOWN_ENV.from_string(text).render(**context), "the rendered text"))
+    except Exception:  # noqa: BLE001 - display text must never stop a run; the author sees it unrendered
+        return text
     finally:
         BUDGET.reset(token)
 

@@ -1,4 +1,5 @@
-"""`user.text_input`: free text from the creator, optional unless the step says otherwise."""
+"""`user.text_input`: free text from the creator, optional unless the step says otherwise
+(`required: true`, or the seed format's `allow_empty: false`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ class TextInputs(Inputs):
     default: str = ""
     multiline: bool = False
     required: bool = False
+    # The seed format's name for the opposite of `required`. Unset, cctui's default (optional)
+    # holds; the seed system's own default is false, so its step files that rely on it are optional here.
+    allow_empty: bool | None = None
     max_length: int | None = None
     prompt: str = shown("Your text")
     placeholder: str = shown("")
@@ -35,18 +39,25 @@ class UserTextInput(Module):
             "placeholder": inputs.get("placeholder", ""),
             "default": inputs.get("default", ""),
             "multiline": bool(inputs.get("multiline")),
-            "required": bool(inputs.get("required")),
+            "required": _required(inputs),
             "max_length": inputs.get("max_length"),
         }
 
     async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
-        text = answer.get("text", inputs.get("default", ""))
+        text = answer.get("text", "")
         if not isinstance(text, str):
             raise AnswerError(f"{ctx.where}: the answer's `text` must be a string")
-        text = text.strip()
-        if inputs.get("required") and not text:
-            raise AnswerError(f"{ctx.where}: this text is required")
+        # As in the seed system, an empty answer takes the default.
+        text = text.strip() or str(inputs.get("default") or "").strip()
+        if _required(inputs) and not text:
+            rule = "allow_empty is false" if inputs.get("allow_empty") is False else "required is true"
+            raise AnswerError(f"{ctx.where}: an answer is required here ({rule}) and it was empty: "
+                              f"type some text, then continue")
         limit = inputs.get("max_length")
         if isinstance(limit, int) and len(text) > limit:
             raise AnswerError(f"{ctx.where}: the text is {len(text)} characters; at most {limit} fit")
         return {"text": text}
+
+
+def _required(inputs: dict[str, Any]) -> bool:
+    return bool(inputs.get("required")) or inputs.get("allow_empty") is False

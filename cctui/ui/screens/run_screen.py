@@ -245,7 +245,9 @@ class RunScreen(WorkerErrorsToApp, Screen):
             field = Input(value=display.get("default") or "", placeholder=display.get("placeholder") or "",
                           id="text-input-line")
         hint = "enter: continue" if not display.get("multiline") else "c (outside the box) or ctrl+s: continue"
-        if not display.get("required"):
+        if display.get("required"):
+            hint += "  ·  required: an empty answer is refused"
+        else:
             hint += "  ·  optional: leave empty to skip"
         await self._replace_body(Static(display.get("prompt", ""), classes="pane-title", markup=False),
                                  Static(display.get("placeholder") or "", classes="pane-hint", markup=False),

@@ -1,0 +1,91 @@
+"""Seed-format inputs: display text that is a template is shown rendered against the state
+(leniently), and `user.text_input` honours `allow_empty`, in the engine and in batch mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cctui.batch import BatchError, BatchRunner
+from cctui.engine.engine import Engine
+from cctui.engine.errors import AnswerError
+from fakes import FakeProviders
+
+
+def text_input(name: str, out: str, **inputs) -> dict:
+    return {"module_id": "user.text_input", "name": name, "inputs": inputs, "outputs_to_state": {"text": out}}
+
+
+def write_workflow(root: Path, *modules: dict) -> Path:
+    root.mkdir()
+    (root / "workflow_v3.json").write_text(json.dumps({
+        "workflow_id": "party", "name": "Party", "initial_state": {"owner": "Ana"},
+        "steps": [{"step_id": "plan", "name": "Plan", "modules": list(modules)}]}), encoding="utf-8")
+    return root
+
+
+NAME_AND_THEME = (
+    text_input("ask_name", "pet_name", prompt="Your pet's name", allow_empty=False),
+    text_input("ask_theme", "theme", prompt="Pick a party theme for {{ state.pet_name }}",
+               placeholder="{{ state.owner }}'s idea{{ state.pet_name.nickname }}", default="{{ state.pet_name }}"),
+)
+
+
+@pytest.fixture
+async def engine(tmp_path):
+    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
+    yield engine
+    await engine.close()
+
+
+async def test_a_display_template_is_shown_rendered_and_a_missing_path_shows_empty(tmp_path, engine):
+    run = await engine.new_run(write_workflow(tmp_path / "wf", *NAME_AND_THEME))
+    await run.advance()
+    await run.answer((await run.pending()).interaction_id, {"text": "Rex"})
+    theme = await run.pending()
+    assert theme.display["prompt"] == "Pick a party theme for Rex"
+    assert theme.display["placeholder"] == "Ana's idea"
+    # `default` is not display text: it is the answer's fallback, kept as written.
+    assert theme.display["default"] == "{{ state.pet_name }}"
+
+
+async def test_a_server_resolved_prompt_is_not_rendered_a_second_time(tmp_path, engine):
+    ask = text_input("ask_theme", "theme", prompt="{{ state.owner }}",
+                     resolver_schema={"type": "object", "properties": {"prompt": {"resolver": "server"}}})
+    folder = write_workflow(tmp_path / "wf", ask)
+    run = await engine.new_run(folder)
+    run.state["owner"] = "{{ 6 * 7 }}"  # text from the state that looks like a template stays text
+    await run.advance()
+    assert (await run.pending()).display["prompt"] == "{{ 6 * 7 }}"
+
+
+async def test_allow_empty_false_refuses_an_empty_answer_and_says_it_is_required(tmp_path, engine):
+    run = await engine.new_run(write_workflow(tmp_path / "wf", *NAME_AND_THEME))
+    await run.advance()
+    ask = await run.pending()
+    assert ask.display["required"] is True
+    with pytest.raises(AnswerError, match=r"module 'ask_name': an answer is required here \(allow_empty "
+                                          r"is false\) and it was empty: type some text"):
+        await run.answer(ask.interaction_id, {"text": "   "})
+    assert await run.answer(ask.interaction_id, {"text": "Rex"}) == "waiting"
+    assert run.state["pet_name"] == "Rex"
+
+
+async def test_an_empty_answer_takes_the_default_and_optional_text_may_stay_empty(tmp_path, engine):
+    modules = (text_input("ask_name", "pet_name", allow_empty=False, default="Miso"),
+               text_input("ask_note", "note"))
+    run = await engine.new_run(write_workflow(tmp_path / "wf", *modules))
+    await run.advance()
+    assert await run.answer((await run.pending()).interaction_id, {"text": ""}) == "waiting"
+    assert (await run.pending()).display["required"] is False
+    assert await run.answer((await run.pending()).interaction_id, {"text": ""}) == "completed"
+    assert (run.state["pet_name"], run.state["note"]) == ("Miso", "")
+
+
+async def test_batch_mode_refuses_an_empty_answer_where_it_is_not_allowed(tmp_path, engine):
+    folder = write_workflow(tmp_path / "wf", *NAME_AND_THEME)
+    answers = {"ask_name": {"text": ""}, "ask_theme": {"text": "pirates"}}
+    with pytest.raises(BatchError, match=r"ask_name.*an answer is required here \(allow_empty is false\)"):
+        await BatchRunner(engine, answers, out=lambda s: None).run(folder)
