@@ -73,3 +73,36 @@ def test_the_cli_prints_the_root_report_without_a_traceback(tmp_path, capsys, mo
                  str(tmp_path / "answers.json")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "prices.json" in err and "Traceback" not in err
+
+
+async def test_a_module_that_fails_on_a_fitting_answer_stops_the_run_where_it_is_written(tmp_path, monkeypatch):
+    """Not a refusal of the answer (that keeps the question): the module itself could not go on.
+    The run stops with the reason and where the module is written; Try again asks again."""
+    from cctui.engine.modules.base import REGISTRY
+    from cctui.engine.modules.user_text_input import UserTextInput
+
+    class Broken(UserTextInput):
+        module_id = "test.broken_text"
+
+        async def respond(self, ctx, inputs, answer):
+            raise ModuleError(f"{ctx.where}: cannot use this answer")
+
+    monkeypatch.setitem(REGISTRY, Broken.module_id, Broken)
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    workflow = {"workflow_id": "broken", "name": "Broken", "steps": [{"step_id": "ask", "name": "Ask", "modules": [
+        {"module_id": "test.broken_text", "name": "ask_name", "inputs": {"prompt": "Name?"},
+         "outputs_to_state": {"text": "name"}}]}]}
+    (folder / "workflow.json").write_text(json.dumps(workflow), encoding="utf-8")
+    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
+    try:
+        run = await engine.new_run(folder)
+        assert await run.advance() is RunStatus.WAITING
+        inter = await run.pending()
+        assert await run.answer(inter.interaction_id, {"text": "Rex"}) is RunStatus.ERROR
+        assert run.error == "step 'ask', module 'ask_name': cannot use this answer (in broken/workflow.json at " \
+                            "$.steps[0].modules[0])"
+        assert await run.retry_failed() is RunStatus.WAITING  # the same question again
+        assert (await run.pending()).module_name == "ask_name"
+    finally:
+        await engine.close()

@@ -180,7 +180,7 @@ async def test_a_module_that_strays_from_its_declared_outputs_stops_the_run(tmp_
         run = await engine.new_run(root)
         assert await run.advance() == "error"
         assert run.error == ("module 'say' (test.stray) returned outputs ['extra', 'text'], not its declared "
-                             "['text']")
+                             "['text'] (in stray/workflow_v3.json at $.steps[0].modules[0])")
         assert "said" not in run.state
     finally:
         await engine.close()

@@ -184,6 +184,10 @@ class Run:
             retryable = True
         if isinstance(exc, ProviderError) and exc.provider and exc.provider.lower() not in message.lower():
             message = f"{exc.provider}: {message}"
+        written = self.workflow.module_file(*self._where())
+        if isinstance(exc, (ModuleError, TemplateError)) and written and written not in message:
+            # A module or template problem is often the workflow's: say where it is written.
+            message = f"{message} (in {written})"
         async with self.store.transaction():
             self.status = RunStatus.ERROR
             self.error = message
@@ -242,11 +246,20 @@ class Run:
     async def answer(self, interaction_id: int, answer: dict[str, Any]) -> RunStatus:
         si, spec, inputs = await self._require_pending(interaction_id)
         module = REGISTRY[spec.module_id]()
-        outputs = await module.respond(self._ctx(si, spec, interaction_id), inputs, answer)
-        async with self.store.transaction():
-            await self._event("interaction_answered", {"interaction_id": interaction_id, "answer": answer}, spec)
-            self.position["interaction_id"] = None
-            await self._complete(spec, outputs)
+        try:
+            outputs = await module.respond(self._ctx(si, spec, interaction_id), inputs, answer)
+            async with self.store.transaction():
+                await self._event("interaction_answered", {"interaction_id": interaction_id, "answer": answer},
+                                  spec)
+                self.position["interaction_id"] = None
+                await self._complete(spec, outputs)
+        except AnswerError:
+            raise  # the answer does not fit: the question stays, the creator answers again
+        except RUN_ERRORS as exc:
+            # The module could not make its outputs from a fitting answer (a workflow mistake, a
+            # file): the run stops with the reason in the step panel, like any module failure.
+            await self._fail(spec, exc)
+            return self.status
         return await self.advance()
 
     async def choose(self, interaction_id: int, option_id: str, feedback: str | None = None,

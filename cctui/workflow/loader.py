@@ -68,6 +68,9 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
             errors.append(WorkflowError(where_file, where_path, _pydantic_reason(err)))
         raise WorkflowErrors(errors) from None
     workflow.root = file.parent.resolve()
+    # Where each module is written, so an error at run time can name the file and JSON path too.
+    workflow.module_files = {(si, mi): resolver.locate(("steps", si, "modules", mi))
+                             for si, step in enumerate(workflow.steps) for mi in range(len(step.modules))}
     if modules is not None:
         module_ids = modules.keys()
     problems = list(_check(workflow, resolver, module_ids, modules or {}))

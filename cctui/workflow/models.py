@@ -136,8 +136,14 @@ class Workflow(_Model):
     results: list[Result] = Field(default_factory=list)
     # Set by the loader, not read from JSON.
     root: Path = Field(default=Path("."), exclude=True)
+    module_files: dict[tuple[int, int], tuple[str, str]] = Field(default_factory=dict, exclude=True)
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    def module_file(self, si: int, mi: int) -> str:
+        """"steps/2_x/step.json at $.modules[0]": where the module at (si, mi) is written."""
+        file, path = self.module_files.get((si, mi), ("", ""))
+        return f"{file} at {path}" if file else ""
 
     def step_index(self, step_id: str) -> int | None:
         return next((i for i, s in enumerate(self.steps) if s.step_id == step_id), None)
