@@ -4,8 +4,6 @@ folder) is ever swapped out, and a killed export's hidden leftovers are cleaned 
 
 from __future__ import annotations
 
-from cctui.errors import CctuiError
-
 import json
 import os
 import re
@@ -13,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from cctui.errors import CctuiError
 from cctui.store.db import Store
 
 

@@ -5,8 +5,6 @@ Keys are SecretStr so that a settings object printed, logged or dumped never sho
 
 from __future__ import annotations
 
-from cctui.errors import CctuiError
-
 import contextlib
 import ipaddress
 import os
@@ -21,6 +19,7 @@ from urllib.parse import urlsplit
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from cctui.errors import CctuiError
 from cctui.redact import redact_urls, url_userinfo
 
 APP_NAME = "cctui"

@@ -89,3 +89,17 @@ async def test_batch_mode_refuses_an_empty_answer_where_it_is_not_allowed(tmp_pa
     answers = {"ask_name": {"text": ""}, "ask_theme": {"text": "pirates"}}
     with pytest.raises(BatchError, match=r"ask_name.*an answer is required here \(allow_empty is false\)"):
         await BatchRunner(engine, answers, out=lambda s: None).run(folder)
+
+
+async def test_text_input_writes_value_as_the_seed_format_names_it_and_templates_see_now(engine, tmp_path):
+    from datetime import datetime
+
+    ask = {"module_id": "user.text_input", "name": "ask_name", "inputs": {"prompt": "Name?"},
+           "outputs_to_state": {"value": "pet_name"}}
+    stamp = {"module_id": "io.render_template", "name": "stamp",
+             "inputs": {"template": "{{ state.pet_name }} {{ now().year }}"}, "outputs_to_state": {"text": "line"}}
+    run = await engine.new_run(write_workflow(tmp_path / "seed", ask, stamp))
+    await run.advance()
+    assert await run.answer((await run.pending()).interaction_id, {"text": "Rex"}) == "completed"
+    assert run.state["pet_name"] == "Rex"
+    assert run.state["line"] == f"Rex {datetime.now().year}"

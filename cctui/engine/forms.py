@@ -16,14 +16,13 @@ Two kinds of value reach a form, and they are treated differently:
 
 from __future__ import annotations
 
-from cctui.errors import CctuiError
-
 import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from cctui.engine.ux import ux
+from cctui.errors import CctuiError
 
 
 @dataclass

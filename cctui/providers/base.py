@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from cctui.errors import CctuiError
 from cctui.costs.cost import Cost  # noqa: F401 - part of the providers' interface
+from cctui.errors import CctuiError
 from cctui.records import ProviderJobState, SourceImage  # noqa: F401 - part of the providers' interface
 
 ErrorKind = Literal[

@@ -6,8 +6,6 @@ Rows become frozen records (`cctui.records`, JSON columns decoded) at this bound
 
 from __future__ import annotations
 
-from cctui.errors import CctuiError
-
 import asyncio
 import contextlib
 import contextvars
@@ -22,7 +20,8 @@ from typing import Any
 
 import aiosqlite
 
-from cctui.records import ContentRecord, EventRecord, JobRecord, JobStatus, RunRecord, RunStatus, FINAL_JOB_STATUSES
+from cctui.errors import CctuiError
+from cctui.records import FINAL_JOB_STATUSES, ContentRecord, EventRecord, JobRecord, JobStatus, RunRecord, RunStatus
 from cctui.store.migrations import MIGRATIONS
 
 BUSY_SECONDS = 5.0  # how long a statement waits for another process's lock before giving up

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cctui.errors import CctuiError
-
 from pathlib import Path
+
+from cctui.errors import CctuiError
 
 
 def json_path(parts: tuple | list) -> str:

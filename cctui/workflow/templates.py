@@ -6,16 +6,16 @@ list); any other template yields text. Text from `type: text` refs is never rend
 
 from __future__ import annotations
 
-from cctui.errors import CctuiError
-
 import json
 import re
+from datetime import datetime
 import string
 from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
+from cctui.errors import CctuiError
 from cctui.workflow.refs import LiteralText, TemplateText
 from cctui.workflow.template_limits import (
     BUDGET,
@@ -162,7 +162,8 @@ def make_env(undefined: type = _Undefined) -> SandboxedEnvironment:
     env.filters["tojson"] = _tojson
     env.filters = {name: bounded_filter(name, func) for name, func in env.filters.items()}
     env.filters.update(_counted=counted, _concat=concat, _emit=emit)
-    env.globals.update(range=bounded_range, lipsum=bounded_lipsum)
+    # `now()`: the seed format's templates date things with it (`{{ now().year }}`).
+    env.globals.update(range=bounded_range, lipsum=bounded_lipsum, now=datetime.now)
     return env
 
 

@@ -31,7 +31,9 @@ class TextAnswer(Answer):
 @register
 class UserTextInput(Module):
     module_id = "user.text_input"
-    contract = ModuleContract(inputs=TextInputs, outputs=frozenset({"text"}), view="text_input", answer=TextAnswer)
+    # `value` is the seed format's name for the text: its step files write it to the state.
+    contract = ModuleContract(inputs=TextInputs, outputs=frozenset({"text", "value"}), view="text_input",
+                              answer=TextAnswer)
 
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -56,7 +58,7 @@ class UserTextInput(Module):
         limit = inputs.get("max_length")
         if isinstance(limit, int) and len(text) > limit:
             raise AnswerError(f"{ctx.where}: the text is {len(text)} characters; at most {limit} fit")
-        return {"text": text}
+        return {"text": text, "value": text}
 
 
 def _required(inputs: dict[str, Any]) -> bool:
