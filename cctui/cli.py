@@ -42,7 +42,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for i, step in enumerate(workflow.steps):
         modules = ", ".join(f"{m.name} [{m.module_id}]" for m in step.modules)
         print(f"  {i + 1}. {step.step_id}: {workflow.step_title(i)} -- {modules}")
-    print(f"ok: {len(workflow.steps)} steps")
+    count = len(workflow.steps)
+    print(f"ok: {count} step{'' if count == 1 else 's'}")
     return 0
 
 
