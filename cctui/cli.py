@@ -38,12 +38,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except WorkflowError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for warning in workflow.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{workflow.name} ({workflow.workflow_id}) from {workflow.root}")
     for i, step in enumerate(workflow.steps):
         modules = ", ".join(f"{m.name} [{m.module_id}]" for m in step.modules)
         print(f"  {i + 1}. {step.step_id}: {workflow.step_title(i)} -- {modules}")
     count = len(workflow.steps)
-    print(f"ok: {count} step{'' if count == 1 else 's'}")
+    warned = f", {len(workflow.warnings)} warning(s)" if workflow.warnings else ""
+    print(f"ok: {count} step{'' if count == 1 else 's'}{warned}")
     return 0
 
 

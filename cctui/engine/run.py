@@ -18,6 +18,7 @@ from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, Mod
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.generations import module_generations
 from cctui.engine.interaction import Interaction
+from cctui.engine.option_checks import passes
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
 from cctui.engine.ux import media_tabs, ux
@@ -270,6 +271,10 @@ class Run:
         if option is None:
             known = ", ".join(o.id for o in spec.retryable.options) if spec.retryable else "none"
             raise AnswerError(f"module {spec.name!r} has no option {option_id!r} (options: {known})")
+        failed = next((check for check in option.validations
+                       if check.severity == "error" and not passes(check, answer or {})), None)
+        if failed is not None:
+            raise AnswerError(f"{option.label}: {failed.message}")
         if option.mode == "continue":
             return await self.answer(interaction_id, answer or {})
         target_si = self.workflow.step_index(option.target_step) if option.target_step else si

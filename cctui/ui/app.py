@@ -111,7 +111,7 @@ class CCApp(WorkerErrorsToApp, App):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "options":
             screen = self.run_screen()
-            return bool(screen and screen.interaction and screen.interaction.retryable)
+            return bool(screen and screen._shown_options(screen.interaction))
         return True
 
     def action_options(self) -> None:

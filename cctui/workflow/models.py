@@ -21,6 +21,22 @@ class Feedback(_Model):
     default_message: str = ""
 
 
+class Validation(_Model):
+    """A check on the answer before a retry option is taken (the seed format's `validations`)."""
+
+    id: str
+    rule: Literal["response_field_required", "response_field_not_empty", "response_field_equals",
+                  "min_selections"]
+    message: str
+    field: str | None = None
+    # `error` refuses the option; `warning` asks the creator to confirm first.
+    severity: Literal["error", "warning"] = "error"
+    # Where the seed system checks it ("webui", "server"); cctui checks every one in the engine.
+    validator: list[str] = Field(default_factory=lambda: ["webui", "server"])
+    value: Any = None
+    min: int | None = None
+
+
 class RetryOption(_Model):
     id: str
     label: str
@@ -29,22 +45,49 @@ class RetryOption(_Model):
     target_module: str | None = None
     target_step: str | None = None
     feedback: Feedback | None = None
+    # Not shown in the options menu (still taken by its id, e.g. from an answers file).
+    hidden: bool = False
+    validations: list[Validation] = Field(default_factory=list)
 
 
 class Retryable(_Model):
     default_option: str | None = None
     options: list[RetryOption] = Field(default_factory=list)
+    # The seed format's: `hidden` hides the whole options bar; `feedback` ({global, per_group})
+    # is a review-mode setting cctui does not act on (validate says so).
+    hidden: bool = False
+    feedback: dict[str, Any] | None = None
 
     def option(self, option_id: str) -> RetryOption | None:
         return next((o for o in self.options if o.id == option_id), None)
 
+    def shown(self) -> list[RetryOption]:
+        """The options a client lists: none when the bar is hidden, never a hidden one."""
+        return [] if self.hidden else [o for o in self.options if not o.hidden]
+
+
+class SubActionFeedback(_Model):
+    enabled: bool = False
+    prompt: str = "What should be different?"
+    default_message: str = ""
+    state_key: str = "_retry_feedback"
+
 
 class SubAction(_Model):
+    """A generation started while the question waits. cctui's (and the seed's legacy) shape names
+    its `action_type`; the seed's current shape lists `actions` instead, which cctui reads only
+    as far as validate reports (see the loader's `not_acted_on`)."""
+
     id: str
     label: str
-    action_type: str
+    action_type: str | None = None
     loading_label: str = "Working..."
     result_key: str = "generations"
+    shortcut: str | None = None
+    hidden: bool = False
+    actions: list[dict[str, Any]] = Field(default_factory=list)
+    result_mapping: list[dict[str, Any]] = Field(default_factory=list)
+    feedback: SubActionFeedback | None = None
 
 
 class ModuleSpec(_Model):
@@ -137,6 +180,8 @@ class Workflow(_Model):
     # Set by the loader, not read from JSON.
     root: Path = Field(default=Path("."), exclude=True)
     module_files: dict[tuple[int, int], tuple[str, str]] = Field(default_factory=dict, exclude=True)
+    # What `cctui validate` prints as warnings: keys the workflow uses that cctui does not act on.
+    warnings: list[Any] = Field(default_factory=list, exclude=True)
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 

@@ -31,6 +31,8 @@ class ModuleShape:
     module_id: str
     inputs: type[BaseModel]
     outputs: frozenset[str]
+    # The module starts generations (sub-actions with an action_type) while its question waits.
+    sub_actions: bool = False
     _adapters: dict[str, TypeAdapter] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property

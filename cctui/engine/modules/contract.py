@@ -71,7 +71,8 @@ class ModuleContract:
         return frozenset(self.answer.model_fields) if self.answer else frozenset()
 
     def shape(self, module_id: str) -> ModuleShape:
-        return ModuleShape(module_id=module_id, inputs=self.inputs, outputs=self.outputs)
+        return ModuleShape(module_id=module_id, inputs=self.inputs, outputs=self.outputs,
+                           sub_actions=self.sub_actions)
 
     def answer_problem(self, answer: dict[str, Any]) -> tuple[str, str] | None:
         """The first key of `answer` that does not fit the answer shape, and why; None if it fits."""

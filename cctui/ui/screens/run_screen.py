@@ -220,10 +220,15 @@ class RunScreen(WorkerErrorsToApp, Screen):
         return [Collapsible(*views, title=f"{self.run.workflow.step_title(si)} (done, read only)",
                             collapsed=True, id="previous-result")]
 
+    @staticmethod
+    def _shown_options(interaction: Interaction | None) -> list:
+        """The retry options the creator sees (a hidden one, or a hidden bar, is not listed)."""
+        return interaction.retryable.shown() if interaction is not None and interaction.retryable else []
+
     def _options_hint(self, interaction: Interaction) -> str:
-        if not interaction.retryable:
+        if not self._shown_options(interaction):
             return ""
-        keys = [f"{o.shortcut}: {o.label}" for o in interaction.retryable.options if o.shortcut]
+        keys = [f"{o.shortcut}: {o.label}" for o in self._shown_options(interaction) if o.shortcut]
         return "   o: options" + ("   " + "   ".join(keys) if keys else "")
 
     async def _show_select(self, interaction: Interaction) -> None:
@@ -415,7 +420,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "options":
-            return bool(self.interaction and self.interaction.retryable)
+            return bool(self._shown_options(self.interaction))
         if action in ("try_again", "go_back"):
             return self.run.status is RunStatus.ERROR
         if action == "continue":
@@ -430,18 +435,19 @@ class RunScreen(WorkerErrorsToApp, Screen):
 
     def on_key(self, event) -> None:
         interaction = self.interaction
-        if interaction is None or not interaction.retryable or isinstance(self.focused, (Input, TextArea)):
+        if isinstance(self.focused, (Input, TextArea)):
             return
-        for option in interaction.retryable.options:
+        for option in self._shown_options(interaction):
             if option.shortcut and event.key == option.shortcut:
                 event.stop()
                 self.take_option(option.id)
 
     @work(group="dialogs", exit_on_error=False)
     async def action_options(self) -> None:
-        if not (self.interaction and self.interaction.retryable):
+        options = self._shown_options(self.interaction)
+        if not options:
             return
-        choice = await self.app.push_screen_wait(OptionsScreen(self.interaction.retryable.options))
+        choice = await self.app.push_screen_wait(OptionsScreen(options))
         if choice:
             self.take_option(choice)
 

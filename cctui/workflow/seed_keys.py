@@ -1,0 +1,52 @@
+"""Keys of the seed system's format that cctui reads but does not act on (yet), and the ones a
+module cannot do without: `cctui validate` reports the first as warnings naming each key, the
+second as errors. Nothing here is silently dropped where it would change what a run does."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from cctui.workflow.models import ModuleSpec, Workflow
+
+Found = tuple[tuple, str]  # (path in the resolved workflow, reason)
+
+
+def sub_action_problems(mod: ModuleSpec, at: tuple, starts_generations: bool) -> Iterator[Found]:
+    """Errors: a module that starts generations needs each sub-action's `action_type`."""
+    for i, sub in enumerate(mod.sub_actions):
+        if starts_generations and not sub.action_type:
+            yield (at + ("sub_actions", i),
+                   f"sub-action {sub.id!r} names no action_type (txt2img, img2vid, txt2music ...); "
+                   f"{mod.module_id} starts its generations by it: add one")
+
+
+def not_acted_on(wf: Workflow) -> Iterator[Found]:
+    """Warnings, one per key a step file uses that changes behaviour in the seed system and that
+    cctui does not carry out."""
+    for si, step in enumerate(wf.steps):
+        for mi, mod in enumerate(step.modules):
+            at = ("steps", si, "modules", mi)
+            for i, sub in enumerate(mod.sub_actions):
+                sp = at + ("sub_actions", i)
+                if sub.actions:
+                    yield (sp + ("actions",),
+                           f"sub-action {sub.id!r}: `actions` (running other modules as a child run) is not "
+                           f"done by cctui yet; the sub-action is not offered")
+                if sub.result_mapping:
+                    yield (sp + ("result_mapping",), f"sub-action {sub.id!r}: `result_mapping` is not done by "
+                                                     f"cctui yet")
+                if sub.feedback is not None and sub.feedback.enabled:
+                    yield (sp + ("feedback",), f"sub-action {sub.id!r}: its feedback box is not shown by cctui yet")
+                if sub.shortcut:
+                    yield (sp + ("shortcut",), f"sub-action {sub.id!r}: shortcut {sub.shortcut!r} is not bound "
+                                               f"by cctui (g generates on the media screen)")
+            if mod.retryable is not None and mod.retryable.feedback:
+                yield (at + ("retryable", "feedback"),
+                       "retryable.feedback (per-group feedback of review mode) is not used by cctui; each "
+                       "option's own feedback is")
+            for oi, option in enumerate(mod.retryable.options if mod.retryable else []):
+                for vi, check in enumerate(option.validations):
+                    if check.severity == "warning":
+                        yield (at + ("retryable", "options", oi, "validations", vi),
+                               f"validation {check.id!r} is a warning: cctui does not ask to confirm it yet, "
+                               f"so it does not stop option {option.id!r}")
