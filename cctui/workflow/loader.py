@@ -126,7 +126,7 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
             shape = modules.get(mod.module_id)
             if shape is not None:
                 for path, reason in (*input_problems(mod.inputs, shape),
-                                     *output_problems(mod.outputs_to_state, shape)):
+                                     *output_problems(mod.outputs_to_state, shape, mod.inputs)):
                     yield err(mp + path, reason)
             yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
             yield from _check_tab_keys(mod.inputs.get("schema"), mp + ("inputs", "schema"), err)
