@@ -197,7 +197,7 @@ class Run:
             await self._save()
 
     async def _complete(self, spec: ModuleSpec, outputs: dict[str, Any]) -> None:
-        declared = REGISTRY[spec.module_id].contract.outputs
+        declared = REGISTRY[spec.module_id].contract.shape(spec.module_id).outputs_for(spec.inputs)
         if set(outputs) != declared:
             # The loader trusts the declaration; a module that strays from it is a bug in cctui.
             raise ModuleError(f"module {spec.name!r} ({spec.module_id}) returned outputs "

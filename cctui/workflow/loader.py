@@ -128,7 +128,7 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
             shape = modules.get(mod.module_id)
             if shape is not None:
                 for path, reason in (*input_problems(mod.inputs, shape),
-                                     *output_problems(mod.outputs_to_state, shape)):
+                                     *output_problems(mod.outputs_to_state, shape, mod.inputs)):
                     yield err(mp + path, reason)
                 for path, reason in sub_action_problems(mod, mp, shape.sub_actions):
                     yield err(path, reason)

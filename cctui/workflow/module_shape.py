@@ -33,7 +33,16 @@ class ModuleShape:
     outputs: frozenset[str]
     # The module starts generations (sub-actions with an action_type) while its question waits.
     sub_actions: bool = False
+    # The module hands back its inputs as outputs (`transform.extract`): it takes any input, and
+    # its outputs are the names a step file gives its inputs.
+    echoes_inputs: bool = False
     _adapters: dict[str, TypeAdapter] = field(default_factory=dict, compare=False, repr=False)
+
+    def outputs_for(self, inputs: dict[str, Any]) -> frozenset[str]:
+        """The outputs of one use of the module, whose step file gives it `inputs`."""
+        if not self.echoes_inputs:
+            return self.outputs
+        return frozenset(k for k in inputs if k != RESOLVER_SCHEMA and not k.startswith("_"))
 
     @cached_property
     def fields(self) -> dict[str, FieldInfo]:
@@ -59,11 +68,11 @@ def input_problems(inputs: dict[str, Any], shape: ModuleShape) -> Iterator[Probl
     for key, value in inputs.items():
         if key == RESOLVER_SCHEMA:
             continue
-        if key not in shape.fields:
+        if key not in shape.fields and not shape.echoes_inputs:
             yield ("inputs", key), (f"module {shape.module_id} takes no input {key!r} (it takes {_taken(shape)}): "
                                     f"remove it or correct its name")
             continue
-        if _is_template(value):
+        if key not in shape.fields or _is_template(value):
             continue  # rendered at run time; a template may stand for a value of any type
         if not _fits(shape.adapter(key), value):
             yield _type_problem(key, value, shape)
@@ -127,9 +136,11 @@ def _list_item_type(annotation: Any) -> Any:
     return next((get_args(m)[0] for m in members if get_origin(m) is list and get_args(m)), None)
 
 
-def output_problems(outputs_to_state: dict[str, str], shape: ModuleShape) -> Iterator[Problem]:
-    made = ", ".join(sorted(shape.outputs)) or "no outputs"
+def output_problems(outputs_to_state: dict[str, str], shape: ModuleShape,
+                    inputs: dict[str, Any]) -> Iterator[Problem]:
+    outputs = shape.outputs_for(inputs)
+    made = ", ".join(sorted(outputs)) or "no outputs"
     for key in outputs_to_state:
-        if key not in shape.outputs:
+        if key not in outputs:
             yield ("outputs_to_state", key), (f"module {shape.module_id} produces no output {key!r} (it produces "
                                               f"{made}): rename the key to one of those or remove it")

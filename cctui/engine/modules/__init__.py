@@ -7,6 +7,8 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     io_write_file,
     media_assemble,
     media_generate,
+    transform_extract,
+    transform_query,
     user_select,
     user_text_input,
 )

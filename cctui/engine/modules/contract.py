@@ -52,6 +52,9 @@ class ModuleContract:
     sub_actions: bool = False
     # What a client says while the module works ("Preparing scene prompts...").
     working: str = "Preparing"
+    # The outputs are the inputs a step file gives it, those not starting with `_` (`outputs` is
+    # then empty): a module that only names values for the state.
+    echoes_inputs: bool = False
 
     def __post_init__(self):
         if (self.view is None) != (self.answer is None):
@@ -72,7 +75,7 @@ class ModuleContract:
 
     def shape(self, module_id: str) -> ModuleShape:
         return ModuleShape(module_id=module_id, inputs=self.inputs, outputs=self.outputs,
-                           sub_actions=self.sub_actions)
+                           sub_actions=self.sub_actions, echoes_inputs=self.echoes_inputs)
 
     def answer_problem(self, answer: dict[str, Any]) -> tuple[str, str] | None:
         """The first key of `answer` that does not fit the answer shape, and why; None if it fits."""
