@@ -103,3 +103,15 @@ async def test_text_input_writes_value_as_the_seed_format_names_it_and_templates
     assert await run.answer((await run.pending()).interaction_id, {"text": "Rex"}) == "completed"
     assert run.state["pet_name"] == "Rex"
     assert run.state["line"] == f"Rex {datetime.now().year}"
+
+
+async def test_a_pause_in_batch_mode_goes_on_with_an_empty_answer_and_refuses_a_no(engine, tmp_path):
+    look = {"module_id": "user.pause", "name": "look", "inputs": {"message": "Check {{ state.owner }}'s plan"},
+            "outputs_to_state": {"confirmed": "checked"}}
+    folder = write_workflow(tmp_path / "pause", look)
+    run = await BatchRunner(engine, {"look": {}}, out=lambda s: None).run(folder)
+    assert run.status == "completed" and run.state["checked"] is True
+    with pytest.raises(BatchError, match="a pause only goes on"):
+        await BatchRunner(engine, {"look": {"confirmed": False}}, out=lambda s: None).run(folder)
+    with pytest.raises(BatchError, match="'text' is not an answer"):
+        await BatchRunner(engine, {"look": {"text": "ok"}}, out=lambda s: None).run(folder)

@@ -189,7 +189,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
     def _views(self) -> dict[str, Callable[[Interaction], Awaitable[None]]]:
         """A pane for each view a module's contract may name (`Interaction.kind`)."""
         return {"select": self._show_select, "text_input": self._show_text, "media": self._show_media,
-                "assemble": self._show_assemble}
+                "assemble": self._show_assemble, "pause": self._show_pause}
 
     async def _show_no_view(self, interaction: Interaction) -> None:
         # Guessing (a list to select from) could send the module an answer it cannot read.
@@ -258,6 +258,20 @@ class RunScreen(WorkerErrorsToApp, Screen):
                                  Static(display.get("placeholder") or "", classes="pane-hint", markup=False),
                                  field, Static(hint, classes="pane-hint", markup=False))
         field.focus()
+
+    async def _show_pause(self, interaction: Interaction) -> None:
+        display = interaction.display
+        parts = [Static(display.get("message", ""), classes="pane-title", markup=False)]
+        if display.get("preview"):
+            parts.append(Static(display["preview"], id="pause-preview", markup=False))
+        if display.get("state"):
+            parts.append(Collapsible(Static(display["state"], markup=False), title="The run's state so far",
+                                     collapsed=True))
+        button = Button("Continue", variant="primary", id="pause-continue")
+        parts += [button, Static("enter: continue" + self._options_hint(interaction), classes="pane-hint",
+                                 markup=False)]
+        await self._replace_body(*parts)
+        button.focus()
 
     async def _show_media(self, interaction: Interaction) -> None:
         await self._replace_body(Static(interaction.display.get("title", "Generate"), classes="pane-title",
@@ -405,6 +419,9 @@ class RunScreen(WorkerErrorsToApp, Screen):
         elif self.interaction.kind == "text_input":
             field = self.query("#text-input-area, #text-input-line").first()
             self._answer_text(field.text if isinstance(field, TextArea) else field.value)
+        elif self.interaction.kind == "pause":
+            interaction = self.interaction
+            self.drive(lambda: self.run.answer(interaction.interaction_id, {"confirmed": True}))
 
     def key_ctrl_s(self) -> None:
         if self.interaction is not None and self.interaction.kind == "text_input":
@@ -424,7 +441,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
         if action in ("try_again", "go_back"):
             return self.run.status is RunStatus.ERROR
         if action == "continue":
-            return bool(self.interaction and self.interaction.kind in ("select", "text_input"))
+            return bool(self.interaction and self.interaction.kind in ("select", "text_input", "pause"))
         if action == "open_media":
             return bool(self.interaction and self.interaction.kind == "media")
         if action == "cancel_render":
@@ -487,6 +504,11 @@ class RunScreen(WorkerErrorsToApp, Screen):
             self.app.pop_screen()
 
     # ------------------------------------------------------------------ errors
+
+    @on(Button.Pressed, "#pause-continue")
+    def _pause_continue(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_continue()
 
     @on(Button.Pressed, "#error-retry")
     def action_try_again(self) -> None:
