@@ -40,6 +40,10 @@ def not_acted_on(wf: Workflow) -> Iterator[Found]:
                 if sub.shortcut:
                     yield (sp + ("shortcut",), f"sub-action {sub.id!r}: shortcut {sub.shortcut!r} is not bound "
                                                f"by cctui (g generates on the media screen)")
+            for key in ("retry_trigger_keyword", "retry_options"):
+                if key in mod.inputs:
+                    yield (at + ("inputs", key), f"input {key!r} (retry by typing a keyword) is not done by cctui; "
+                                                 f"the creator retries through the step's options (o)")
             if mod.retryable is not None and mod.retryable.feedback:
                 yield (at + ("retryable", "feedback"),
                        "retryable.feedback (per-group feedback of review mode) is not used by cctui; each "

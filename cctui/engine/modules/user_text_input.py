@@ -20,6 +20,9 @@ class TextInputs(Inputs):
     # holds; the seed system's own default is false, so its step files that rely on it are optional here.
     allow_empty: bool | None = None
     max_length: int | None = None
+    # The seed system's retry by keyword; cctui offers retry through the options (validate says so).
+    retry_trigger_keyword: str | None = None
+    retry_options: list[dict[str, Any]] = []
     prompt: str = shown("Your text")
     placeholder: str = shown("")
 

@@ -189,7 +189,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
     def _views(self) -> dict[str, Callable[[Interaction], Awaitable[None]]]:
         """A pane for each view a module's contract may name (`Interaction.kind`)."""
         return {"select": self._show_select, "text_input": self._show_text, "media": self._show_media,
-                "assemble": self._show_assemble, "pause": self._show_pause}
+                "assemble": self._show_assemble, "pause": self._show_pause, "file_input": self._show_file}
 
     async def _show_no_view(self, interaction: Interaction) -> None:
         # Guessing (a list to select from) could send the module an answer it cannot read.
@@ -272,6 +272,16 @@ class RunScreen(WorkerErrorsToApp, Screen):
                                  markup=False)]
         await self._replace_body(*parts)
         button.focus()
+
+    async def _show_file(self, interaction: Interaction) -> None:
+        display = interaction.display
+        kinds = ", ".join(display.get("extensions") or []) or "any file"
+        field = Input(placeholder="~/Pictures/miso.jpg (or a data: URL)", id="file-input-line")
+        await self._replace_body(Static(display.get("prompt", ""), classes="pane-title", markup=False),
+                                 field,
+                                 Static(f"enter: use it ({kinds}; a copy goes into the run)"
+                                        + self._options_hint(interaction), classes="pane-hint", markup=False))
+        field.focus()
 
     async def _show_media(self, interaction: Interaction) -> None:
         await self._replace_body(Static(interaction.display.get("title", "Generate"), classes="pane-title",
@@ -401,6 +411,12 @@ class RunScreen(WorkerErrorsToApp, Screen):
             self.notify("Select at least one item first (space).", severity="warning")
             return
         self.drive(lambda: self.run.answer(interaction.interaction_id, {"selected_indices": selected}))
+
+    @on(Input.Submitted, "#file-input-line")
+    def _file_submitted(self, event: Input.Submitted) -> None:
+        interaction = self.interaction
+        if interaction is not None:
+            self.drive(lambda: self.run.answer(interaction.interaction_id, {"value": event.value}))
 
     @on(Input.Submitted, "#text-input-line")
     def _text_submitted(self, event: Input.Submitted) -> None:

@@ -1,0 +1,73 @@
+"""`user.file_input`: a path or a data: URL, checked (exists, a file, an allowed extension, a
+size that fits) and copied into the run; what it refuses keeps the question with a clear reason."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from cctui.engine.engine import Engine, load
+from cctui.engine.errors import AnswerError
+from fakes import FakeProviders
+
+
+def write(root: Path, **inputs) -> Path:
+    root.mkdir()
+    (root / "workflow.json").write_text(json.dumps({
+        "workflow_id": "photo", "name": "Photo", "steps": [{"step_id": "pick", "name": "Pick", "modules": [
+            {"module_id": "user.file_input", "name": "photo", "inputs": {"prompt": "Photo", **inputs},
+             "outputs_to_state": {"value": "photo_path", "filename": "photo_name"}}]}]}), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+async def engine(tmp_path):
+    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
+    yield engine
+    await engine.close()
+
+
+async def asked(engine, folder):
+    run = await engine.new_run(folder)
+    await run.advance()
+    return run, (await run.pending()).interaction_id
+
+
+async def test_a_path_is_checked_and_copied_into_the_run(engine, tmp_path, monkeypatch):
+    (tmp_path / "pics").mkdir()
+    photo = tmp_path / "pics" / "Miso 1.PNG"
+    photo.write_bytes(b"\x89PNG fake")
+    run, iid = await asked(engine, write(tmp_path / "wf", extensions=["png"]))
+    for wrong, reason in ((tmp_path / "nope.png", "does not exist"), (tmp_path / "pics", "is a folder"),
+                          ("", "give the path of a file")):
+        with pytest.raises(AnswerError, match=reason):
+            await run.answer(iid, {"value": str(wrong) if wrong else ""})
+    (tmp_path / "pics" / "notes.txt").write_text("x")
+    with pytest.raises(AnswerError, match=r"notes.txt is not one of the files this step takes \(.png\)"):
+        await run.answer(iid, {"value": str(tmp_path / "pics" / "notes.txt")})
+    monkeypatch.chdir(tmp_path)  # a relative path is read from where cctui was started
+    assert await run.answer(iid, {"value": "pics/Miso 1.PNG"}) == "completed"
+    copy = Path(run.state["photo_path"])
+    assert copy.parent == run.run_dir / "uploads" and copy.name == "Miso_1.png"
+    assert copy.read_bytes() == photo.read_bytes() and run.state["photo_name"] == "Miso 1.PNG"
+    photo.unlink()  # the original can go: the run keeps its copy
+    assert copy.is_file()
+
+
+async def test_a_data_url_is_decoded_into_the_run(engine, tmp_path):
+    run, iid = await asked(engine, write(tmp_path / "wf", extensions=[".png"]))
+    with pytest.raises(AnswerError, match="base64 is broken"):
+        await run.answer(iid, {"value": "data:image/png;base64,***"})
+    with pytest.raises(AnswerError, match=r"upload.jpg is not one of the files"):
+        await run.answer(iid, {"value": "data:image/jpeg;base64," + base64.b64encode(b"jpg").decode()})
+    await run.answer(iid, {"value": "data:image/png;base64," + base64.b64encode(b"png bytes").decode()})
+    assert Path(run.state["photo_path"]).read_bytes() == b"png bytes"
+
+
+def test_retry_by_keyword_is_a_validate_warning(tmp_path):
+    workflow = load(write(tmp_path / "wf", retry_trigger_keyword="r"))
+    (warning,) = workflow.warnings
+    assert (warning.file, warning.path) == ("wf/workflow.json", "$.steps[0].modules[0].inputs.retry_trigger_keyword")
