@@ -16,6 +16,17 @@ def cc_workflow() -> Path:
     return WORKFLOW
 
 
+@pytest.fixture
+async def fake_engine(tmp_path):
+    """An engine on a fresh database in tmp_path, with the in-process fake providers."""
+    from cctui.engine.engine import Engine
+    from fakes import FakeProviders
+
+    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
+    yield engine
+    await engine.close()
+
+
 # CI runs a slice; `pytest --full` runs everything, the suites marked slow included.
 def pytest_addoption(parser):
     parser.addoption("--full", action="store_true",

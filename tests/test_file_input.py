@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cctui.engine.engine import Engine, load
+from cctui.engine.engine import load
 from cctui.engine.errors import AnswerError
-from fakes import FakeProviders
 
 
 def write(root: Path, **inputs) -> Path:
@@ -24,10 +23,8 @@ def write(root: Path, **inputs) -> Path:
 
 
 @pytest.fixture
-async def engine(tmp_path):
-    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
-    yield engine
-    await engine.close()
+def engine(fake_engine):
+    return fake_engine
 
 
 async def asked(engine, folder):

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from cctui.batch import BatchError, BatchRunner
-from cctui.engine.engine import Engine
 from cctui.engine.errors import AnswerError
-from fakes import FakeProviders
 
 
 def text_input(name: str, out: str, **inputs) -> dict:
@@ -34,10 +32,8 @@ NAME_AND_THEME = (
 
 
 @pytest.fixture
-async def engine(tmp_path):
-    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
-    yield engine
-    await engine.close()
+def engine(fake_engine):
+    return fake_engine
 
 
 async def test_a_display_template_is_shown_rendered_and_a_missing_path_shows_empty(tmp_path, engine):

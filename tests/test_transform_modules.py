@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cctui.engine.engine import Engine
 from cctui.engine.modules import shapes
 from cctui.workflow.errors import WorkflowErrors
 from cctui.workflow.loader import load_workflow
-from fakes import FakeProviders
 
 STEP_FILE = "steps/1_keywords/step.json"
 SCENES = [
@@ -49,10 +47,8 @@ def write_workflow(root: Path, *modules: dict, initial_state: dict | None = None
 
 
 @pytest.fixture
-async def engine(tmp_path):
-    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
-    yield engine
-    await engine.close()
+def engine(fake_engine):
+    return fake_engine
 
 
 async def finished_state(engine, folder: Path) -> dict:
