@@ -358,6 +358,35 @@ class Store:
     async def jobs_of_run(self, run_id: str) -> list[JobRecord]:
         return await self._all(JobRecord, "SELECT * FROM jobs WHERE run_id = ? ORDER BY created_at, rowid", (run_id,))
 
+    # ------------------------------------------------------------------ keyword memory
+
+    async def keywords(self, workflow_id: str) -> list[dict[str, Any]]:
+        """Every keyword remembered for the workflow, as documents: keyword, weight, last_used and
+        the fields last written with it."""
+        async with self.db.execute("SELECT keyword, weight, fields, last_used FROM weighted_keywords"
+                                   " WHERE workflow_id = ? ORDER BY keyword", (workflow_id,)) as cur:
+            rows = await cur.fetchall()
+        return [{**json.loads(row["fields"]), "keyword": row["keyword"], "weight": row["weight"],
+                 "last_used": row["last_used"]} for row in rows]
+
+    async def save_keywords(self, workflow_id: str, items: list[tuple[str, float, dict[str, Any]]], *,
+                            accumulate: bool) -> int:
+        """Upsert (keyword, weight, other fields) for the workflow in one transaction: the weight
+        is added to the stored one when accumulating, else it replaces it; the fields are merged."""
+        now = time.time()
+        async with self.transaction():
+            for keyword, weight, fields in items:
+                async with self.db.execute("SELECT weight, fields FROM weighted_keywords WHERE workflow_id = ?"
+                                           " AND keyword = ?", (workflow_id, keyword)) as cur:
+                    row = await cur.fetchone()
+                if row is not None:
+                    weight = row["weight"] + weight if accumulate else weight
+                    fields = {**json.loads(row["fields"]), **fields}
+                await self._write("INSERT OR REPLACE INTO weighted_keywords(workflow_id, keyword, weight, fields,"
+                                  " last_used) VALUES (?, ?, ?, ?, ?)",
+                                  (workflow_id, keyword, weight, _dumps(fields), now))
+        return len(items)
+
     # ------------------------------------------------------------------ reading records
 
     async def _one(self, record, sql: str, args: tuple | list = ()):

@@ -136,3 +136,17 @@ MIGRATIONS.append(
     )
     """
 )
+MIGRATIONS.append(
+    # 4: keyword memory across runs (the seed format's `io.weighted_keywords`), one row per
+    # keyword of a workflow: how often it came up, and when last.
+    """
+    CREATE TABLE weighted_keywords (
+        workflow_id   TEXT NOT NULL,
+        keyword       TEXT NOT NULL,          -- lowercased and trimmed
+        weight        REAL NOT NULL,
+        fields        TEXT NOT NULL,          -- JSON: category, source, ... as last written
+        last_used     REAL NOT NULL,
+        PRIMARY KEY (workflow_id, keyword)
+    )
+    """
+)

@@ -4,6 +4,7 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     api_llm,
     io_export,
     io_render_template,
+    io_weighted_keywords,
     io_write_file,
     media_assemble,
     media_generate,
