@@ -10,6 +10,7 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     media_generate,
     transform_extract,
     transform_query,
+    transform_small,
     user_file_input,
     user_pause,
     user_select,
