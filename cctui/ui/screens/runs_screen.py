@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from cctui.ui.app import CCApp
 
 
+NARROW_WHERE = 30  # characters
+
+
 def age(seconds: float) -> str:
     if seconds < 90:
         return "just now"
@@ -91,11 +94,13 @@ class RunsScreen(WorkerErrorsToApp, Screen):
         table = self.query_one(DataTable)
         table.clear()
         now = self.cc.now()
+        # Under 100 columns the Where cell is cut so that the cost column still shows at 80.
+        where_limit = NARROW_WHERE if self.app.size.width < 100 else LINE_LIMIT
         for row in rows:
-            where = f"{row.workflow_name}: {row.where}"
             # A stored run's ids and a workflow's titles come from files anyone could have edited.
-            cells = (row.run_id, where, age(now - row.updated_at), cost_text(row.costs))
-            table.add_row(*(clean(cell, LINE_LIMIT) for cell in cells), key=row.run_id)
+            cells = (clean(row.run_id, LINE_LIMIT), clean(f"{row.workflow_name}: {row.where}", where_limit),
+                     age(now - row.updated_at), cost_text(row.costs))
+            table.add_row(*cells, key=row.run_id)
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:
