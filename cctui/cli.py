@@ -23,20 +23,26 @@ def _default_workflow() -> Path:
     return here if here.is_dir() and not DEFAULT_WORKFLOW.is_dir() else DEFAULT_WORKFLOW
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def _load_or_say(folder: Path):
+    """The loaded workflow, or None after one `error:` line per problem on stderr."""
     from cctui.engine.engine import load
     from cctui.workflow.errors import WorkflowError, WorkflowErrors
 
-    folder = Path(args.workflow_dir or _default_workflow())
     try:
-        workflow = load(folder)
+        return load(folder)
     except WorkflowErrors as exc:
         for err in exc.errors:
             print(f"error: {err}", file=sys.stderr)
         print(f"{folder}: {len(exc.errors)} problem(s)", file=sys.stderr)
-        return 2
     except WorkflowError as exc:
         print(f"error: {exc}", file=sys.stderr)
+    return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    folder = Path(args.workflow_dir or _default_workflow())
+    workflow = _load_or_say(folder)
+    if workflow is None:
         return 2
     for warning in workflow.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -194,12 +200,36 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
     return await jobs_command(args, settings, lambda: _providers(settings))
 
 
+def check_opened_workflow(args: argparse.Namespace) -> int | None:
+    """`--workflow DIR` checked before anything starts: an exit code after its `error:` lines, or
+    None when there is nothing to say. It opens a workflow in the app only."""
+    if args.workflow is None:
+        return None
+    if args.command is not None:
+        print(f"error: --workflow opens a workflow in the app; `cctui {args.command}` does not use it"
+              + (" (give the folder as its argument: `cctui validate DIR`, `cctui run DIR ...`)"
+                 if args.command in ("validate", "run") else ""), file=sys.stderr)
+        return 2
+    folder = Path(args.workflow).expanduser()
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        print(f"error: --workflow {folder}: {what}; give the folder that holds the workflow file "
+              "(check it with `cctui validate DIR`)", file=sys.stderr)
+        return 2
+    if _load_or_say(folder) is None:
+        print(f"error: --workflow {folder} does not load: fix it (`cctui validate {folder}`) and open it again",
+              file=sys.stderr)
+        return 2
+    return None
+
+
 def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
     from cctui.ui.app import run_app
 
     # With --demo the settings already point at the stand-in (`demo_mode` in main; settings.demo
     # is set, which the app shows): run_app must not start a second one.
-    return run_app(settings, image_protocol=args.image_protocol)
+    opened = Path(args.workflow).expanduser() if args.workflow else None
+    return run_app(settings, image_protocol=args.image_protocol, workflow_dir=opened)
 
 
 def _demo_flag(parser: argparse.ArgumentParser) -> None:
@@ -215,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where runs, media and the database live (default: user data dir)")
     parser.add_argument("--image-protocol", choices=["auto", "tgp", "sixel", "halfcell", "unicode"],
                         help="how images are drawn; halfcell works everywhere, including over SSH and in tmux")
+    parser.add_argument("--workflow", metavar="DIR",
+                        help="open the app on this workflow folder: n starts it (default: n asks which of the known "
+                             "workflows when there are several)")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("validate", help="check a workflow folder and list its steps")
     p.add_argument("workflow_dir", nargs="?", help="default: workflows/cc")
@@ -293,6 +326,10 @@ def _main(argv: list[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     try:
+        with _clean_console():  # its lines quote the workflow's files
+            refused = check_opened_workflow(args)
+        if refused is not None:
+            return refused
         if args.command == "validate":
             return cmd_validate(args)
         settings = load_settings(data_dir=args.data_dir)

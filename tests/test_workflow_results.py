@@ -147,6 +147,18 @@ async def finished_poster_run(tmp_path: Path):
     return engine, run, picture
 
 
+async def test_a_run_whose_workflow_no_longer_loads_is_named_by_its_id(tmp_path):
+    engine, run, _ = await finished_poster_run(tmp_path)
+    await engine.close()
+    (tmp_path / "poster" / "workflow.json").write_text("{", encoding="utf-8")
+    engine = await Engine.open(tmp_path / "data" / "cctui.db", FakeProviders(), tmp_path / "data" / "runs")
+    try:
+        (summary,) = await engine.queries.run_summaries()
+    finally:
+        await engine.close()
+    assert (summary.workflow_id, summary.workflow_name, summary.where) == ("poster", "poster", "✓ done")
+
+
 async def test_another_workflow_gets_its_own_finish_view_and_bundle(tmp_path):
     engine, run, picture = await finished_poster_run(tmp_path)
     try:
@@ -156,8 +168,8 @@ async def test_another_workflow_gets_its_own_finish_view_and_bundle(tmp_path):
             ("notes", "markdown", "How it was made", "# Notes\n\nMade for Rex.", True)]
         assert view.spent == {}
         (summary,) = await engine.queries.run_summaries()
-        assert (summary.run_id, summary.workflow_id, summary.where, summary.costs) == (
-            run.run_id, "poster", "✓ done", {})
+        assert (summary.run_id, summary.workflow_id, summary.workflow_name, summary.where, summary.costs) == (
+            run.run_id, "poster", "Poster", "✓ done", {})
 
         result = await engine.queries.export(run.run_id, default=tmp_path / "bundle")
     finally:

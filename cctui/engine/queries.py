@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """One line of the runs list. `where` is the step in words ("5/9 Video", "✓ done")."""
+    """One line of the runs list. `where` is the step in words ("5/9 Video", "✓ done");
+    `workflow_name` is the workflow's name when it loads, else its id."""
 
     run_id: str
     workflow_id: str
+    workflow_name: str
     status: RunStatus
     step: int  # the current step, 0-based
     where: str
@@ -43,36 +45,38 @@ class FinishView:
     spent: dict[str, float]
 
 
-def _summary(row: RunRecord, costs: dict[str, float], titles: list[str] | None) -> RunSummary:
+def _summary(row: RunRecord, costs: dict[str, float], loaded: tuple[str, list[str]] | None) -> RunSummary:
+    name, titles = loaded or (row.workflow_id, None)
     step = row.position.get("step", 0)
     title = titles[step].split(": ", 1)[-1] if titles and step < len(titles) else ""
     where = f"{step + 1}/{len(titles)} {title}".strip() if titles else f"step {step + 1}"
     where = {RunStatus.COMPLETED: "✓ done", RunStatus.ERROR: f"{where} (failed)",
              RunStatus.RUNNING: f"{where} (working)"}.get(row.status, where)
-    return RunSummary(run_id=row.run_id, workflow_id=row.workflow_id, status=row.status, step=step,
-                      where=where, updated_at=row.updated_at, costs=dict(costs))
+    return RunSummary(run_id=row.run_id, workflow_id=row.workflow_id, workflow_name=name, status=row.status,
+                      step=step, where=where, updated_at=row.updated_at, costs=dict(costs))
 
 
 class RunQueries:
     def __init__(self, store: Store, load: Callable[[str], Workflow]):
         self.store = store
         self._load = load
-        self._titles: dict[str, list[str]] = {}
+        self._titles: dict[str, tuple[str, list[str]]] = {}
 
-    def _step_titles(self, workflow_dir: str) -> list[str] | None:
+    def _name_and_titles(self, workflow_dir: str) -> tuple[str, list[str]] | None:
         if workflow_dir not in self._titles:
             try:
                 wf = self._load(workflow_dir)
             except Exception:  # a workflow that no longer loads still lists its runs
                 return None
-            self._titles[workflow_dir] = [wf.step_title(i) for i in range(len(wf.steps))]
+            self._titles[workflow_dir] = (wf.name or wf.workflow_id,
+                                          [wf.step_title(i) for i in range(len(wf.steps))])
         return self._titles[workflow_dir]
 
     async def run_summaries(self, *, step_titles: bool = True) -> list[RunSummary]:
         """Every run, newest first, with its ledger totals (one query for all of them)."""
         totals = await Ledger(self.store).totals()
         return [_summary(row, totals.get(row.run_id, {}),
-                         self._step_titles(row.workflow_dir) if step_titles else None)
+                         self._name_and_titles(row.workflow_dir) if step_titles else None)
                 for row in await self.store.list_runs()]
 
     async def spent(self, run_id: str) -> dict[str, float]:

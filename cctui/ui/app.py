@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -14,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from cctui.engine.catalogue import Catalogue, KnownWorkflow
 from cctui.engine.engine import Engine
 from cctui.engine.errors import EngineError, RunBusyError
 from cctui.engine.queries import RunSummary
@@ -21,12 +23,10 @@ from cctui.safe_text import LINE_LIMIT, clean
 from cctui.settings import Settings
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
+from cctui.ui.screens.dialogs import WorkflowPickerScreen
 from cctui.ui.screens.run_screen import RunScreen
 from cctui.ui.screens.runs_screen import RunsScreen
 from cctui.ui.widgets import picture
-
-DEFAULT_WORKFLOW = Path(__file__).resolve().parent.parent.parent / "workflows" / "cc"
-
 
 class CCApp(WorkerErrorsToApp, App):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"  # absolute: subclasses live elsewhere
@@ -38,12 +38,15 @@ class CCApp(WorkerErrorsToApp, App):
     ]
 
     def __init__(self, settings: Settings, *, providers: Any = None, workflow_dir: Path | None = None,
-                 now: Callable[[], float] = time.time, demo: bool = False):
+                 catalogue: Catalogue | None = None, now: Callable[[], float] = time.time, demo: bool = False):
+        """`workflow_dir`: the workflow opened with `--workflow`, which `n` starts without asking;
+        without it `n` asks which of the catalogue's workflows when it knows more than one."""
         super().__init__()
         self.settings = settings
         self.providers = providers
-        self.workflow_dir = Path(workflow_dir or (Path("workflows/cc") if Path("workflows/cc").is_dir()
-                                                  else DEFAULT_WORKFLOW))
+        self.workflow_dir = Path(workflow_dir).resolve() if workflow_dir else None
+        opened = [self.workflow_dir] if self.workflow_dir else []
+        self.catalogue = catalogue or Catalogue.for_settings(settings, opened=opened)
         self.now = now
         self.demo = demo or settings.demo
         self.engine: Engine | None = None
@@ -84,10 +87,31 @@ class CCApp(WorkerErrorsToApp, App):
     async def run_rows(self) -> list[RunSummary]:
         return await self.engine.queries.run_summaries()
 
+    async def known_workflows(self) -> list[KnownWorkflow]:
+        # Loading checks every file of every workflow: off the event loop, so the screen stays live.
+        return await asyncio.to_thread(self.catalogue.known)
+
+    async def _workflow_to_start(self) -> Path | None:
+        """The opened workflow; else the only one known; else the one the user picks (None: none)."""
+        if self.workflow_dir is not None:
+            return self.workflow_dir
+        known = await self.known_workflows()
+        if not known:
+            self.notify("No workflow found: open one with `cctui --workflow DIR`, or put its folder in "
+                        f"{' or '.join(str(d) for d in self.catalogue.user_dirs)}",
+                        title="Cannot start a run", severity="error", markup=False)
+            return None
+        if len(known) == 1:
+            return known[0].folder  # one that does not load says why when the run is started
+        return await self.push_screen_wait(WorkflowPickerScreen(known))
+
     @work(exclusive=True, group="open-run", exit_on_error=False)
     async def start_new_run(self) -> None:
+        folder = await self._workflow_to_start()
+        if folder is None:
+            return
         try:
-            run = await self.engine.new_run(self.workflow_dir)
+            run = await self.engine.new_run(folder)
         except Exception as exc:  # a workflow error is shown, never a traceback
             self.notify(str(exc), title="Cannot start a run", severity="error", markup=False)
             return
@@ -121,7 +145,7 @@ class CCApp(WorkerErrorsToApp, App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New run", "Start a new run of the workflow", self.start_new_run)
+        yield SystemCommand("New run", "Start a new run of a workflow", self.start_new_run)
         if self.run_screen() is not None:
             yield SystemCommand("Options", "Regenerate with feedback or go back", self.action_options)
 
@@ -130,7 +154,8 @@ def make_app(settings: Settings, **kwargs: Any) -> CCApp:
     return CCApp(settings, **kwargs)
 
 
-def run_app(settings: Settings, demo: bool = False, image_protocol: str | None = None) -> int:
+def run_app(settings: Settings, demo: bool = False, image_protocol: str | None = None,
+            workflow_dir: Path | None = None) -> int:
     standin = None
     if image_protocol:
         settings = settings.model_copy(update={"image_protocol": image_protocol})
@@ -142,7 +167,7 @@ def run_app(settings: Settings, demo: bool = False, image_protocol: str | None =
 
     setup_logging(settings)
     try:
-        make_app(settings, demo=demo).run()
+        make_app(settings, demo=demo, workflow_dir=workflow_dir).run()
     finally:
         if standin is not None:
             standin.stop()

@@ -23,6 +23,7 @@ from cctui.workflow.strict_schema import strict_problems
 from cctui.workflow.templates import check_syntax, is_template, state_reads
 
 WORKFLOW_FILE = "workflow_v3.json"
+WORKFLOW_GLOB = "workflow*.json"  # any of these makes a folder a workflow folder
 SCHEMA_INPUT_KEYS = ("schema", "output_schema", "input_schema")
 # step ids and media tab keys become part of generated file names (`<step_id>_<tab>_<job id>`).
 FILE_NAME_PART = re.compile(r"[\w-]+")
@@ -31,7 +32,7 @@ FILE_NAME_PART = re.compile(r"[\w-]+")
 def find_workflow_file(folder: Path) -> Path:
     if folder.is_file():
         return folder
-    candidates = sorted(p for p in folder.glob("workflow*.json") if p.is_file())
+    candidates = sorted(p for p in folder.glob(WORKFLOW_GLOB) if p.is_file())
     preferred = folder / WORKFLOW_FILE
     if preferred.is_file():
         return preferred

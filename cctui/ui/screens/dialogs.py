@@ -1,6 +1,8 @@
-"""Small modal dialogs: the retry/jump options menu, feedback text, confirmation."""
+"""Small modal dialogs: the retry/jump options menu, feedback text, confirmation, which workflow."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -11,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from cctui.engine.catalogue import KnownWorkflow
 from cctui.safe_text import clean
 from cctui.workflow.models import RetryOption
 
@@ -131,3 +134,39 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#confirm-no")
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class WorkflowPickerScreen(ModalScreen[Path | None]):
+    """Which workflow a new run follows. One that does not load is shown with why, and disabled."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="WorkflowPickerScreen") + """
+    WorkflowPickerScreen > Vertical { width: 100; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="workflows.cancel", tooltip="Close without starting a run")]
+
+    def __init__(self, workflows: list[KnownWorkflow]):
+        super().__init__()
+        self.workflows = workflows
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Start a run of which workflow?", classes="dialog-title")
+            yield OptionList(*[Option(self._label(w), id=str(i), disabled=not w.loads)
+                               for i, w in enumerate(self.workflows)], id="workflows-list")
+
+    @staticmethod
+    def _label(workflow: KnownWorkflow) -> Text:
+        # Names, ids, folders and problems all come from files anyone could have written: Text, cleaned.
+        label = Text(clean(workflow.name), style="bold")
+        label.append(clean(f"  ({workflow.workflow_id})"))
+        label.append(clean(f"\n  {workflow.folder}"), style="dim")
+        if not workflow.loads:
+            label.append(clean(f"\n  does not load: {workflow.problem}"), style="red")
+        return label
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.workflows[int(event.option.id)].folder)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,12 +13,16 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from cctui.engine.catalogue import KnownWorkflow
 from cctui.engine.queries import money_text
 from cctui.safe_text import LINE_LIMIT, clean
 from cctui.ui.worker_errors import WorkerErrorsToApp
 
 if TYPE_CHECKING:
     from cctui.ui.app import CCApp
+
+
+NARROW_WHERE = 30  # characters
 
 
 def age(seconds: float) -> str:
@@ -35,7 +40,7 @@ def cost_text(costs: dict[str, float]) -> str:
 
 class RunsScreen(WorkerErrorsToApp, Screen):
     BINDINGS = [
-        Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run of the workflow"),
+        Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run (asks which workflow when there are several)"),
         Binding("enter", "resume", "Resume", id="runs.resume", tooltip="Open the highlighted run where it stopped"),
         Binding("r", "reload", "Refresh", id="runs.reload", tooltip="Read the runs again"),
         Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit; every run is saved"),
@@ -54,34 +59,48 @@ class RunsScreen(WorkerErrorsToApp, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            yield Static(f"Workflow: {self.cc.workflow_dir.name}   n: new run   enter: resume", id="runs-intro",
-                         markup=False)
+            yield Static("", id="runs-intro", markup=False)
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield Static("No runs yet. Press n to start one.", id="runs-empty")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        # Four narrow columns fit 80 terminal columns; the workflow is named in the line above
-        # unless the runs come from several workflows.
+        # Four narrow columns fit 80 terminal columns: the workflow's name leads the Where column.
         table.add_columns("Run", "Where", "Age", "Cost")
         self.action_reload()
 
     def on_screen_resume(self) -> None:
         self.action_reload()
 
+    def intro(self, known: list[KnownWorkflow]) -> str:
+        """What `n` starts: the opened workflow, the only one known, or which ones it asks between."""
+        opened = self.cc.workflow_dir
+        if opened is not None:
+            names = [w.name for w in known if w.folder == opened] or [opened.name]
+            return f"Workflow: {names[0]}   n: new run   enter: resume"
+        if not known:
+            return "No workflow found (open one with cctui --workflow DIR)   enter: resume"
+        if len(known) == 1:
+            return f"Workflow: {known[0].name}   n: new run   enter: resume"
+        names = ", ".join(w.name if w.loads else f"{w.name} (does not load)" for w in known)
+        return f"Workflows: {names}   n: new run (asks which)   enter: resume"
+
     @work(exclusive=True, group="runs")
     async def action_reload(self) -> None:
         rows = await self.cc.run_rows()
+        known = await self.cc.known_workflows()
+        self.query_one("#runs-intro", Static).update(Text(clean(self.intro(known), LINE_LIMIT)))
         table = self.query_one(DataTable)
         table.clear()
-        several = len({row.workflow_id for row in rows}) > 1
         now = self.cc.now()
+        # Under 100 columns the Where cell is cut so that the cost column still shows at 80.
+        where_limit = NARROW_WHERE if self.app.size.width < 100 else LINE_LIMIT
         for row in rows:
-            where = f"{row.workflow_id}: {row.where}" if several else row.where
             # A stored run's ids and a workflow's titles come from files anyone could have edited.
-            cells = (row.run_id, where, age(now - row.updated_at), cost_text(row.costs))
-            table.add_row(*(clean(cell, LINE_LIMIT) for cell in cells), key=row.run_id)
+            cells = (clean(row.run_id, LINE_LIMIT), clean(f"{row.workflow_name}: {row.where}", where_limit),
+                     age(now - row.updated_at), cost_text(row.costs))
+            table.add_row(*cells, key=row.run_id)
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:
