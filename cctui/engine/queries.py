@@ -56,6 +56,16 @@ def _summary(row: RunRecord, costs: dict[str, float], loaded: tuple[str, list[st
                       step=step, where=where, updated_at=row.updated_at, costs=dict(costs))
 
 
+def _last_step_texts(run: "Run") -> list[ResultItem]:
+    """A workflow that declares no results (one written for the seed system): its last step's
+    texts, so the finish screen shows what the run made rather than nothing."""
+    step = run.workflow.steps[-1]
+    keys = [key for spec in step.modules for key in spec.outputs_to_state.values()]
+    return [ResultItem(id=key, kind="text", label=key.replace("_", " ").capitalize(), value=run.state[key],
+                       exists=True)
+            for key in dict.fromkeys(keys) if isinstance(run.state.get(key), str) and run.state[key].strip()]
+
+
 class RunQueries:
     def __init__(self, store: Store, load: Callable[[str], Workflow]):
         self.store = store
@@ -84,7 +94,10 @@ class RunQueries:
         return (await Ledger(self.store).totals(run_id)).get(run_id, {})
 
     async def finish_view(self, run: "Run") -> FinishView:
-        items = [item for item in resolve_all(run.workflow.results, run.state) if item.show]
+        if run.workflow.results:
+            items = [item for item in resolve_all(run.workflow.results, run.state) if item.show]
+        else:
+            items = _last_step_texts(run)
         return FinishView(items=items, spent=await self.spent(run.run_id))
 
     async def export(self, run_id: str, *, default: Path, into: Path | None = None, data_dir: Path | None = None,

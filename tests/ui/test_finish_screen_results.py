@@ -37,6 +37,9 @@ async def test_a_poster_workflow_shows_its_own_results(tmp_path):
         assert screen.query_one("#result-notes").title == "How it was made"
         await pilot.press("y")
         assert app.clipboard == "A poster of Rex."
+        # A poster workflow has no video and nothing to render again: those keys are not offered.
+        assert not screen.check_action("open_video", ()) and not screen.check_action("render_again", ())
+        assert screen.check_action("copy_captions", ())
         await pilot.press("v")
         await pilot.pause()
-        assert any("no final video" in str(n.message) for n in app._notifications)
+        assert not any("video" in str(n.message) for n in app._notifications)

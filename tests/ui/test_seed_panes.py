@@ -70,3 +70,16 @@ async def test_a_file_input_takes_a_typed_path_and_refuses_a_wrong_one(tmp_path)
         copy = Path(screen.run.state["photo_path"])
         assert copy.read_bytes() == picture.read_bytes() and copy.parent.name == "uploads"
         assert screen.run.state["photo_name"] == "miso.png"
+
+
+async def test_a_workflow_without_declared_results_finishes_with_its_last_texts(tmp_path):
+    app = app_harness.TestApp(settings_for(tmp_path), providers=FakeProviders(), workflow_dir=write_party(tmp_path),
+                              now=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.query("#pause-continue"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query("#final"))
+        screen = app.screen
+        assert str(screen.query_one("#result-invite").content) == "Come to Miso's party"
+        assert screen.check_action("copy_captions", ()) and not screen.check_action("open_video", ())

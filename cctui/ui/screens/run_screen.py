@@ -451,6 +451,15 @@ class RunScreen(WorkerErrorsToApp, Screen):
 
     # ------------------------------------------------------------------ options: retry / jump
 
+    def _finish_offers(self, action: str) -> bool:
+        """Whether the finish screen has what the key works on (a poster workflow has no video)."""
+        if action == "render_again":
+            return self.run.module_with_view("assemble") is not None
+        previews = self.query(FinalPreview)
+        if not previews:
+            return False
+        return bool(previews.first().video_path if action == "open_video" else previews.first().copyable)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "options":
             return bool(self._shown_options(self.interaction))
@@ -463,7 +472,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
         if action == "cancel_render":
             return self.rendering
         if action in ("open_video", "copy_captions", "render_again"):
-            return self.run.status is RunStatus.COMPLETED
+            return self.run.status is RunStatus.COMPLETED and self._finish_offers(action)
         return True
 
     def on_key(self, event) -> None:
