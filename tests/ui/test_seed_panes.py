@@ -29,13 +29,21 @@ def write_party(tmp_path: Path) -> Path:
     return folder
 
 
+def party_app(tmp_path: Path) -> app_harness.TestApp:
+    return app_harness.TestApp(settings_for(tmp_path), providers=FakeProviders(), workflow_dir=write_party(tmp_path),
+                               now=lambda: NOW)
+
+
+async def start_party(pilot) -> RunScreen:
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.query("#pause-continue"))
+    return pilot.app.screen
+
+
 async def test_a_pause_shows_its_preview_and_enter_goes_on(tmp_path):
-    app = app_harness.TestApp(settings_for(tmp_path), providers=FakeProviders(), workflow_dir=write_party(tmp_path),
-                              now=lambda: NOW)
+    app = party_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.query("#pause-continue"))
-        screen = app.screen
+        screen = await start_party(pilot)
         assert str(screen.query_one(".pane-title").content) == "Does this read well?"
         assert str(screen.query_one("#pause-preview").content) == "A party for Miso!"
         assert screen.focused is screen.query_one("#pause-continue")
@@ -73,11 +81,9 @@ async def test_a_file_input_takes_a_typed_path_and_refuses_a_wrong_one(tmp_path)
 
 
 async def test_a_workflow_without_declared_results_finishes_with_its_last_texts(tmp_path):
-    app = app_harness.TestApp(settings_for(tmp_path), providers=FakeProviders(), workflow_dir=write_party(tmp_path),
-                              now=lambda: NOW)
+    app = party_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.query("#pause-continue"))
+        await start_party(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.query("#final"))
         screen = app.screen
