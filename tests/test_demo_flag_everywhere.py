@@ -185,7 +185,7 @@ def test_the_app_with_demo_gets_stand_in_settings(real, tmp_path, monkeypatch):
         monkeypatch.setenv(name, value)
     seen = {}
 
-    def fake_run_app(settings, demo=False, image_protocol=None):
+    def fake_run_app(settings, demo=False, image_protocol=None, workflow_dir=None):
         async def check():
             providers = Providers(settings)
             try:
