@@ -5,6 +5,7 @@ answer or a list consumed in order each time that module asks:
   {"select": [0]} | {"text": "..."} | {"option": "retry_id", "feedback": "..."} |
   {"sub_actions": [{"id": "generate", "tab": "leonardo", "params": {...}}], "select": 0} |
   {"skip": true}  (an optional media step, e.g. music without an ElevenLabs key) |
+  {"select": 0, "confirmed_warnings": ["check_id"]}  (go on past a workflow's warning check) |
   {"values": {"loop_mode": "pingpong", "music_source": "generated"}}  (`media.assemble`: the render form)
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cctui.engine.engine import Engine, load
-from cctui.engine.errors import AnswerError, EngineError
+from cctui.engine.errors import AnswerError, ConfirmNeeded, EngineError
 from cctui.engine.forms import FormError, check_value, form_check, form_fields
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # Keys of an answers file that are batch mode's own (a retry option, generations to start); every
 # other key is one a module's declared answer shape takes.
-BATCH_KEYS = {"option", "feedback", "sub_actions"}
+BATCH_KEYS = {"option", "feedback", "sub_actions", "confirmed_warnings"}
 ANSWER_KEYS = BATCH_KEYS.union(*(cls.contract.answer_keys for cls in REGISTRY.values()))
 
 
@@ -131,6 +132,7 @@ def check_answers(answers: dict[str, Any], workflow: Workflow, source: str = "an
 # before the run starts, so that a typo in the answer for step 8 is found before steps 1 to 7 are paid for.
 _VALUE_TYPES: dict[str, tuple[type, str]] = {
     "option": (str, "a string"), "feedback": (str, "a string"), "sub_actions": (list, "a list"),
+    "confirmed_warnings": (list, "a list of check ids"),
 }
 
 
@@ -152,7 +154,8 @@ def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
     contract = REGISTRY[spec.module_id].contract
     if not contract.interactive:
         raise BatchError(f"{where}: module {spec.name!r} ({spec.module_id}) never asks for an answer")
-    allowed = contract.answer_keys | {"option", "feedback"} | ({"sub_actions"} if contract.sub_actions else set())
+    allowed = contract.answer_keys | {"option", "feedback", "confirmed_warnings"} | (
+        {"sub_actions"} if contract.sub_actions else set())
     wrong = sorted(set(answer) - allowed)
     if wrong:
         raise BatchError(f"{where}: {wrong[0]!r} is not an answer to {spec.name!r} ({spec.module_id}); "
@@ -295,6 +298,10 @@ class BatchRunner:
             answer = self._next_answer(run, interaction.step_id, interaction.module_name)
             try:
                 status = await self._apply(run, interaction, answer)
+            except ConfirmNeeded as exc:
+                ids = ", ".join(json.dumps(check_id) for check_id, _message in exc.warnings)
+                raise BatchError(f"{self.source}: at $.{interaction.module_name}: {exc} To go on, add "
+                                 f"\"confirmed_warnings\": [{ids}] to this answer") from None
             except AnswerError as exc:
                 raise BatchError(f"{self.source}: at $.{interaction.module_name}: {exc}") from None
             done = self._report_steps(run, done)
@@ -372,6 +379,8 @@ class BatchRunner:
         # left out means what the module says it means (e.g. a text input's default).
         keys = REGISTRY[interaction.module_id].contract.answer_keys
         response = {k: v for k, v in answer.items() if k in keys}
+        if answer.get("confirmed_warnings"):
+            response["confirmed_warnings"] = list(answer["confirmed_warnings"])
         if interaction.kind == "assemble":
             self.out(f"    {interaction.module_name}: rendering {interaction.display.get('duration', 0):g} s")
         if option == "continue":

@@ -52,7 +52,7 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     assert inter.kind == "text_input"
     await run.answer(inter.interaction_id, {"text": "  Biscuit and his red ball  "})
     assert run.state["user_direction"] == "Biscuit and his red ball"
-    assert run.state["pet_type_selection_indices"] == [1]
+    assert run.state["pet_type_selection_indices"] == ["pet_types", 1]  # its path in `data`
 
     # Step 2: scenes, then a retry with feedback; the LLM gets its earlier answer and the feedback.
     inter = await run.pending()
@@ -189,10 +189,10 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     # Final state, key by key.
     s = run.state
     assert s["pet_type_selection"]["label"].lower().startswith("dog")
-    assert s["aesthetic_selection_indices"] == [2] and s["duration_selection_indices"] == [0]
+    assert s["aesthetic_selection_indices"] == ["aesthetics", 2] and s["duration_selection_indices"] == ["durations", 0]
     assert s["selected_scene"] == s["scene_concepts"]["scenes"][1]
     assert s["selected_image_id"] == second_image["content_id"]
-    assert s["selected_motion_element_indices"] == [1]
+    assert s["selected_motion_element_indices"] == [["detected", 1]]
     assert s["selected_video_id"] == video["content_id"]
     assert len(s["video_generations"]) == 1
     assert s["selected_text_overlay"] == s["text_overlays"]["sets"][2]

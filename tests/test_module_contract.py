@@ -72,7 +72,7 @@ def test_an_input_the_module_does_not_take_is_named_with_file_and_path(scratch):
     errors = errors_of(scratch)
     err = only(errors, f"cc/{STEP2}", "$.modules[0].inputs.temperature")
     assert "api.llm takes no input 'temperature'" in err.reason
-    assert "(it takes input, metadata, model, output_schema, provider, system, resolver_schema)" in err.reason
+    assert "(it takes ai_config, input, metadata, model, output_schema, provider, system, resolver_schema)" in err.reason
     assert len(errors) == 1
 
 
@@ -142,7 +142,7 @@ def test_a_wrong_answer_key_is_refused_from_the_declaration(monkeypatch):
     with pytest.raises(BatchError) as info:
         check_answers({"select_pet_type": {"skip": True}}, workflow)
     assert ("at $.select_pet_type: 'skip' is not an answer to 'select_pet_type' (user.select); it takes "
-            "feedback, option, select, selected_indices") in str(info.value)
+            "confirmed_warnings, feedback, option, select, selected_indices") in str(info.value)
     check_answers({"select_pet_type": {"select": [0]}}, workflow)
 
     class IndicesOnly(Answer):
@@ -153,7 +153,7 @@ def test_a_wrong_answer_key_is_refused_from_the_declaration(monkeypatch):
                                                            outputs=select.contract.outputs, view="select",
                                                            answer=IndicesOnly))
     with pytest.raises(BatchError, match=r"'select' is not an answer to 'select_pet_type' \(user.select\); "
-                                         r"it takes feedback, option, selected_indices$"):
+                                         r"it takes confirmed_warnings, feedback, option, selected_indices$"):
         check_answers({"select_pet_type": {"select": [0]}}, workflow)
     with pytest.raises(BatchError, match=r"at \$.select_pet_type.selected_indices: must be a list of item "
                                          r"numbers, not int"):

@@ -1,7 +1,8 @@
-"""Keys of the seed system's format on retry options and sub-actions: `hidden` and error
-`validations` are carried out; what cctui does not do yet (`actions`, `result_mapping`, a
-sub-action's feedback and shortcut, `retryable.feedback`, warning validations) is a warning of
-`cctui validate` naming the key, with its file and JSON path, never an error or silence."""
+"""Keys of the seed system's format on retry options and sub-actions: `hidden` and
+`validations` (errors block, warnings ask for confirmation) are carried out; what cctui does not
+do yet (`actions`, `result_mapping`, a sub-action's feedback and shortcut, `retryable.feedback`)
+is a warning of `cctui validate` naming the key, with its file and JSON path, never an error or
+silence."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from cctui.cli import main
 from cctui.engine.engine import Engine, load
-from cctui.engine.errors import AnswerError
+from cctui.engine.errors import AnswerError, ConfirmNeeded
 from cctui.workflow.errors import WorkflowErrors
 from fakes import FakeProviders
 
@@ -58,12 +59,11 @@ def test_what_cctui_does_not_do_yet_is_a_warning_naming_each_key(tmp_path, capsy
     base = "$.steps[0].modules[0]"
     assert where == {("party/workflow_v3.json", f"{base}.sub_actions[0].{key}")
                      for key in ("actions", "result_mapping", "feedback", "shortcut")} | {
-        ("party/workflow_v3.json", f"{base}.retryable.feedback"),
-        ("party/workflow_v3.json", f"{base}.retryable.options[0].validations[1]")}
+        ("party/workflow_v3.json", f"{base}.retryable.feedback")}
     assert main(["validate", str(folder)]) == 0
     out, err = capsys.readouterr()
-    assert out.strip().endswith("ok: 1 step, 6 warning(s)")
-    assert [line.startswith("warning: ") for line in err.splitlines()] == [True] * 6
+    assert out.strip().endswith("ok: 1 step, 5 warning(s)")
+    assert [line.startswith("warning: ") for line in err.splitlines()] == [True] * 5
     assert "`actions`" in err and "Traceback" not in err
 
 
@@ -83,6 +83,9 @@ async def test_an_error_validation_refuses_the_option_until_the_answer_fits(tmp_
         inter = await run.pending()
         with pytest.raises(AnswerError, match="Use these: Pick at least two themes"):
             await run.choose(inter.interaction_id, "continue", answer={"selected_indices": [1]})
+        # A plain answer goes on by the continue option, so its checks apply to it too.
+        with pytest.raises(AnswerError, match="Use these: Pick at least two themes"):
+            await run.answer(inter.interaction_id, {"selected_indices": [2]})
         assert (await run.pending()).interaction_id == inter.interaction_id  # still asking
         assert await run.choose(inter.interaction_id, "continue", answer={"selected_indices": [0, 2]}) == "completed"
         assert run.state["theme_indices"] == [0, 2]
@@ -101,3 +104,60 @@ def test_a_generation_step_needs_each_sub_action_to_name_what_it_makes(tmp_path)
     (problem,) = info.value.errors
     assert (problem.file, problem.path) == ("poster/workflow_v3.json", "$.steps[0].modules[0].sub_actions[0]")
     assert "names no action_type" in problem.reason
+
+
+def warn_if_fewer_than_three() -> dict:
+    module = pick_themes()
+    module.pop("sub_actions")
+    module["retryable"] = {"default_option": "continue", "options": [
+        {"id": "continue", "label": "Use these", "mode": "continue", "validations": [
+            {"id": "three", "rule": "min_selections", "min": 3, "severity": "warning",
+             "message": "Fewer than three themes makes a short party."}]}]}
+    return module
+
+
+async def test_a_warning_validation_asks_for_confirmation_and_goes_on_once_confirmed(tmp_path):
+    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
+    try:
+        folder = write(tmp_path / "party", warn_if_fewer_than_three())
+        assert load(folder).warnings == []  # carried out, so nothing to warn of
+        run = await engine.new_run(folder)
+        await run.advance()
+        inter = await run.pending()
+        with pytest.raises(ConfirmNeeded) as info:
+            await run.answer(inter.interaction_id, {"selected_indices": [0]})
+        assert info.value.warnings == [("three", "Fewer than three themes makes a short party.")]
+        assert "Confirm to go on anyway" in str(info.value)
+        assert (await run.pending()).interaction_id == inter.interaction_id
+        # The answers file's way: the confirmed ids with the answer.
+        status = await run.answer(inter.interaction_id, {"selected_indices": [0], "confirmed_warnings": ["three"]})
+        assert status == "completed" and run.state["theme_indices"] == [0]
+    finally:
+        await engine.close()
+
+
+async def test_a_confirmed_warning_is_kept_for_the_waiting_question_only(tmp_path):
+    engine = await Engine.open(tmp_path / "db.sqlite", FakeProviders(), tmp_path / "runs")
+    try:
+        run = await engine.new_run(write(tmp_path / "party", warn_if_fewer_than_three()))
+        await run.advance()
+        inter = await run.pending()
+        run.confirm_warnings(inter.interaction_id + 1, ["three"])  # another question's: no effect
+        with pytest.raises(ConfirmNeeded):
+            await run.answer(inter.interaction_id, {"selected_indices": [1]})
+        run.confirm_warnings(inter.interaction_id, ["three"])  # the app's way: confirm, then answer
+        assert await run.answer(inter.interaction_id, {"selected_indices": [1]}) == "completed"
+    finally:
+        await engine.close()
+
+
+def test_batch_names_the_check_to_confirm(tmp_path, capsys):
+    folder = write(tmp_path / "party", warn_if_fewer_than_three())
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"pick_themes": {"select": [0]}}), encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "data"), "run", str(folder), "--answers", str(answers)]) != 0
+    err = capsys.readouterr().err
+    assert 'add "confirmed_warnings": ["three"] to this answer' in err and "Traceback" not in err
+    answers.write_text(json.dumps({"pick_themes": {"select": [0], "confirmed_warnings": ["three"]}}),
+                       encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "data"), "run", str(folder), "--answers", str(answers)]) == 0

@@ -41,7 +41,7 @@ def llm_module(**inputs) -> dict:
 
 def make_workflow(root: Path, module: dict | None = None, schema: dict | None = None) -> Path:
     write(root, "workflow_v3.json", {
-        "workflow_id": "t", "name": "T", "initial_state": {"pet": "cat"},
+        "workflow_id": "t", "name": "T", "initial_state": {"pet": "cat"}, "undefined_paths": "error",
         "steps": [{"$ref": "steps/1_one/step.json", "type": "json"}],
     })
     write(root, "steps/1_one/step.json", {"step_id": "one", "name": "Step {step_number}: One",

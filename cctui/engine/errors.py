@@ -18,6 +18,16 @@ class AnswerError(EngineError):
     """An answer to an interaction that does not fit it; the interaction stays pending."""
 
 
+class ConfirmNeeded(AnswerError):
+    """The answer trips warning checks of the option it goes on with: the creator confirms them
+    (the same answer again with `confirmed_warnings`) or changes it."""
+
+    def __init__(self, warnings: list[tuple[str, str]]):
+        self.warnings = warnings  # (check id, message)
+        super().__init__(" ".join(message for _id, message in warnings)
+                         + " Confirm to go on anyway, or change the answer.")
+
+
 class RunBusyError(EngineError):
     """Another live process drives the run; following its jobs here too would pay for them twice."""
 

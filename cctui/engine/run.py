@@ -18,7 +18,7 @@ from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, Mod
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.generations import module_generations
 from cctui.engine.interaction import Interaction
-from cctui.engine.option_checks import passes
+from cctui.engine.option_checks import enforce
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
 from cctui.engine.ux import media_tabs, ux
@@ -65,6 +65,8 @@ class Run:
         self.status: RunStatus = row.status
         self.branch: int = row.branch
         self.error: str | None = row.error
+        # Warning checks the creator confirmed, by interaction (a client confirms, then answers).
+        self._confirmed: dict[int, set[str]] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -211,6 +213,8 @@ class Run:
         nxt = {"step": si, "module": mi + 1} if mi + 1 < len(step.modules) else {"step": si + 1, "module": 0}
         async with self.store.transaction():
             await self._event("module_completed", {"outputs": outputs}, spec)
+            # The raw outputs under the module's name first, so a mapped key of the same name wins.
+            self.state[spec.name] = copy.deepcopy(outputs)
             self.state.update(copy.deepcopy(written))
             await self._event("outputs_written", {"written": written}, spec)
             self.position = nxt
@@ -244,11 +248,21 @@ class Run:
         event = await self.store.get_event(interaction_id)
         return si, self.current_spec(), event.data["_resolved_inputs"]
 
-    async def answer(self, interaction_id: int, answer: dict[str, Any]) -> RunStatus:
+    async def answer(self, interaction_id: int, answer: dict[str, Any], option_id: str | None = None) -> RunStatus:
+        """Answer the waiting question; it goes on by `option_id` (a continue option) or by the
+        module's default continue option, whose checks must pass. `confirmed_warnings` in the
+        answer lists the warning checks the creator has confirmed."""
         si, spec, inputs = await self._require_pending(interaction_id)
         module = REGISTRY[spec.module_id]()
+        answer = dict(answer)
+        confirmed = set(answer.pop("confirmed_warnings", None) or []) | self._confirmed.get(interaction_id, set())
+        option = None
+        if spec.retryable:
+            option = spec.retryable.option(option_id) if option_id else spec.retryable.going_on()
         try:
             outputs = await module.respond(self._ctx(si, spec, interaction_id), inputs, answer)
+            if option is not None:
+                enforce(option, {**answer, **outputs}, list(confirmed))
             async with self.store.transaction():
                 await self._event("interaction_answered", {"interaction_id": interaction_id, "answer": answer},
                                   spec)
@@ -263,6 +277,10 @@ class Run:
             return self.status
         return await self.advance()
 
+    def confirm_warnings(self, interaction_id: int, check_ids: list[str]) -> None:
+        """The creator read these warnings and goes on anyway; the next answer may pass them."""
+        self._confirmed.setdefault(interaction_id, set()).update(check_ids)
+
     async def choose(self, interaction_id: int, option_id: str, feedback: str | None = None,
                      answer: dict[str, Any] | None = None) -> RunStatus:
         """Take one of the module's `retryable` options: continue, retry or jump."""
@@ -271,12 +289,9 @@ class Run:
         if option is None:
             known = ", ".join(o.id for o in spec.retryable.options) if spec.retryable else "none"
             raise AnswerError(f"module {spec.name!r} has no option {option_id!r} (options: {known})")
-        failed = next((check for check in option.validations
-                       if check.severity == "error" and not passes(check, answer or {})), None)
-        if failed is not None:
-            raise AnswerError(f"{option.label}: {failed.message}")
         if option.mode == "continue":
-            return await self.answer(interaction_id, answer or {})
+            return await self.answer(interaction_id, answer or {}, option.id)
+        enforce(option, answer or {}, list((answer or {}).get("confirmed_warnings") or []))
         target_si = self.workflow.step_index(option.target_step) if option.target_step else si
         target_step = self.workflow.steps[target_si]
         target_mi = target_step.module_index(option.target_module) if option.target_module else 0
@@ -319,7 +334,7 @@ class Run:
             for m_index, spec in enumerate(step.modules):
                 if (s_index, m_index) < (si, mi):
                     continue
-                for key in spec.outputs_to_state.values():
+                for key in spec.state_keys():
                     if key in self.state:
                         discarded[key] = self.state.pop(key)
                     if key in self.workflow.initial_state:

@@ -20,7 +20,7 @@ from cctui.workflow.module_shape import ModuleShape, input_problems, output_prob
 from cctui.workflow.seed_keys import not_acted_on, sub_action_problems
 from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
-from cctui.workflow.templates import check_syntax, is_template, state_reads
+from cctui.workflow.templates import check_syntax, is_template, state_paths
 
 WORKFLOW_FILE = "workflow_v3.json"
 WORKFLOW_GLOB = "workflow*.json"  # any of these makes a folder a workflow folder
@@ -75,10 +75,12 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
                              for si, step in enumerate(workflow.steps) for mi in range(len(step.modules))}
     if modules is not None:
         module_ids = modules.keys()
-    problems = list(_check(workflow, resolver, module_ids, modules or {}))
+    unset_reads: list[WorkflowError] = []
+    problems = list(_check(workflow, resolver, module_ids, modules or {}, unset_reads))
     if problems:
         raise WorkflowErrors(problems)
     workflow.warnings = [WorkflowError(*resolver.locate(path), reason) for path, reason in not_acted_on(workflow)]
+    workflow.warnings += unset_reads
     return workflow
 
 
@@ -98,7 +100,9 @@ def _pydantic_reason(err: dict) -> str:
 
 
 def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | None,
-           modules: Mapping[str, ModuleShape]):
+           modules: Mapping[str, ModuleShape], unset_reads: list[WorkflowError]):
+    """Yields the errors; a read of a path nothing sets goes to `unset_reads` instead when the
+    workflow renders such paths as empty (a warning then, not an error)."""
     def err(path: tuple, reason: str) -> WorkflowError:
         file, jpath = resolver.locate(path)
         return WorkflowError(file, jpath, reason)
@@ -106,6 +110,9 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
     seen_steps: dict[str, int] = {}
     seen_modules: dict[str, tuple[int, int]] = {}
     written: set[str] = set(wf.initial_state)
+    # state.<module name> holds that module's raw outputs: what `state.<module>.<x>` may read.
+    outputs_of: dict[str, frozenset[str] | None] = {}
+    reads = _Reads(written, outputs_of, wf.lenient, err, unset_reads)
     if not wf.steps:
         yield err(("steps",), "a workflow needs at least one step")
     for si, step in enumerate(wf.steps):
@@ -135,9 +142,12 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
                     yield err(path, reason)
             yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
             yield from _check_tab_keys(mod.inputs.get("schema"), mp + ("inputs", "schema"), err)
-            yield from _check_templates(mod.inputs, mp + ("inputs",), err, written)
+            yield from _check_templates(mod.inputs, mp + ("inputs",), err, reads)
             yield from _check_retry(wf, si, mod, mp, err)
-            written.update(mod.outputs_to_state.values())
+            outputs_of[mod.name] = shape.outputs_for(mod.inputs) if shape is not None else None
+            for key in mod.outputs_to_state.values():
+                outputs_of.pop(key, None)  # a mapped key of that name replaces the raw outputs
+            written.update(mod.state_keys())
     yield from _check_status_display(wf.status_display, err)
     yield from _check_results(wf, err, written)
 
@@ -216,21 +226,50 @@ def _check_tab_keys(schema: Any, at: tuple, err):
                       f"media tab {key!r} may only use letters, digits, _ and - (it becomes part of file names)")
 
 
-def _check_templates(value: Any, at: tuple, err, written: set[str]):
+class _Reads:
+    """What a template may read at one point of the workflow, and where a read of anything else
+    goes: an error, or (where such reads render empty) a warning."""
+
+    def __init__(self, written: set[str], outputs_of: dict[str, frozenset[str] | None], lenient: bool,
+                 err, warnings: list[WorkflowError]):
+        self.written, self.outputs_of, self.lenient = written, outputs_of, lenient
+        self.err, self.warnings = err, warnings
+
+    def problems(self, text: str) -> list[str]:
+        out = []
+        for path in sorted(state_paths(text)):
+            key = path[0]
+            if key not in self.written:
+                out.append(f"reads state.{key}, which no earlier module writes (outputs_to_state), no earlier "
+                           f"module is named and initial_state does not set")
+            elif len(path) == 2 and self.outputs_of.get(key) is not None and path[1] not in self.outputs_of[key]:
+                made = ", ".join(sorted(self.outputs_of[key])) or "none"
+                out.append(f"reads state.{key}.{path[1]}, but module {key!r} has no output {path[1]!r} "
+                           f"(its outputs: {made})")
+        return out
+
+    def report(self, at: tuple, text: str):
+        for reason in self.problems(text):
+            if self.lenient:
+                self.warnings.append(self.err(at, f"{reason}; it renders empty here (undefined_paths is "
+                                                  f"\"empty\"): check the name"))
+            else:
+                yield self.err(at, reason)
+
+
+def _check_templates(value: Any, at: tuple, err, reads: _Reads):
     if isinstance(value, dict):
         for key, sub in value.items():
-            yield from _check_templates(sub, at + (key,), err, written)
+            yield from _check_templates(sub, at + (key,), err, reads)
     elif isinstance(value, list):
         for i, sub in enumerate(value):
-            yield from _check_templates(sub, at + (i,), err, written)
+            yield from _check_templates(sub, at + (i,), err, reads)
     elif isinstance(value, str) and not isinstance(value, LiteralText) and is_template(value):
         problem = check_syntax(value)
         if problem:
             yield err(at, problem)
             return
-        for key in sorted(state_reads(value) - written):
-            yield err(at, f"reads state.{key}, which no earlier module writes (outputs_to_state) "
-                          f"and initial_state does not set")
+        yield from reads.report(at, value)
 
 
 def _check_retry(wf: Workflow, si: int, mod, mp: tuple, err):

@@ -61,6 +61,14 @@ class Retryable(_Model):
     def option(self, option_id: str) -> RetryOption | None:
         return next((o for o in self.options if o.id == option_id), None)
 
+    def going_on(self) -> RetryOption | None:
+        """The option a plain answer takes (its checks apply to it): the default one when it
+        continues, else the first that continues."""
+        default = self.option(self.default_option) if self.default_option else None
+        if default is not None and default.mode == "continue":
+            return default
+        return next((o for o in self.options if o.mode == "continue"), None)
+
     def shown(self) -> list[RetryOption]:
         """The options a client lists: none when the bar is hidden, never a hidden one."""
         return [] if self.hidden else [o for o in self.options if not o.hidden]
@@ -103,6 +111,11 @@ class ModuleSpec(_Model):
         schema = self.inputs.get("resolver_schema") or {}
         props = schema.get("properties", {}) if isinstance(schema, dict) else {}
         return {k for k, v in props.items() if isinstance(v, dict) and v.get("resolver") == "server"}
+
+    def state_keys(self) -> list[str]:
+        """Every state key the module writes: its name (its raw outputs live there, as in the
+        seed system, so `state.<module>.<output>` reads them) and the keys it maps outputs to."""
+        return [self.name, *(k for k in self.outputs_to_state.values() if k != self.name)]
 
 
 class Step(_Model):
@@ -177,6 +190,9 @@ class Workflow(_Model):
     status_display: StatusDisplay = Field(default_factory=list)
     steps: list[Step]
     results: list[Result] = Field(default_factory=list)
+    # What a template reading a path nothing set does: "empty" renders it as nothing (the seed
+    # system's way, which its workflows rely on), "error" stops with the path named (cctui's own).
+    undefined_paths: Literal["empty", "error"] = "empty"
     # Set by the loader, not read from JSON.
     root: Path = Field(default=Path("."), exclude=True)
     module_files: dict[tuple[int, int], tuple[str, str]] = Field(default_factory=dict, exclude=True)
@@ -184,6 +200,10 @@ class Workflow(_Model):
     warnings: list[Any] = Field(default_factory=list, exclude=True)
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    @property
+    def lenient(self) -> bool:
+        return self.undefined_paths == "empty"
 
     def module_file(self, si: int, mi: int) -> str:
         """"steps/2_x/step.json at $.modules[0]": where the module at (si, mi) is written."""

@@ -48,9 +48,11 @@ def not_acted_on(wf: Workflow) -> Iterator[Found]:
                 yield (at + ("retryable", "feedback"),
                        "retryable.feedback (per-group feedback of review mode) is not used by cctui; each "
                        "option's own feedback is")
-            for oi, option in enumerate(mod.retryable.options if mod.retryable else []):
-                for vi, check in enumerate(option.validations):
-                    if check.severity == "warning":
-                        yield (at + ("retryable", "options", oi, "validations", vi),
-                               f"validation {check.id!r} is a warning: cctui does not ask to confirm it yet, "
-                               f"so it does not stop option {option.id!r}")
+            if mod.inputs.get("mode") == "review" and mod.module_id == "user.select":
+                yield (at + ("inputs", "mode"), "mode \"review\" (a grouped review with feedback per group) is "
+                                                 "asked as a plain select by cctui")
+            ai_config = mod.inputs.get("ai_config")
+            for key in sorted(ai_config if isinstance(ai_config, dict) else {}):
+                if key not in ("provider", "model"):
+                    yield (at + ("inputs", "ai_config", key), f"ai_config.{key} is not sent by cctui (it uses "
+                                                              f"ai_config's provider and model)")

@@ -1,7 +1,13 @@
-"""Jinja2 over workflow state, sandboxed, strict about missing keys.
+"""Jinja2 over workflow state, sandboxed, strict about missing keys unless the workflow says
+otherwise.
 
 A string that is exactly one `{{ expression }}` yields the expression's value (a list stays a
 list); any other template yields text. Text from `type: text` refs is never rendered.
+
+The seed system's workflows are written for lenient rendering (a path nothing set reads as
+empty); cctui's own ask for strict rendering (`"undefined_paths": "error"`), which names the
+missing key instead of sending an empty prompt to a paid model. A context built with
+`lenient=True` renders the first way.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from datetime import datetime
 import string
 from typing import Any
 
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, Undefined, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 from cctui.errors import CctuiError
@@ -168,9 +174,11 @@ def make_env(undefined: type = _Undefined) -> SandboxedEnvironment:
 
 
 ENV = make_env()
-# For text only shown to the creator: a path not yet in the state prints as nothing (as in the
-# seed system), and a failure never stops the run.
-SHOWN_ENV = make_env(ChainableUndefined)
+# A path not set prints as nothing (as in the seed system): for workflows written that way, and
+# for text only shown to the creator, where a failure never stops the run.
+LENIENT_ENV = make_env(ChainableUndefined)
+# A context key no template can name (not an identifier): which of the two a render uses.
+LENIENT = "cctui:lenient"
 
 
 def is_template(text: str) -> bool:
@@ -178,8 +186,9 @@ def is_template(text: str) -> bool:
 
 
 def build_context(state: dict, step: dict | None = None, module: dict | None = None,
-                  config: dict | None = None, **extra: Any) -> dict[str, Any]:
+                  config: dict | None = None, *, lenient: bool = False, **extra: Any) -> dict[str, Any]:
     return {
+        LENIENT: lenient,
         "state": _Tracked(state, "state"),
         "step": _Tracked(step or {}, "step"),
         "module": _Tracked(module or {}, "module"),
@@ -192,15 +201,18 @@ def render_string(text: str, context: dict[str, Any], where: str) -> Any:
     if not is_template(text):
         return text
     match = _SINGLE_EXPR.match(text)
+    env = LENIENT_ENV if context.get(LENIENT) else ENV
     token = BUDGET.set(Budget())
     try:
         if match and "{{" not in match.group("expr") and "{%" not in text:
-            value = ENV.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
+            value = env.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
             if isinstance(value, StrictUndefined):
                 value._fail_with_undefined_error()
+            if isinstance(value, Undefined):
+                return None  # lenient: a path nothing set is null, as the seed system reads it
             limit(size_of(value), "the value")
             return _plain(value)
-        return made(ENV.from_string(text).render(**context), "the rendered text")
+        return made(env.from_string(text).render(**context), "the rendered text")
     except UndefinedError as exc:
         raise TemplateError(f"{where}: {exc}") from None
     except SecurityError as exc:
@@ -220,7 +232,7 @@ def render_shown(text: str, context: dict[str, Any]) -> str:
         return text
     token = BUDGET.set(Budget())
     try:
-        return str(made(SHOWN_ENV.from_string(text).render(**context), "the rendered text"))
+        return str(made(LENIENT_ENV.from_string(text).render(**context), "the rendered text"))
     except Exception:  # noqa: BLE001 - display text must never stop a run; the author sees it unrendered
         return text
     finally:
@@ -252,12 +264,33 @@ def check_syntax(text: str) -> str | None:
 
 def state_reads(text: str) -> set[str]:
     """Top-level state keys a template reads (`state.x`, `state['x']`)."""
-    found: set[str] = set()
-    for node in ENV.parse(text).find_all((nodes.Getattr, nodes.Getitem)):
+    return {path[0] for path in state_paths(text)}
+
+
+def _name_of(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    return None
+
+
+def state_paths(text: str) -> set[tuple[str, ...]]:
+    """The state paths a template reads, each one or two names long (`state.x`, `state.x.y`):
+    enough to tell a key nothing writes from a module output the module does not make."""
+    found: set[tuple[str, ...]] = set()
+    parents: dict[int, nodes.Node] = {}
+    tree = ENV.parse(text)
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        parents[id(node.node)] = node
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target = node.node
-        if isinstance(target, nodes.Name) and target.name == "state":
-            if isinstance(node, nodes.Getattr):
-                found.add(node.attr)
-            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-                found.add(node.arg.value)
+        if not (isinstance(target, nodes.Name) and target.name == "state"):
+            continue
+        first = _name_of(node)
+        if first is None:
+            continue
+        outer = parents.get(id(node))
+        second = _name_of(outer) if outer is not None else None
+        found.add((first, second) if second else (first,))
     return found

@@ -51,7 +51,7 @@ async def test_step_one_and_a_retry_with_feedback_by_keys(tmp_path):
         await pilot.press(*"Biscuit", "ctrl+s")
         await until_interaction(pilot, app, "select_scene")
         run = run_screen(app).run
-        assert run.state["pet_type_selection_indices"] == [1]
+        assert run.state["pet_type_selection_indices"] == ["pet_types", 1]
         assert run.state["user_direction"] == "Biscuit"
         first = run.state["scene_concepts"]
         # r: retry with feedback, pre-filled with the workflow's default message, replaced by ours.

@@ -72,6 +72,8 @@ class LLMInputs(Inputs):
     metadata: dict[str, Any] = {}
     provider: str = "openai"
     model: str | None = None  # None: the provider's configured model
+    # The seed system's per-module settings; its provider and model come before the inputs'.
+    ai_config: dict[str, Any] = {}
 
 
 @register
@@ -85,6 +87,7 @@ class ApiLLM(Module):
         if not isinstance(schema, dict):
             raise ModuleError(f"{ctx.where}: input `output_schema` is missing", retryable=False)
         system = [_text_of(p) for p in (inputs.get("system") or [])]
+        ai_config = inputs.get("ai_config") or {}
         name = _NAME.sub("_", str(schema.get("title") or f"{ctx.step.step_id}_{ctx.spec.name}"))[:64]
         request = LLMRequest(
             system=[s for s in system if s.strip()],
@@ -93,9 +96,9 @@ class ApiLLM(Module):
             schema_name=name,
             history=list(ctx.history),
             metadata=inputs.get("metadata") or {},
-            model=inputs.get("model"),
+            model=ai_config.get("model") or inputs.get("model"),
         )
-        provider = inputs.get("provider", "openai")
+        provider = ai_config.get("provider") or inputs.get("provider", "openai")
         llm = ctx.services.providers.llm(provider)
         result = await llm.complete(request)
         await _charge(ctx, provider, result)

@@ -40,7 +40,7 @@ class ModuleContext:
         step = {"step_id": self.step.step_id, "step_number": self.step_index + 1,
                 "name": self.workflow.step_title(self.step_index), "description": self.step.description}
         module = {"name": self.spec.name, "module_id": self.spec.module_id}
-        return build_context(self.state, step, module, self.workflow.config)
+        return build_context(self.state, step, module, self.workflow.config, lenient=self.workflow.lenient)
 
 
 class Module:

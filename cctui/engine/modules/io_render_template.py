@@ -18,12 +18,17 @@ class TemplateInputs(Inputs):
 @register
 class RenderTemplate(Module):
     module_id = "io.render_template"
-    contract = ModuleContract(inputs=TemplateInputs, outputs=frozenset({"text"}))
+    # `rendered` is the seed system's name for the same text.
+    contract = ModuleContract(inputs=TemplateInputs, outputs=frozenset({"text", "rendered"}))
 
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         template = inputs.get("template")
         if not isinstance(template, str):
             raise ModuleError(f"{ctx.where}: input `template` must be text", retryable=False)
+        if "template" in ctx.spec.server_resolved():
+            # Already rendered by the engine (the seed system's way); rendering it again would
+            # run any `{{` the state's own text holds.
+            return {"text": template, "rendered": template}
         source = getattr(template, "source", "") or "inputs.template"
-        text = render_string(template, ctx.template_context(), f"{ctx.where}, template {source}")
-        return {"text": str(text)}
+        text = str(render_string(template, ctx.template_context(), f"{ctx.where}, template {source}"))
+        return {"text": text, "rendered": text}

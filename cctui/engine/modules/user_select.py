@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -34,13 +34,16 @@ class SelectInputs(Inputs):
     data: Any  # the items, or an object holding them where the display schema marks them selectable
     schema_: dict[str, Any] = Field({}, alias="schema")
     multi_select: bool = False
+    # The seed system's grouped review ("review") is asked as a plain select here; `validate`
+    # says so (seed_keys.py).
+    mode: Literal["select", "review"] = "select"
     min_selections: int = 1
     max_selections: int | None = None  # None: as many as there are items
     prompt: str = shown("Choose one")
 
 
 class SelectAnswer(Answer):
-    selected_indices: int | list[int] = Field(None, description=INDEX)
+    selected_indices: int | list[int | str | list[int | str]] = Field(None, description=INDEX)
     select: int | list[int] = Field(None, description=INDEX)  # the answers file's word for it
 
 
@@ -65,8 +68,9 @@ class UserSelect(Module):
         }
 
     async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
-        _, items = _items(ctx, inputs)
-        raw = answer.get("selected_indices", answer.get("select"))
+        path, items = _items(ctx, inputs)
+        raw = _positions(ctx, answer.get("selected_indices", answer.get("select")), list(path),
+                         bool(inputs.get("multi_select")))
         if isinstance(raw, int) and not isinstance(raw, bool):
             raw = [raw]
         if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
@@ -82,6 +86,33 @@ class UserSelect(Module):
             raise AnswerError(f"{ctx.where}: choose {want}, not {len(raw)}")
         chosen = [items[i] for i in raw]
         return {
-            "selected_indices": raw,
+            "selected_indices": _as_paths(raw, list(path), bool(inputs.get("multi_select"))),
             "selected_data": chosen if inputs.get("multi_select") else chosen[0],
         }
+
+
+def _as_paths(positions: list[int], path: list, multi: bool) -> list:
+    """The indices as the seed system stores them: positions when `data` is the list itself;
+    otherwise each item's path in `data` (["scenes", 1]), unwrapped for a single select, so a
+    template can index `state.x[ind[0]][ind[1]]`."""
+    if not path:
+        return positions
+    paths = [path + [i] for i in positions]
+    return paths if multi else paths[0]
+
+
+def _positions(ctx: ModuleContext, raw: Any, path: list, multi: bool) -> Any:
+    """An answer given as item paths (the seed system's form) read back as positions in the list."""
+    if not isinstance(raw, list) or not raw or not path:
+        return raw
+    if not multi and isinstance(raw[0], str):
+        raw = [raw]  # a single select's path arrives unwrapped
+    if not all(isinstance(p, list) for p in raw):
+        return raw
+    out = []
+    for p in raw:
+        if p[:-1] != path or not p or not isinstance(p[-1], int) or isinstance(p[-1], bool):
+            raise AnswerError(f"{ctx.where}: {p} is not an item here: items are chosen as "
+                              f"{path + [0]}, {path + [1]} ... or by number")
+        out.append(p[-1])
+    return out

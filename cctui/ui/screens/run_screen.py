@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Markdown, Static, TextArea
 
-from cctui.engine.errors import AnswerError, EngineError
+from cctui.engine.errors import AnswerError, ConfirmNeeded, EngineError
 from cctui.engine.interaction import Interaction
 from cctui.engine.events import JobChanged, ModuleFinished, ModuleStarted, RenderProgress
 from cctui.engine.queries import RunQueries, money_text
@@ -107,13 +107,21 @@ class RunScreen(WorkerErrorsToApp, Screen):
     @work(exclusive=True, group="engine", exit_on_error=False)
     async def drive(self, action: Callable[[], Awaitable[Any]] | None, loading: str | None = None) -> None:
         await self._show_loading(loading or self._next_work_label())
-        try:
-            if action is None:
-                await self.run.advance()
-            else:
-                await action()
-        except (AnswerError, EngineError) as exc:
-            self.notify(str(exc), title="Not accepted", severity="error", markup=False)
+        while True:
+            try:
+                if action is None:
+                    await self.run.advance()
+                else:
+                    await action()
+            except ConfirmNeeded as exc:
+                # The workflow's warning checks: the creator reads them and decides.
+                iid = self.run.position.get("interaction_id")
+                if iid and await self.app.push_screen_wait(ConfirmScreen("Go on anyway?", str(exc), yes="Go on")):
+                    self.run.confirm_warnings(iid, [check_id for check_id, _message in exc.warnings])
+                    continue
+            except (AnswerError, EngineError) as exc:
+                self.notify(str(exc), title="Not accepted", severity="error", markup=False)
+            break
         await self.show_current()
 
     def worker_failed(self, worker) -> None:
