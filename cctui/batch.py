@@ -120,6 +120,10 @@ def check_answers(answers: dict[str, Any], workflow: Workflow, source: str = "an
                     raise BatchError(f"{where}.option: module {spec.name!r} has no option {option!r}"
                                      f" (options: {', '.join(ids) or 'none'})")
             for j, sub in enumerate(answer.get("sub_actions") or []):
+                if isinstance(sub, dict) and _child_sub(spec, sub) is not None:
+                    if not isinstance(sub.get("feedback", ""), str):
+                        raise BatchError(f"{where}.sub_actions[{j}].feedback: must be a string")
+                    continue
                 if not isinstance(sub, dict) or "tab" not in sub:
                     raise BatchError(f"{where}.sub_actions[{j}]: needs a `tab` (the provider tab key)")
                 if sub.get("id", "generate") not in [s.id for s in spec.sub_actions]:
@@ -150,12 +154,20 @@ def _check_types(answer: dict[str, Any], where: str) -> None:
             raise BatchError(f"{where}.{key}: must be {described}, not {type(answer[key]).__name__}")
 
 
+def _child_sub(spec, sub: dict[str, Any]):
+    """The module's sub-action an answer's entry names when that one runs other modules (a child
+    run: it takes an optional `feedback`, no tab); None otherwise."""
+    found = next((s for s in spec.sub_actions if s.id == sub.get("id")), None)
+    return found if found is not None and found.child_modules() else None
+
+
 def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
     contract = REGISTRY[spec.module_id].contract
     if not contract.interactive:
         raise BatchError(f"{where}: module {spec.name!r} ({spec.module_id}) never asks for an answer")
+    children = any(sub.child_modules() for sub in spec.sub_actions)
     allowed = contract.answer_keys | {"option", "feedback", "confirmed_warnings"} | (
-        {"sub_actions"} if contract.sub_actions else set())
+        {"sub_actions"} if contract.sub_actions or children else set())
     wrong = sorted(set(answer) - allowed)
     if wrong:
         raise BatchError(f"{where}: {wrong[0]!r} is not an answer to {spec.name!r} ({spec.module_id}); "
@@ -164,6 +176,8 @@ def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
     if problem:
         raise BatchError(f"{where}.{problem[0]}: {problem[1]}")
     for j, sub in enumerate(answer.get("sub_actions") or []):
+        if _child_sub(spec, sub) is not None:
+            continue
         if not isinstance(sub.get("tab"), str):
             raise BatchError(f"{where}.sub_actions[{j}].tab: must be a string")
         if not isinstance(sub.get("params") or {}, dict):
@@ -352,8 +366,23 @@ class BatchRunner:
         store = self.engine.services.store
         # Generations this interaction already started (before a kill or a stop) are followed,
         # never started again: each was paid for once.
+        subs = answer.get("sub_actions") or []
+        # A child run this question already had (before a kill) is not run (and paid for) again.
+        done = [e for e in await store.events(run.run_id, ("sub_action_completed",))
+                if e.branch == run.branch and e.module == interaction.module_name]
+        children = [s for s in subs if _child_sub(run.current_spec(), s) is not None]
+        for sub in children[len(done):]:
+            # Runs other modules and asks the same question again over what they added.
+            label = _child_sub(run.current_spec(), sub).label
+            self.out(f"    {interaction.module_name}: {label}")
+            status = await run.run_child(iid, sub["id"], sub.get("feedback"))
+            asked = await run.pending()
+            if status is not RunStatus.WAITING or asked is None or asked.module_name != interaction.module_name:
+                return status
+            iid = asked.interaction_id
+        subs = [s for s in subs if _child_sub(run.current_spec(), s) is None]
         started = await store.jobs_for_interaction(run.run_id, iid)
-        for i, sub in enumerate(answer.get("sub_actions") or []):
+        for i, sub in enumerate(subs):
             if i < len(started) and started[i].prompt_key == sub["tab"]:
                 job_id = started[i].job_id
             else:

@@ -1,7 +1,7 @@
 """Keys of the seed system's format on retry options and sub-actions: `hidden` and
 `validations` (errors block, warnings ask for confirmation) are carried out; what cctui does not
-do yet (`actions`, `result_mapping`, a sub-action's feedback and shortcut, `retryable.feedback`)
-is a warning of `cctui validate` naming the key, with its file and JSON path, never an error or
+do (an unknown action type, `result_mapping`, feedback or a shortcut on a sub-action that runs no
+child run, `retryable.feedback`) is a warning of `cctui validate` naming the key, with its file and JSON path, never an error or
 silence."""
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ def pick_themes(**retryable) -> dict:
         "inputs": {"data": THEMES, "multi_select": True, "prompt": "Themes"},
         "outputs_to_state": {"selected_indices": "theme_indices"},
         "sub_actions": [{"id": "more_themes", "label": "More themes", "loading_label": "Thinking...",
-                         "shortcut": "m", "actions": [{"type": "target_sub_action",
-                                                       "ref": {"step_id": "plan", "module_name": "x"}}],
+                         "shortcut": "m", "actions": [{"type": "webhook", "url": "https://example.com"}],
                          "result_mapping": [{"source": "themes", "target": "themes", "mode": "merge"}],
                          "feedback": {"enabled": True, "prompt": "More like?", "state_key": "_fb"}}],
         "retryable": {
@@ -58,13 +57,13 @@ def test_what_cctui_does_not_do_yet_is_a_warning_naming_each_key(tmp_path, capsy
     where = {(w.file, w.path) for w in workflow.warnings}
     base = "$.steps[0].modules[0]"
     assert where == {("party/workflow_v3.json", f"{base}.sub_actions[0].{key}")
-                     for key in ("actions", "result_mapping", "feedback", "shortcut")} | {
+                     for key in ("actions[0].type", "result_mapping", "feedback", "shortcut")} | {
         ("party/workflow_v3.json", f"{base}.retryable.feedback")}
     assert main(["validate", str(folder)]) == 0
     out, err = capsys.readouterr()
     assert out.strip().endswith("ok: 1 step, 5 warning(s)")
     assert [line.startswith("warning: ") for line in err.splitlines()] == [True] * 5
-    assert "`actions`" in err and "Traceback" not in err
+    assert "action type 'webhook' is not done by cctui" in err and "Traceback" not in err
 
 
 def test_hidden_options_are_not_listed_and_a_hidden_bar_lists_none(tmp_path):

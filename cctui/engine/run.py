@@ -18,6 +18,7 @@ from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, Mod
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.generations import module_generations
 from cctui.engine.interaction import Interaction
+from cctui.engine.child_runs import mapped_values
 from cctui.engine.option_checks import enforce
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
@@ -103,11 +104,13 @@ class Run:
         await self.store.save_run(self.run_id, state=self.state, position=self.position,
                                   status=self.status, branch=self.branch, error=self.error)
 
-    def _ctx(self, si: int, spec: ModuleSpec, interaction_id: int | None = None) -> ModuleContext:
+    def _ctx(self, si: int, spec: ModuleSpec, interaction_id: int | None = None,
+             state: dict[str, Any] | None = None, history: list[dict[str, str]] | None = None) -> ModuleContext:
         return ModuleContext(
             run_id=self.run_id, workflow=self.workflow, step=self.workflow.steps[si], step_index=si,
-            spec=spec, state=self.state, services=self.services, run_dir=self.run_dir,
-            history=list(self.position.get("history") or []), interaction_id=interaction_id,
+            spec=spec, state=self.state if state is None else state, services=self.services, run_dir=self.run_dir,
+            history=list(self.position.get("history") or []) if history is None else history,
+            interaction_id=interaction_id,
             report=lambda data: self.sink(RenderProgress(
                 self.run_id, self.workflow.steps[si].step_id, spec.name, str(data.get("phase", "")),
                 data.get("fraction"), data.get("error"))),
@@ -434,6 +437,45 @@ class Run:
         return await self.advance()
 
     # ------------------------------------------------------------------ sub-actions
+
+    async def run_child(self, interaction_id: int, sub_action_id: str, feedback: str | None = None) -> RunStatus:
+        """Run a sub-action's modules as a hidden child run on a copy of the state, map what they
+        made into the run's state, and ask the waiting question again over it (a list of scenes
+        that grew shows the new ones). Nothing is mapped when a child module fails."""
+        si, spec, _ = await self._require_pending(interaction_id)
+        sub = next((s for s in spec.sub_actions if s.id == sub_action_id), None)
+        if sub is None or not sub.child_modules():
+            raise AnswerError(f"module {spec.name!r} has no sub-action {sub_action_id!r} that runs other modules")
+        child = copy.deepcopy(self.state)
+        text = (feedback or "").strip() or (sub.feedback.default_message if sub.feedback else "")
+        history: list[dict[str, str]] = []
+        if sub.feedback is not None and sub.feedback.enabled and text:
+            child[sub.feedback.state_key] = text
+            history = [{"role": "user", "content": f"FEEDBACK FROM USER: {text}"}]
+        for step_id, name in sub.child_modules():
+            csi = self.workflow.step_index(step_id)
+            cmi = self.workflow.steps[csi].module_index(name)  # both checked when the workflow loaded
+            cspec = self.workflow.steps[csi].modules[cmi]
+            ctx = self._ctx(csi, cspec, state=child, history=history)
+            try:
+                outputs = await REGISTRY[cspec.module_id]().execute(ctx, self._resolve_inputs(ctx))
+            except RUN_ERRORS as exc:
+                reason = exc.report() if isinstance(exc, CctuiError) else str(exc)
+                raise AnswerError(f"{sub.label}: module {name!r} failed, nothing was changed: {reason}") from None
+            child[cspec.name] = outputs
+            child.update({key: outputs[out] for out, key in cspec.outputs_to_state.items() if out in outputs})
+        updates, missing = mapped_values(self.state, child, sub.result_mapping)
+        if missing:
+            raise AnswerError(f"{sub.label}: the child run made no {missing[0]!r} to map back (result_mapping "
+                              f"of {spec.name!r}); nothing was changed")
+        async with self.store.transaction():
+            await self._event("sub_action_completed", {"interaction_id": interaction_id, "sub_action": sub.id,
+                                                       "feedback": text or None, "mapped": updates}, spec)
+            self.state.update(updates)
+            self.position["interaction_id"] = None
+            self.status = RunStatus.RUNNING
+            await self._save()
+        return await self.advance()
 
     async def generations(self) -> list[dict[str, Any]]:
         spec = self.current_spec()

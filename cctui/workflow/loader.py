@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
 from cctui.workflow.models import STATUS_SHAPE_TAGS, StatusField, StatusLayout, Workflow
 from cctui.workflow.module_shape import ModuleShape, input_problems, output_problems
-from cctui.workflow.seed_keys import not_acted_on, sub_action_problems
+from cctui.workflow.seed_keys import child_problems, not_acted_on, sub_action_problems
 from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
 from cctui.workflow.templates import check_syntax, is_template, state_paths
@@ -140,6 +140,8 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
                     yield err(mp + path, reason)
                 for path, reason in sub_action_problems(mod, mp, shape.sub_actions):
                     yield err(path, reason)
+            for path, reason in child_problems(wf, mod, mp, modules):
+                yield err(path, reason)
             yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
             yield from _check_tab_keys(mod.inputs.get("schema"), mp + ("inputs", "schema"), err)
             yield from _check_templates(mod.inputs, mp + ("inputs",), err, reads)

@@ -81,10 +81,19 @@ class SubActionFeedback(_Model):
     state_key: str = "_retry_feedback"
 
 
+class ResultMapping(_Model):
+    """A value a child run made, copied into the run's state: `source` and `target` are dotted
+    paths; `merge` appends a list to the list already there."""
+
+    source: str
+    target: str
+    mode: Literal["replace", "merge"] = "replace"
+
+
 class SubAction(_Model):
-    """A generation started while the question waits. cctui's (and the seed's legacy) shape names
-    its `action_type`; the seed's current shape lists `actions` instead, which cctui reads only
-    as far as validate reports (see the loader's `not_acted_on`)."""
+    """Work started while the question waits: a generation (cctui's and the seed's legacy shape
+    name its `action_type`; the seed's current shape says `self_sub_action`), or other modules of
+    the workflow run as a hidden child run (`target_sub_action`), mapped back by `result_mapping`."""
 
     id: str
     label: str
@@ -94,8 +103,17 @@ class SubAction(_Model):
     shortcut: str | None = None
     hidden: bool = False
     actions: list[dict[str, Any]] = Field(default_factory=list)
-    result_mapping: list[dict[str, Any]] = Field(default_factory=list)
+    result_mapping: list[ResultMapping] = Field(default_factory=list)
     feedback: SubActionFeedback | None = None
+
+    def child_modules(self) -> list[tuple[str, str]]:
+        """(step_id, module name) of each module a child run runs, in order; empty for a generation."""
+        out = []
+        for action in self.actions:
+            ref = action.get("ref") if action.get("type") == "target_sub_action" else None
+            if isinstance(ref, dict):
+                out.append((str(ref.get("step_id", "")), str(ref.get("module_name", ""))))
+        return out
 
 
 class ModuleSpec(_Model):

@@ -36,6 +36,8 @@ class ModuleShape:
     # The module hands back its inputs as outputs (`transform.extract`): it takes any input, and
     # its outputs are the names a step file gives its inputs.
     echoes_inputs: bool = False
+    # The module asks the creator (it cannot run in a child run, where nobody is asked).
+    asks: bool = False
     _adapters: dict[str, TypeAdapter] = field(default_factory=dict, compare=False, repr=False)
 
     def outputs_for(self, inputs: dict[str, Any]) -> frozenset[str]:

@@ -6,15 +6,46 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from collections.abc import Mapping
+
 from cctui.workflow.models import ModuleSpec, Workflow
+from cctui.workflow.module_shape import ModuleShape
+
+# Sub-action action types cctui carries out: running other modules as a child run, and a
+# generation module's own generation.
+KNOWN_ACTIONS = ("target_sub_action", "self_sub_action")
 
 Found = tuple[tuple, str]  # (path in the resolved workflow, reason)
+
+
+def child_problems(wf: Workflow, mod: ModuleSpec, at: tuple, shapes: Mapping[str, ModuleShape]) -> Iterator[Found]:
+    """Errors: each module a child run runs exists and does not ask the creator (nobody is asked
+    in a child run)."""
+    for i, sub in enumerate(mod.sub_actions):
+        for ai, action in enumerate(sub.actions):
+            if action.get("type") != "target_sub_action":
+                continue
+            ap = at + ("sub_actions", i, "actions", ai, "ref")
+            ref = action.get("ref") if isinstance(action.get("ref"), dict) else {}
+            si = wf.step_index(str(ref.get("step_id", "")))
+            if si is None:
+                yield ap + ("step_id",), f"no step with step_id {ref.get('step_id')!r} to run in a child run"
+                continue
+            mi = wf.steps[si].module_index(str(ref.get("module_name", "")))
+            if mi is None:
+                yield (ap + ("module_name",),
+                       f"no module named {ref.get('module_name')!r} in step {ref.get('step_id')!r}")
+                continue
+            shape = shapes.get(wf.steps[si].modules[mi].module_id)
+            if shape is not None and shape.asks:
+                yield (ap + ("module_name",), f"module {ref.get('module_name')!r} asks the creator, which a child "
+                                              f"run cannot do: run only modules that do not ask")
 
 
 def sub_action_problems(mod: ModuleSpec, at: tuple, starts_generations: bool) -> Iterator[Found]:
     """Errors: a module that starts generations needs each sub-action's `action_type`."""
     for i, sub in enumerate(mod.sub_actions):
-        if starts_generations and not sub.action_type:
+        if starts_generations and not sub.action_type and not sub.child_modules():
             yield (at + ("sub_actions", i),
                    f"sub-action {sub.id!r} names no action_type (txt2img, img2vid, txt2music ...); "
                    f"{mod.module_id} starts its generations by it: add one")
@@ -28,16 +59,19 @@ def not_acted_on(wf: Workflow) -> Iterator[Found]:
             at = ("steps", si, "modules", mi)
             for i, sub in enumerate(mod.sub_actions):
                 sp = at + ("sub_actions", i)
-                if sub.actions:
-                    yield (sp + ("actions",),
-                           f"sub-action {sub.id!r}: `actions` (running other modules as a child run) is not "
-                           f"done by cctui yet; the sub-action is not offered")
-                if sub.result_mapping:
-                    yield (sp + ("result_mapping",), f"sub-action {sub.id!r}: `result_mapping` is not done by "
-                                                     f"cctui yet")
-                if sub.feedback is not None and sub.feedback.enabled:
-                    yield (sp + ("feedback",), f"sub-action {sub.id!r}: its feedback box is not shown by cctui yet")
-                if sub.shortcut:
+                for ai, action in enumerate(sub.actions):
+                    if action.get("type") not in KNOWN_ACTIONS:
+                        yield (sp + ("actions", ai, "type"),
+                               f"sub-action {sub.id!r}: action type {action.get('type')!r} is not done by cctui "
+                               f"(it runs {' and '.join(sorted(KNOWN_ACTIONS))})")
+                child = bool(sub.child_modules())
+                if sub.result_mapping and not child:
+                    yield (sp + ("result_mapping",), f"sub-action {sub.id!r}: `result_mapping` maps a child run's "
+                                                     f"results, and this sub-action runs no other module")
+                if sub.feedback is not None and sub.feedback.enabled and not child:
+                    yield (sp + ("feedback",), f"sub-action {sub.id!r}: cctui asks for feedback only before a "
+                                               f"child run")
+                if sub.shortcut and not child:
                     yield (sp + ("shortcut",), f"sub-action {sub.id!r}: shortcut {sub.shortcut!r} is not bound "
                                                f"by cctui (g generates on the media screen)")
             for key in ("retry_trigger_keyword", "retry_options"):

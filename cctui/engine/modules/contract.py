@@ -75,7 +75,7 @@ class ModuleContract:
 
     def shape(self, module_id: str) -> ModuleShape:
         return ModuleShape(module_id=module_id, inputs=self.inputs, outputs=self.outputs,
-                           sub_actions=self.sub_actions, echoes_inputs=self.echoes_inputs)
+                           sub_actions=self.sub_actions, echoes_inputs=self.echoes_inputs, asks=self.interactive)
 
     def answer_problem(self, answer: dict[str, Any]) -> tuple[str, str] | None:
         """The first key of `answer` that does not fit the answer shape, and why; None if it fits."""

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from cctui.engine.catalogue import KnownWorkflow
 from cctui.safe_text import clean
-from cctui.workflow.models import RetryOption
+from cctui.workflow.models import RetryOption, SubAction
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -30,12 +30,12 @@ DIALOG_CSS = """
 
 
 class OptionsScreen(ModalScreen[str | None]):
-    """The module's `retryable` options; each shortcut works here too."""
+    """The module's `retryable` options (or its sub-actions); each shortcut works here too."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="OptionsScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="options.cancel", tooltip="Close without choosing")]
 
-    def __init__(self, options: list[RetryOption]):
+    def __init__(self, options: list[RetryOption | SubAction]):
         super().__init__()
         self.options = options
 
@@ -46,8 +46,8 @@ class OptionsScreen(ModalScreen[str | None]):
             yield OptionList(*[Option(Text(self._label(o)), id=o.id) for o in self.options], id="options-list")
 
     @staticmethod
-    def _label(option: RetryOption) -> str:
-        kind = {"continue": "", "retry": "  (regenerate)", "jump": "  (go back)"}[option.mode]
+    def _label(option: RetryOption | SubAction) -> str:
+        kind = {"retry": "  (regenerate)", "jump": "  (go back)"}.get(getattr(option, "mode", ""), "")
         key = f"[{option.shortcut}] " if option.shortcut else "    "
         return clean(f"{key}{option.label}{kind}")  # the label comes from the workflow file
 

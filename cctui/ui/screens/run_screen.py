@@ -51,6 +51,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
     BINDINGS = [
         Binding("c", "continue", "Continue", id="run.continue", tooltip="Accept the selection and go on"),
         Binding("o", "options", "Options", id="run.options", tooltip="Regenerate with feedback, or go back"),
+        Binding("m", "more", "More", id="run.more",
+                tooltip="The step's own extra action (such as new scenes added to the list)"),
         Binding("t", "try_again", "Try again", id="run.try_again", show=False,
                 tooltip="Run the failed module again"),
         Binding("b", "go_back", "Go back", id="run.go_back", show=False,
@@ -477,6 +479,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
             return bool(self.interaction and self.interaction.kind in ("select", "text_input", "pause"))
         if action == "open_media":
             return bool(self.interaction and self.interaction.kind == "media")
+        if action == "more":
+            return bool(self._child_subs())
         if action == "cancel_render":
             return self.rendering
         if action in ("open_video", "copy_captions", "render_again"):
@@ -491,6 +495,40 @@ class RunScreen(WorkerErrorsToApp, Screen):
             if option.shortcut and event.key == option.shortcut:
                 event.stop()
                 self.take_option(option.id)
+                return
+        for sub in self._child_subs():
+            if sub.shortcut and event.key == sub.shortcut:
+                event.stop()
+                self.run_child(sub.id)
+                return
+
+    def _child_subs(self) -> list:
+        """The waiting question's sub-actions that run other modules (shown ones only)."""
+        subs = self.interaction.sub_actions if self.interaction else []
+        return [s for s in subs if s.child_modules() and not s.hidden]
+
+    @work(group="dialogs", exit_on_error=False)
+    async def action_more(self) -> None:
+        subs = self._child_subs()
+        if len(subs) == 1:
+            self.run_child(subs[0].id)
+        elif subs:
+            choice = await self.app.push_screen_wait(OptionsScreen(subs))
+            if choice:
+                self.run_child(choice)
+
+    @work(group="dialogs", exit_on_error=False)
+    async def run_child(self, sub_id: str) -> None:
+        interaction = self.interaction
+        sub = next((s for s in self._child_subs() if s.id == sub_id), None)
+        if interaction is None or sub is None:
+            return
+        feedback = None
+        if sub.feedback is not None and sub.feedback.enabled:
+            feedback = await self.app.push_screen_wait(FeedbackScreen(sub.feedback.prompt, sub.feedback.default_message))
+            if feedback is None:
+                return
+        self.drive(lambda: self.run.run_child(interaction.interaction_id, sub.id, feedback), loading=sub.loading_label)
 
     @work(group="dialogs", exit_on_error=False)
     async def action_options(self) -> None:
