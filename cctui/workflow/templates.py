@@ -12,7 +12,7 @@ from datetime import datetime
 import string
 from typing import Any
 
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, Undefined, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 from cctui.errors import CctuiError
@@ -188,19 +188,24 @@ def build_context(state: dict, step: dict | None = None, module: dict | None = N
     }
 
 
-def render_string(text: str, context: dict[str, Any], where: str) -> Any:
+def render_string(text: str, context: dict[str, Any], where: str, *, lenient: bool = False) -> Any:
+    """`lenient`: a missing key prints as nothing (a single expression gives None) instead of
+    failing, as the seed format's `transform.reshape` reads its data; syntax errors still fail."""
     if not is_template(text):
         return text
+    env = SHOWN_ENV if lenient else ENV
     match = _SINGLE_EXPR.match(text)
     token = BUDGET.set(Budget())
     try:
         if match and "{{" not in match.group("expr") and "{%" not in text:
-            value = ENV.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
+            value = env.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
             if isinstance(value, StrictUndefined):
                 value._fail_with_undefined_error()
+            if isinstance(value, Undefined):
+                return None
             limit(size_of(value), "the value")
             return _plain(value)
-        return made(ENV.from_string(text).render(**context), "the rendered text")
+        return made(env.from_string(text).render(**context), "the rendered text")
     except UndefinedError as exc:
         raise TemplateError(f"{where}: {exc}") from None
     except SecurityError as exc:
@@ -238,6 +243,15 @@ def render_value(value: Any, context: dict[str, Any], where: str) -> Any:
             where = f"{where} (template {value.source})"
         return render_string(value, context, where)
     return value
+
+
+# The seed's reshape templates name their variables `$item`, `$index`; Jinja reads them as `_item`.
+_DOLLAR_NAME = re.compile(r"\$([a-zA-Z_][a-zA-Z0-9_]*)")
+
+
+def dollar_names(text: str) -> str:
+    """A template whose variables are written `$name`, as Jinja reads it (`_name`)."""
+    return _DOLLAR_NAME.sub(r"_\1", text)
 
 
 def check_syntax(text: str) -> str | None:
