@@ -3,9 +3,13 @@
 from cctui.engine.modules import (  # noqa: F401  (imported to register)
     api_llm,
     io_export,
+    io_load_json,
     io_render_template,
+    io_save_json,
+    io_validate,
     io_weighted_keywords,
     io_write_file,
+    io_write_text,
     media_assemble,
     media_generate,
     prompt_build_grouped_prompt,
