@@ -1,6 +1,7 @@
 """Modules, one file each, registered by module id on import."""
 
 from cctui.engine.modules import (  # noqa: F401  (imported to register)
+    api_fetch,
     api_llm,
     io_export,
     io_load_json,
