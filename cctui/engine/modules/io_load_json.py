@@ -8,13 +8,11 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
-from cctui.engine.modules.contract import Inputs, ModuleContract
-from cctui.engine.modules.workflow_files import place, seen
+from cctui.engine.modules.contract import ModuleContract
+from cctui.engine.modules.workflow_files import FileInputs, place, seen
 
 
-class LoadJsonInputs(Inputs):
-    file_path: str
-    target_path: str = "outputs"
+class LoadJsonInputs(FileInputs):
     default: Any = None
     required: bool = True
 

@@ -8,14 +8,12 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
-from cctui.engine.modules.contract import Inputs, ModuleContract
-from cctui.engine.modules.workflow_files import save
+from cctui.engine.modules.contract import ModuleContract
+from cctui.engine.modules.workflow_files import FileInputs, save
 
 
-class SaveJsonInputs(Inputs):
+class SaveJsonInputs(FileInputs):
     data: Any
-    file_path: str
-    target_path: str = "outputs"
 
 
 @register

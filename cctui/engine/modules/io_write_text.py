@@ -6,15 +6,13 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
-from cctui.engine.modules.contract import Inputs, ModuleContract
-from cctui.engine.modules.workflow_files import save
+from cctui.engine.modules.contract import ModuleContract
+from cctui.engine.modules.workflow_files import FileInputs, save
 from cctui.workflow.module_shape import json_type
 
 
-class WriteTextInputs(Inputs):
+class WriteTextInputs(FileInputs):
     content: str
-    file_path: str
-    target_path: str = "outputs"
 
 
 @register

@@ -14,9 +14,17 @@ from typing import Any
 
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import ModuleContext
+from cctui.engine.modules.contract import Inputs
 from cctui.workflow.module_shape import json_type
 
 REWINDS = ("retry", "jump")
+
+
+class FileInputs(Inputs):
+    """Where a file is: its name, under `outputs` (default), `root` or a folder of outputs."""
+
+    file_path: str
+    target_path: str = "outputs"
 
 
 def place(ctx: ModuleContext, inputs: dict[str, Any]) -> tuple[str, str, str]:
