@@ -76,3 +76,13 @@ async def test_a_template_syntax_error_in_a_dollar_template_is_found_at_load(fak
     with pytest.raises(WorkflowErrors) as caught:
         await fake_engine.new_run(folder)
     assert "inputs.template._output.x" in str(caught.value) and "syntax error" in str(caught.value)
+
+
+def test_lenient_rendering_reads_missing_state_paths_as_nothing():
+    from cctui.workflow.templates import TemplateError, build_context, render_string
+
+    context = build_context({"scene": {"title": "Nap"}})
+    assert render_string("{{ state.scene.hook.text }}", context, "t", lenient=True) is None
+    assert render_string("{{ state.scene.title }}: {{ state.scene.hook }}!", context, "t", lenient=True) == "Nap: !"
+    with pytest.raises(TemplateError, match="is not set"):  # the engine's own rendering stays strict
+        render_string("{{ state.scene.hook.text }}", context, "t")
