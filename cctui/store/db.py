@@ -387,6 +387,24 @@ class Store:
                                   (workflow_id, keyword, weight, _dumps(fields), now))
         return len(items)
 
+    # ------------------------------------------------------------------ a run's own files
+
+    async def add_workflow_file(self, *, run_id: str, branch: int, step_id: str, module: str, category: str,
+                                group_id: str, filename: str, content_type: str, content: str) -> str:
+        file_id = uuid.uuid4().hex
+        await self._write("INSERT INTO workflow_files(file_id, run_id, branch, step_id, module, category, group_id,"
+                          " filename, content_type, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          (file_id, run_id, branch, step_id, module, category, group_id, filename, content_type,
+                           content, time.time()))
+        return file_id
+
+    async def workflow_files(self, run_id: str, category: str, group_id: str, filename: str) -> list[dict[str, Any]]:
+        """Every version of one file of the run, newest first, whatever branch wrote it."""
+        async with self.db.execute("SELECT * FROM workflow_files WHERE run_id = ? AND category = ? AND group_id = ?"
+                                   " AND filename = ? ORDER BY rowid DESC",
+                                   (run_id, category, group_id, filename)) as cur:
+            return [dict(row) for row in await cur.fetchall()]
+
     # ------------------------------------------------------------------ reading records
 
     async def _one(self, record, sql: str, args: tuple | list = ()):

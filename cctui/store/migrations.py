@@ -150,3 +150,24 @@ MIGRATIONS.append(
     )
     """
 )
+MIGRATIONS.append(
+    # 5: files a run keeps for itself (the seed format's `io.save_json`, `io.write_text`,
+    # `io.load_json`): every write is a row; a read takes the newest one that the run's branch
+    # still sees (going back past the module that wrote a file hides it, as it does its state).
+    """
+    CREATE TABLE workflow_files (
+        file_id       TEXT PRIMARY KEY,
+        run_id        TEXT NOT NULL REFERENCES runs(run_id),
+        branch        INTEGER NOT NULL,
+        step_id       TEXT NOT NULL,          -- the module that wrote it
+        module        TEXT NOT NULL,
+        category      TEXT NOT NULL,          -- root | outputs
+        group_id      TEXT NOT NULL,          -- '' or the target_path under outputs
+        filename      TEXT NOT NULL,
+        content_type  TEXT NOT NULL,          -- json | text
+        content       TEXT NOT NULL,
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX workflow_files_by_name ON workflow_files(run_id, category, group_id, filename)
+    """
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jsonschema
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ from cctui.workflow.module_shape import ModuleShape, input_problems, output_prob
 from cctui.workflow.seed_keys import child_problems, not_acted_on, sub_action_problems
 from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
-from cctui.workflow.templates import check_syntax, is_template, state_paths
+from cctui.workflow.templates import check_syntax, dollar_names, is_template, state_paths
 
 WORKFLOW_FILE = "workflow_v3.json"
 WORKFLOW_GLOB = "workflow*.json"  # any of these makes a folder a workflow folder
@@ -144,7 +144,10 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
                 yield err(path, reason)
             yield from _check_schemas(mod.inputs, mp + ("inputs",), err, mod.module_id)
             yield from _check_tab_keys(mod.inputs.get("schema"), mp + ("inputs", "schema"), err)
-            yield from _check_templates(mod.inputs, mp + ("inputs",), err, reads)
+            dollar = shape.dollar_inputs if shape is not None else frozenset()
+            for key, value in mod.inputs.items():
+                yield from _check_templates(value, mp + ("inputs", key), err, reads,
+                                            dollar_names if key in dollar else str)
             yield from _check_retry(wf, si, mod, mp, err)
             outputs_of[mod.name] = shape.outputs_for(mod.inputs) if shape is not None else None
             for key in mod.outputs_to_state.values():
@@ -259,14 +262,16 @@ class _Reads:
                 yield self.err(at, reason)
 
 
-def _check_templates(value: Any, at: tuple, err, reads: _Reads):
+def _check_templates(value: Any, at: tuple, err, reads: _Reads, read: Callable[[str], str] = str):
+    """`read`: the text as the module hands it to Jinja (see `ModuleShape.dollar_inputs`)."""
     if isinstance(value, dict):
         for key, sub in value.items():
-            yield from _check_templates(sub, at + (key,), err, reads)
+            yield from _check_templates(sub, at + (key,), err, reads, read)
     elif isinstance(value, list):
         for i, sub in enumerate(value):
-            yield from _check_templates(sub, at + (i,), err, reads)
+            yield from _check_templates(sub, at + (i,), err, reads, read)
     elif isinstance(value, str) and not isinstance(value, LiteralText) and is_template(value):
+        value = read(value)
         problem = check_syntax(value)
         if problem:
             yield err(at, problem)

@@ -51,6 +51,12 @@ class ModuleShape:
         """By the name a step file uses (an alias where the name would shadow pydantic's own)."""
         return {info.alias or name: info for name, info in self.inputs.model_fields.items()}
 
+    @cached_property
+    def dollar_inputs(self) -> frozenset[str]:
+        """Inputs whose templates name their variables `$name` (see `templates.dollar_names`)."""
+        return frozenset(name for name, info in self.fields.items()
+                         if (info.json_schema_extra or {}).get("dollar_names"))
+
     def adapter(self, name: str) -> TypeAdapter:
         if name not in self._adapters:
             # Strict: `"false"` for a flag would be read as true by the module, so it is refused here.

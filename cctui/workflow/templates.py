@@ -197,11 +197,13 @@ def build_context(state: dict, step: dict | None = None, module: dict | None = N
     }
 
 
-def render_string(text: str, context: dict[str, Any], where: str) -> Any:
+def render_string(text: str, context: dict[str, Any], where: str, *, lenient: bool = False) -> Any:
+    """`lenient`: a missing key prints as nothing (a single expression gives None) instead of
+    failing, as the seed format's `transform.reshape` reads its data; syntax errors still fail."""
     if not is_template(text):
         return text
     match = _SINGLE_EXPR.match(text)
-    env = LENIENT_ENV if context.get(LENIENT) else ENV
+    env = LENIENT_ENV if lenient or context.get(LENIENT) else ENV
     token = BUDGET.set(Budget())
     try:
         if match and "{{" not in match.group("expr") and "{%" not in text:
@@ -250,6 +252,15 @@ def render_value(value: Any, context: dict[str, Any], where: str) -> Any:
             where = f"{where} (template {value.source})"
         return render_string(value, context, where)
     return value
+
+
+# The seed's reshape templates name their variables `$item`, `$index`; Jinja reads them as `_item`.
+_DOLLAR_NAME = re.compile(r"\$([a-zA-Z_][a-zA-Z0-9_]*)")
+
+
+def dollar_names(text: str) -> str:
+    """A template whose variables are written `$name`, as Jinja reads it (`_name`)."""
+    return _DOLLAR_NAME.sub(r"_\1", text)
 
 
 def check_syntax(text: str) -> str | None:

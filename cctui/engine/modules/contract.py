@@ -35,6 +35,12 @@ def shown(default: Any) -> Any:
     return Field(default, json_schema_extra={"display_only": True})
 
 
+def dollar_template(default: Any = ...) -> Any:
+    """An input of templates the module renders itself, whose variables are written `$name` (the
+    seed's `transform.reshape`): the loader checks them as the module reads them."""
+    return Field(default, json_schema_extra={"dollar_names": True})
+
+
 class NoInputs(Inputs):
     pass
 
