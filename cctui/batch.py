@@ -258,7 +258,9 @@ class BatchRunner:
             return done
         for si in range(done_before, done):
             step = run.workflow.steps[si]
-            keys = [k for spec in step.modules for k in spec.outputs_to_state.values() if k in run.state]
+            # A key two modules write (one refines the other's value) is listed once.
+            keys = list(dict.fromkeys(k for spec in step.modules for k in spec.outputs_to_state.values()
+                                      if k in run.state))
             self.out(f"  {run.workflow.step_title(si)} [{step.step_id}] done: {', '.join(keys)}")
         if done < done_before:
             self.out(f"  went back to {run.workflow.step_title(done)} [{run.workflow.steps[done].step_id}]")

@@ -380,9 +380,19 @@ class Run:
         return next(((step.step_id, spec.name) for step in self.workflow.steps for spec in step.modules
                      if REGISTRY[spec.module_id].contract.view == view), None)
 
+    def status_rows(self) -> list[list[tuple[str, str]]]:
+        """`status_fields`, one list per line of the workflow's layout (empty lines left out)."""
+        rows: dict[int, list[tuple[str, str]]] = {}
+        for row, label, text in self._status():
+            rows.setdefault(row, []).append((label, text))
+        return [rows[r] for r in sorted(rows)]
+
     def status_fields(self) -> list[tuple[str, str]]:
         """The workflow's `status_display`, rendered leniently. In cctui's list shape a key not yet
         written shows empty; in the seed's laid-out shape such a field is left out."""
+        return [(label, text) for _row, label, text in self._status()]
+
+    def _status(self) -> list[tuple[int, str, str]]:
         si = min(self._where()[0], len(self.workflow.steps) - 1)
         step_id = self.workflow.steps[si].step_id
         step = {"step_id": step_id, "step_number": si + 1, "name": self.workflow.step_title(si)}
@@ -396,7 +406,7 @@ class Run:
                 value = None
             text = "" if value is None else str(value)
             if text.strip() or not field.drop_when_empty:
-                out.append((field.label, text))
+                out.append((field.row, field.label, text))
         return out
 
     async def _rewind(self, si: int, mi: int, mode: str, data: dict, spec: ModuleSpec,

@@ -109,7 +109,11 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
 
     seen_steps: dict[str, int] = {}
     seen_modules: dict[str, tuple[int, int]] = {}
-    written: set[str] = set(wf.initial_state)
+    # Set by the engine, not a module: the feedback a child run (or, in the seed system, a retry)
+    # is started with.
+    written: set[str] = set(wf.initial_state) | {"_retry_feedback"} | {
+        sub.feedback.state_key for step in wf.steps for mod in step.modules for sub in mod.sub_actions
+        if sub.feedback is not None}
     # state.<module name> holds that module's raw outputs: what `state.<module>.<x>` may read.
     outputs_of: dict[str, frozenset[str] | None] = {}
     reads = _Reads(written, outputs_of, wf.lenient, err, unset_reads)

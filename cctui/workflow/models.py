@@ -165,11 +165,13 @@ class StatusLayout(_Model):
     fields: list[LaidOutField] = Field(default_factory=list)
     layout: list[list[str]] = Field(default_factory=list)
 
-    def ordered(self) -> list[LaidOutField]:
+    def templates(self) -> list["StatusTemplate"]:
+        """In layout order, each with its row; without a layout, all on one row."""
         if not self.layout:
-            return list(self.fields)
+            return [StatusTemplate(f.label, f.value, True) for f in self.fields]
         by_id = {f.id: f for f in self.fields}
-        return [by_id[i] for row in self.layout for i in row if i in by_id]
+        return [StatusTemplate(by_id[i].label, by_id[i].value, True, r)
+                for r, row in enumerate(self.layout) for i in row if i in by_id]
 
 
 def _status_shape(value: Any) -> str | None:
@@ -196,6 +198,7 @@ class StatusTemplate:
     label: str
     template: str
     drop_when_empty: bool
+    row: int = 0  # the line of the status bar it is on (the seed's `layout`)
 
 
 class Workflow(_Model):
@@ -234,7 +237,7 @@ class Workflow(_Model):
     def status_templates(self) -> list[StatusTemplate]:
         """The status fields in display order, in either shape."""
         if isinstance(self.status_display, StatusLayout):
-            return [StatusTemplate(f.label, f.value, True) for f in self.status_display.ordered()]
+            return self.status_display.templates()
         return [StatusTemplate(f.label, f.template, False) for f in self.status_display]
 
     def step_title(self, index: int) -> str:

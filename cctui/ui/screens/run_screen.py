@@ -51,6 +51,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
     BINDINGS = [
         Binding("c", "continue", "Continue", id="run.continue", tooltip="Accept the selection and go on"),
         Binding("o", "options", "Options", id="run.options", tooltip="Regenerate with feedback, or go back"),
+        Binding("i", "inspect", "State", id="run.inspect", show=False,
+                tooltip="What the run holds so far: every value its steps wrote"),
         Binding("m", "more", "More", id="run.more",
                 tooltip="The step's own extra action (such as new scenes added to the list)"),
         Binding("t", "try_again", "Try again", id="run.try_again", show=False,
@@ -162,8 +164,9 @@ class RunScreen(WorkerErrorsToApp, Screen):
         titles = [clean(self.run.workflow.step_title(i), LINE_LIMIT) for i in range(len(self.run.workflow.steps))]
         self.query_one(StepBar).show(titles, self.run.position["step"], self.run.status is RunStatus.COMPLETED)
         # The status fields are rendered from the run's state, so from LLM answers.
-        fields = clean_deep(self.run.status_fields(), LINE_LIMIT)
-        self.query_one(StatusBar).show(fields + [("Spent", money_text(self.spent))])
+        rows = clean_deep(self.run.status_rows(), LINE_LIMIT) or [[]]
+        rows[-1] = list(rows[-1]) + [("Spent", money_text(self.spent))]
+        self.query_one(StatusBar).show(rows)
 
     async def _replace_body(self, *widgets) -> None:
         body = self.query_one("#body", VerticalScroll)
@@ -264,6 +267,10 @@ class RunScreen(WorkerErrorsToApp, Screen):
             hint += "  ·  required: an empty answer is refused"
         else:
             hint += "  ·  optional: leave empty to skip"
+        if display.get("rule"):
+            hint += f"  ·  {display['rule']}"
+        if display.get("max_length"):
+            hint += f"  ·  at most {display['max_length']} characters"
         await self._replace_body(Static(display.get("prompt", ""), classes="pane-title", markup=False),
                                  Static(display.get("placeholder") or "", classes="pane-hint", markup=False),
                                  field, Static(hint, classes="pane-hint", markup=False))
@@ -501,6 +508,11 @@ class RunScreen(WorkerErrorsToApp, Screen):
                 event.stop()
                 self.run_child(sub.id)
                 return
+
+    def action_inspect(self) -> None:
+        from cctui.ui.screens.state_screen import StateScreen
+
+        self.app.push_screen(StateScreen(f"{self.run.workflow.name}: what the run holds", dict(self.run.state)))
 
     def _child_subs(self) -> list:
         """The waiting question's sub-actions that run other modules (shown ones only)."""

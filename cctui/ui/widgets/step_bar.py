@@ -32,13 +32,19 @@ class StatusBar(Static):
     StatusBar { height: auto; padding: 0 1; color: $text-muted; }
     """
 
-    def show(self, fields: list[tuple[str, str]]) -> None:
-        text = Text()
-        for label, value in fields:
-            if not value or label.lower() == "step":
-                continue
-            if text:
-                text.append("  ·  ", style="dim")
-            text.append(f"{label}: ", style="dim")
-            text.append(value)
-        self.update(text or Text("Nothing chosen yet", style="dim"))
+    def show(self, rows: list[list[tuple[str, str]]]) -> None:
+        """One line per row of the workflow's status layout. A "Step" field is left out: the step
+        bar above already names the step."""
+        lines = []
+        for fields in rows:
+            line = Text()
+            for label, value in fields:
+                if not value or label.lower() == "step":
+                    continue
+                if line:
+                    line.append("  ·  ", style="dim")
+                line.append(f"{label}: ", style="dim")
+                line.append(value)
+            if line:
+                lines.append(line)
+        self.update(Text("\n").join(lines) if lines else Text("Nothing chosen yet", style="dim"))
