@@ -2,6 +2,7 @@
 
 from cctui.engine.modules import (  # noqa: F401  (imported to register)
     api_llm,
+    io_client_write,
     io_export,
     io_render_template,
     io_weighted_keywords,
@@ -12,6 +13,7 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     transform_query,
     transform_small,
     user_file_input,
+    user_form,
     user_pause,
     user_select,
     user_text_input,
