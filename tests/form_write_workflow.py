@@ -52,8 +52,9 @@ def write_step(json_name: str = "party_styles.json", text_destination: str = "ws
          "outputs_to_state": {"file_path": "note_path"}}]}
 
 
-def write_workflow(root: Path, *steps: dict) -> Path:
-    """The workflow folder, with the form step then the write step unless others are given."""
+def write_workflow(root: Path, *steps: dict, state: dict | None = None) -> Path:
+    """The workflow folder, with the form step then the write step unless others are given;
+    `state` is added to the initial state (weights already chosen, for a workflow that only writes)."""
     steps = steps or (form_step(), write_step())
     root.mkdir(parents=True)
     refs = []
@@ -64,5 +65,5 @@ def write_workflow(root: Path, *steps: dict) -> Path:
         refs.append({"$ref": rel, "type": "json"})
     (root / "workflow_v3.json").write_text(json.dumps({
         "workflow_id": "party_styles", "name": "Party styles", "version": "1.0",
-        "initial_state": {"pet_name": "Miso", "styles": STYLES}, "config": {}, "steps": refs}), encoding="utf-8")
+        "initial_state": {"pet_name": "Miso", "styles": STYLES, **(state or {})}, "config": {}, "steps": refs}), encoding="utf-8")
     return root

@@ -21,10 +21,11 @@ LABEL_CHARS = 120  # a row names its item in one line
 class FormRowError(AnswerError):
     """A row of the form that does not fit `input_schema`; `row` (from 0) and `key` say where."""
 
-    def __init__(self, message: str, *, row: int | None = None, key: str | None = None):
+    def __init__(self, message: str, *, row: int | None = None, key: str | None = None, reason: str = ""):
         super().__init__(message)
         self.row = row
         self.key = key
+        self.reason = reason or message  # what is wrong, without where (a form shows where itself)
 
 
 def input_schema_of(schema: Any) -> dict[str, Any] | None:
@@ -104,14 +105,16 @@ def check_rows(input_schema: dict[str, Any], data: list[Any], rows: list[Any] | 
             value = values.get(f.key)
             if _empty(value):
                 if f.key in required:
-                    raise FormRowError(f"{where}: {row_name}, field {f.key!r}: {f.title} is required; fill it in",
-                                       row=i, key=f.key)
+                    reason = f"{f.title} is required; fill it in"
+                    raise FormRowError(f"{where}: {row_name}, field {f.key!r}: {reason}", row=i, key=f.key,
+                                       reason=reason)
                 if f.key in values and f.schema.get("type") in (None, "string"):
                     row[f.key] = value if isinstance(value, str) else ""
                 continue
             try:
                 row[f.key] = check_value(f, value)
             except FormError as exc:
-                raise FormRowError(f"{where}: {row_name}, field {f.key!r}: {exc}", row=i, key=f.key) from None
+                raise FormRowError(f"{where}: {row_name}, field {f.key!r}: {exc}", row=i, key=f.key,
+                                   reason=str(exc)) from None
         checked.append(row)
     return checked
