@@ -10,6 +10,7 @@ import re
 import pytest
 
 from cctui.engine.errors import AnswerError
+from cctui.workflow.errors import WorkflowErrors
 from form_write_workflow import ITEM_SCHEMA, STYLES, form_step, write_workflow
 
 
@@ -100,3 +101,13 @@ async def test_a_schema_without_input_schema_stops_the_run_with_where_to_fix_it(
     assert await run.advance() == "error"
     assert "module 'weigh_styles' (user.form): input `schema` has no `input_schema` with `properties`" in run.error
     assert "steps/1_styles/step.json" in run.error
+
+
+async def test_a_broken_pattern_in_the_schema_is_refused_when_the_workflow_loads(engine, tmp_path):
+    step = form_step()
+    schema = copy.deepcopy(ITEM_SCHEMA)
+    schema["input_schema"]["properties"]["mood"]["pattern"] = "([a-z"
+    step["modules"][0]["inputs"]["schema"] = schema
+    with pytest.raises(WorkflowErrors, match=re.escape("wf/steps/1_styles/step.json: at $.modules[0].inputs.schema."
+                                                       "input_schema.properties.mood.pattern: not a valid JSON Schema")):
+        await engine.new_run(write_workflow(tmp_path / "wf", step))
