@@ -22,7 +22,7 @@ class ClientWritePane(Vertical):
     ClientWritePane #write-facts { color: $text-muted; height: auto; }
     ClientWritePane #write-preview {
         height: auto;
-        max-height: 9;
+        max-height: 9;  /* the whole pane fits at 24 rows; the preview scrolls (tab to it) */
         border: round $foreground 25%;
         border-title-color: $text-muted;
         padding: 0 1;
