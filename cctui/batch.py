@@ -7,6 +7,8 @@ answer or a list consumed in order each time that module asks:
   {"skip": true}  (an optional media step, e.g. music without an ElevenLabs key) |
   {"select": 0, "confirmed_warnings": ["check_id"]}  (go on past a workflow's warning check) |
   {"values": {"loop_mode": "pingpong", "music_source": "generated"}}  (`media.assemble`: the render form)
+  {"form_data": [{"weight": 80}, {}]}  (`user.form`: one object per item, in order; {} keeps its defaults) |
+  {} or {"file_path": "~/exports"}  (`io.client_write`: written into the run's folder, or there)
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -283,7 +284,8 @@ def _coerce(f: FormField, value: Any) -> Any:
 
 
 def check_value(f: FormField, value: Any) -> Any:
-    """One value as given, coerced to the field's type and checked, never adjusted; FormError if wrong."""
+    """One value as given, coerced to the field's type and checked (type, enum, range, step, pattern),
+    never adjusted; FormError if wrong."""
     value = _coerce(f, value)
     if "enum" in f.schema and value not in f.schema["enum"]:
         choices = ", ".join(map(str, f.schema["enum"]))
@@ -298,6 +300,15 @@ def check_value(f: FormField, value: Any) -> Any:
         multiple = _bound(f.schema.get("multipleOf"))
         if multiple is not None and multiple > 0 and not _on_grid(value, multiple, 0):
             raise FormError(f"{f.title}: {value} must be a multiple of {multiple}", field=f)
+    pattern = f.schema.get("pattern")
+    if isinstance(value, str) and isinstance(pattern, str):
+        try:
+            matched = re.search(pattern, value)  # JSON Schema patterns are not anchored
+        except re.error as exc:
+            raise FormError(f"{f.title}: the schema's pattern {pattern!r} is not a valid regular expression "
+                            f"({exc}); correct it in the workflow", field=f) from None
+        if matched is None:
+            raise FormError(f"{f.title}: {value!r} does not match the pattern {pattern}", field=f)
     if f.destination == "prompt" and isinstance(value, str) and not value.strip():
         raise FormError(f"{f.title}: the prompt is empty", field=f)
     return value

@@ -3,6 +3,7 @@
 from cctui.engine.modules import (  # noqa: F401  (imported to register)
     api_fetch,
     api_llm,
+    io_client_write,
     io_export,
     io_load_json,
     io_render_template,
@@ -22,6 +23,7 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     transform_reshape,
     transform_small,
     user_file_input,
+    user_form,
     user_pause,
     user_select,
     user_text_input,

@@ -7,6 +7,7 @@ screen stays responsive while an LLM thinks.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -17,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Markdown, Static, TextArea
 
+from cctui.engine.client_files import write_client_file
 from cctui.engine.errors import AnswerError, ConfirmNeeded, EngineError
 from cctui.engine.interaction import Interaction
 from cctui.engine.events import JobChanged, ModuleFinished, ModuleStarted, RenderProgress
@@ -28,7 +30,9 @@ from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScree
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.widgets.assemble_pane import AssemblePane
+from cctui.ui.widgets.client_write_pane import ClientWritePane
 from cctui.ui.widgets.final_preview import FinalPreview
+from cctui.ui.widgets.form_table import FormTable
 from cctui.ui.widgets.media_form import MediaForm
 from cctui.ui.widgets.schema_view import SchemaView
 from cctui.ui.widgets.step_bar import StatusBar, StepBar
@@ -202,7 +206,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
     def _views(self) -> dict[str, Callable[[Interaction], Awaitable[None]]]:
         """A pane for each view a module's contract may name (`Interaction.kind`)."""
         return {"select": self._show_select, "text_input": self._show_text, "media": self._show_media,
-                "assemble": self._show_assemble, "pause": self._show_pause, "file_input": self._show_file}
+                "assemble": self._show_assemble, "pause": self._show_pause, "file_input": self._show_file,
+                "form": self._show_form, "client_write": self._show_client_write}
 
     async def _show_no_view(self, interaction: Interaction) -> None:
         # Guessing (a list to select from) could send the module an answer it cannot read.
@@ -299,6 +304,23 @@ class RunScreen(WorkerErrorsToApp, Screen):
                                  Static(f"enter: use it ({kinds}; a copy goes into the run)"
                                         + self._options_hint(interaction), classes="pane-hint", markup=False))
         field.focus()
+
+    async def _show_form(self, interaction: Interaction) -> None:
+        display = interaction.display
+        table = FormTable(display.get("input_schema") or {}, display.get("labels") or [], display.get("rows") or [],
+                          id="form-table")
+        hint = "tab, ↑ ↓: move  ·  ← →: change a choice  ·  ctrl+s: submit" + self._options_hint(interaction)
+        await self._replace_body(Static(display.get("prompt", ""), classes="pane-title", markup=False),
+                                 Static(hint, classes="pane-hint", markup=False), table)
+        table.focus_first()
+
+    async def _show_client_write(self, interaction: Interaction) -> None:
+        display = interaction.display
+        pane = ClientWritePane(display, id="client-write")
+        hint = "enter: write it there  ·  edit the path to write it elsewhere" + self._options_hint(interaction)
+        await self._replace_body(Static(display.get("title", "Write a file"), classes="pane-title", markup=False),
+                                 Static(hint, classes="pane-hint", markup=False), pane)
+        pane.focus_path()
 
     async def _show_media(self, interaction: Interaction) -> None:
         await self._replace_body(Static(interaction.display.get("title", "Generate"), classes="pane-title",
@@ -428,6 +450,33 @@ class RunScreen(WorkerErrorsToApp, Screen):
             self.notify("Select at least one item first (space).", severity="warning")
             return
         self.drive(lambda: self.run.answer(interaction.interaction_id, {"selected_indices": selected}))
+
+    @on(FormTable.Submitted)
+    def _form_submitted(self, event: FormTable.Submitted) -> None:
+        event.stop()
+        interaction = self.interaction
+        if interaction is not None and interaction.kind == "form":
+            self.drive(lambda: self.run.answer(interaction.interaction_id, {"form_data": event.rows}))
+
+    @on(ClientWritePane.WriteRequested)
+    def _write_requested(self, event: ClientWritePane.WriteRequested) -> None:
+        event.stop()
+        if self.interaction is not None and self.interaction.kind == "client_write":
+            self.write_file(self.interaction, event.path)
+
+    @work(exclusive=True, group="client-write", exit_on_error=False)
+    async def write_file(self, interaction: Interaction, chosen: str) -> None:
+        """The app is the seed's client here: it writes the file, then answers that it did."""
+        where = f"{interaction.step_title}, {interaction.module_name}"
+        try:
+            path = await asyncio.to_thread(write_client_file, interaction.resolved_inputs, chosen,
+                                           self.run.run_dir, where)
+        except EngineError as exc:
+            for pane in self.query(ClientWritePane):
+                pane.show_error(clean(str(exc), LINE_LIMIT))
+            return
+        self.notify(str(path), title="Written", markup=False)
+        self.drive(lambda: self.run.answer(interaction.interaction_id, {"file_written": True, "file_path": str(path)}))
 
     @on(Input.Submitted, "#file-input-line")
     def _file_submitted(self, event: Input.Submitted) -> None:
