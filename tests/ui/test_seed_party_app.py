@@ -82,7 +82,7 @@ def first_run_done(tmp_path: Path) -> None:
 
     async def run() -> None:
         settings = settings_for(tmp_path)
-        engine = await Engine.open(settings.db_path, FakeProviders(), settings.runs_dir)
+        engine = await Engine.open(settings.db_path, FakeProviders(), settings.runs_dir())
         try:
             await BatchRunner(engine, answers_with_photo(tmp_path), out=lambda s: None).run(PARTY)
         finally:
