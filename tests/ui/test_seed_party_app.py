@@ -106,3 +106,23 @@ def test_snapshot_the_status_bar_laid_out_as_the_workflow_says(snap_compare, tmp
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
+
+
+def test_snapshot_the_file_input(snap_compare, tmp_path):
+    app = party_app(tmp_path)
+
+    async def ready(pilot):
+        await pilot.press("n")
+        await wait_for(pilot, asking(app, "#select-view"))
+        await pilot.press("down", "enter")  # Dog
+        await wait_for(pilot, asking(app, "#text-input-line"))
+        await pilot.press(*"Biscuit", "enter")
+        await wait_for(pilot, asking(app, "SchemaCard"))
+        await pilot.press("enter")
+        await wait_for(pilot, asking(app, "#form-table"))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, asking(app, "#file-input-line"))
+        await pilot.press(*"~/Pictures/biscuit.heic")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
