@@ -111,7 +111,9 @@ async def _list_runs(settings: Settings) -> int:
     async with open_queries(settings.db_path) as queries:
         runs = await queries.run_summaries(step_titles=False)
     for run in runs:
-        print(f"{run.run_id}  {run.workflow_id}  {run.status:9}  step {run.step + 1:<2}  {money_text(run.costs)}")
+        # "done" for a finished run: its position is past the last step.
+        where = "done" if run.status == "completed" else f"step {run.step + 1}"
+        print(f"{run.run_id}  {run.workflow_id}  {run.status:9}  {where:<7}  {money_text(run.costs)}")
     if not runs:
         print("no runs yet")
     elif len(runs) > 1:

@@ -132,6 +132,7 @@ def test_the_ledger_adds_up_to_the_jobs_and_counts_llm_tokens(demo_run, capsys):
     assert main(["--data-dir", str(demo_run["data"]), "runs"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[0]
     assert line.startswith(demo_run["run_id"]) and f"${costs['totals']['usd']:.2f}" in line
+    assert "  completed  done  " in line  # not "step 10" of a 9-step workflow
     assert f"{costs['totals']['credits']:g} cr" in line
 
 
