@@ -162,8 +162,22 @@ def settings_for_dir(data: Path):
     return load_settings(env={}, config_file=data / "none.toml", data_dir=data, image_protocol="halfcell")
 
 
+@pytest.fixture
+def summary_data_to_ourselves():
+    """The fixed folder is shared by every checkout on the machine: two test runs at once (a
+    clean-clone CI run beside a working one) take turns instead of deleting each other's run."""
+    import fcntl
+
+    with open(f"{SUMMARY_DATA}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.mark.parametrize("size", SIZES)
-def test_summary(snap_compare, size):
+def test_summary(snap_compare, size, summary_data_to_ourselves):
     import concurrent.futures
 
     from app_harness import TestApp
