@@ -226,12 +226,16 @@ def check_opened_workflow(args: argparse.Namespace) -> int | None:
 
 
 def cmd_app(args: argparse.Namespace, settings: Settings) -> int:
+    from cctui.ui.terminal_images import prepare
+
+    # Before the app's widgets import textual-image: it would ask the terminal and wait.
+    protocol = prepare(args.image_protocol or settings.image_protocol)
     from cctui.ui.app import run_app
 
     # With --demo the settings already point at the stand-in (`demo_mode` in main; settings.demo
     # is set, which the app shows): run_app must not start a second one.
     opened = Path(args.workflow).expanduser() if args.workflow else None
-    return run_app(settings, image_protocol=args.image_protocol, workflow_dir=opened)
+    return run_app(settings, image_protocol=protocol, workflow_dir=opened)
 
 
 def _demo_flag(parser: argparse.ArgumentParser) -> None:

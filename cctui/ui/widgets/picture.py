@@ -1,7 +1,8 @@
 """An image from a local file, in whatever the terminal can show.
 
-textual-image queries the terminal when it is imported; the protocol can be forced in settings
-(`auto | tgp | sixel | halfcell | unicode`) for SSH and tmux, and tests force `halfcell`.
+The protocol is decided before the app starts (`cctui.ui.terminal_images`: from the setting
+`auto | tgp | sixel | halfcell | unicode`, or what the environment says the terminal is), so
+textual-image never asks the terminal; tests force `halfcell`.
 """
 
 from __future__ import annotations
