@@ -122,6 +122,11 @@ class _Env(ImmutableSandboxedEnvironment):
 
         return checked
 
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # Jinja returns an undefined that fails only when used; a lenient undefined never fails,
+        # so an attack would pass as empty text. Refused here, at once, in both modes.
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, _Tracked) and isinstance(attribute, str) and not attribute.startswith("_"):
             if attribute in obj:
