@@ -60,4 +60,5 @@ def test_a_good_folder_reaches_the_app(tmp_path, capsys, no_app, monkeypatch):
     folder = ROOT / "workflows" / "cc"
     code, err = run(["--data-dir", str(tmp_path / "data"), "--workflow", str(folder)], capsys)
     assert (code, err) == (0, "")
-    assert no_app == [{"image_protocol": None, "workflow_dir": folder}]
+    # Decided before the app starts: half cells, as stdout here is not a terminal.
+    assert no_app == [{"image_protocol": "halfcell", "workflow_dir": folder}]
