@@ -158,7 +158,13 @@ def _finish_a_run(standin: StandIn) -> None:
         asyncio.run(main())
 
 
-def test_snapshot_finish_screen(snap_compare, tmp_path, standin):
+@pytest.fixture
+def finished_to_ourselves():
+    with app_harness.taken_in_turn(FINISHED):
+        yield
+
+
+def test_snapshot_finish_screen(snap_compare, tmp_path, standin, finished_to_ourselves):
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
