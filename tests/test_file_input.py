@@ -18,7 +18,8 @@ def write(root: Path, **inputs) -> Path:
     (root / "workflow.json").write_text(json.dumps({
         "workflow_id": "photo", "name": "Photo", "steps": [{"step_id": "pick", "name": "Pick", "modules": [
             {"module_id": "user.file_input", "name": "photo", "inputs": {"prompt": "Photo", **inputs},
-             "outputs_to_state": {"value": "photo_path", "filename": "photo_name"}}]}]}), encoding="utf-8")
+             "outputs_to_state": {"value": "photo_path", "filename": "photo_name", "file": "photo"}}]}]}),
+        encoding="utf-8")
     return root
 
 
@@ -62,6 +63,36 @@ async def test_a_data_url_is_decoded_into_the_run(engine, tmp_path):
         await run.answer(iid, {"value": "data:image/jpeg;base64," + base64.b64encode(b"jpg").decode()})
     await run.answer(iid, {"value": "data:image/png;base64," + base64.b64encode(b"png bytes").decode()})
     assert Path(run.state["photo_path"]).read_bytes() == b"png bytes"
+
+
+async def test_the_copy_is_also_a_content_item_like_a_generated_image(engine, tmp_path):
+    """What a step that starts from an image reads (`SourceImage.from_value`), with an id made from
+    the bytes: the same picture again is the same source, another one is not."""
+    from cctui.records import SourceImage
+
+    folder = write(tmp_path / "wf")
+    (tmp_path / "a.png").write_bytes(b"\x89PNG one")
+    (tmp_path / "b.webp").write_bytes(b"RIFF two")
+    items = []
+    for given in (tmp_path / "a.png", tmp_path / "b.webp", tmp_path / "a.png"):
+        run, iid = await asked(engine, folder)
+        await run.answer(iid, {"value": str(given)})
+        items.append(run.state["photo"])
+    first = items[0]
+    assert first == {"content_id": first["content_id"], "kind": "image", "provider": None,
+                     "local_path": run_copy(items[0]), "url": None, "filename": "a.png", "mime_type": "image/png",
+                     "size_bytes": 8, "metadata": {}}
+    assert first["content_id"].startswith("upload-") and first["content_id"] == items[2]["content_id"]
+    assert items[1]["content_id"] != first["content_id"] and items[1]["mime_type"] == "image/webp"
+    source = SourceImage.from_value(first)
+    assert (source.local_path, source.content_id) == (first["local_path"], first["content_id"])
+    assert Path(source.local_path).read_bytes() == b"\x89PNG one"
+
+
+def run_copy(item: dict) -> str:
+    path = Path(item["local_path"])
+    assert path.parent.name == "uploads" and path.is_file()
+    return str(path)
 
 
 def test_retry_by_keyword_is_a_validate_warning(tmp_path):

@@ -22,9 +22,10 @@ def write_broken(parent: Path) -> Path:
 
 def test_the_bundled_workflows_are_the_checkouts_workflows_folder():
     assert BUNDLED_DIR == ROOT / "workflows"
-    (cc,) = Catalogue().known()
-    assert (cc.folder, cc.workflow_id, cc.name, cc.loads, cc.problem) == (
-        ROOT / "workflows" / "cc", "cuddle_crew", "Cuddle Crew", True, "")
+    assert [(w.folder, w.workflow_id, w.name, w.loads, w.problem) for w in Catalogue().known()] == [
+        (ROOT / "workflows" / "cc", "cuddle_crew", "Cuddle Crew", True, ""),
+        (ROOT / "workflows" / "quick_clip", "quick_clip", "Quick Clip", True, ""),
+    ]
 
 
 def test_bundled_user_folders_and_opened_each_listed_once(tmp_path):
@@ -44,11 +45,12 @@ def test_bundled_user_folders_and_opened_each_listed_once(tmp_path):
 
     assert [(w.folder, w.workflow_id, w.name, w.loads) for w in known] == [
         (ROOT / "workflows" / "cc", "cuddle_crew", "Cuddle Crew", True),
+        (ROOT / "workflows" / "quick_clip", "quick_clip", "Quick Clip", True),
         (poster, "poster", "Poster", True),
         (broken, "broken", "broken", False),
         (other, "poster2", "Poster 2", True),
     ]
-    problem = known[2].problem
+    problem = known[3].problem
     assert problem.startswith("broken/workflow.json: at $.steps: ") and "'steps' is missing" in problem
     assert "\n" not in problem  # the first problem only
 
@@ -64,4 +66,5 @@ def test_the_user_folders_are_in_the_config_and_data_directories(tmp_path, monke
     assert user_workflow_dirs(settings) == [tmp_path / "conf" / "workflows", tmp_path / "data" / "workflows"]
     (tmp_path / "data" / "workflows").mkdir(parents=True)
     write_poster(tmp_path / "data" / "workflows")
-    assert [w.workflow_id for w in Catalogue.for_settings(settings).known()] == ["cuddle_crew", "poster"]
+    assert [w.workflow_id for w in Catalogue.for_settings(settings).known()] == ["cuddle_crew", "quick_clip",
+                                                                                    "poster"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import json
 import sqlite3
 from pathlib import Path
@@ -99,3 +101,16 @@ async def settle(pilot, quiet: float = 0.3, timeout: float = 10.0) -> None:
         elif loop.time() - since >= quiet:
             return
     raise AssertionError(f"the screen kept changing for {timeout:g} s")
+
+
+@contextlib.contextmanager
+def taken_in_turn(folder: Path):
+    """A fixed folder (so that paths in a snapshot never change) is shared by every checkout on
+    the machine: two test runs at once (a clean-clone CI run beside a working one) take turns
+    instead of deleting each other's run."""
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

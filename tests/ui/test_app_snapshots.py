@@ -164,16 +164,10 @@ def settings_for_dir(data: Path):
 
 @pytest.fixture
 def summary_data_to_ourselves():
-    """The fixed folder is shared by every checkout on the machine: two test runs at once (a
-    clean-clone CI run beside a working one) take turns instead of deleting each other's run."""
-    import fcntl
+    from app_harness import taken_in_turn
 
-    with open(f"{SUMMARY_DATA}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with taken_in_turn(SUMMARY_DATA):
+        yield
 
 
 @pytest.mark.parametrize("size", SIZES)

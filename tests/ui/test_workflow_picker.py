@@ -33,19 +33,21 @@ async def test_n_asks_which_workflow_and_starts_the_second(tmp_path):
     app = picker_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and intro(app))
-        assert intro(app).startswith("Workflows: Cuddle Crew, broken (does not load), Poster   n: new run (asks which)")
+        assert intro(app).startswith("Workflows: Cuddle Crew, Quick Clip, broken (does not load), Poster   "
+                                     "n: new run (asks which)")
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, WorkflowPickerScreen))
         options = app.screen.query_one(OptionList)
         entries = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert entries[0].startswith("Cuddle Crew  (cuddle_crew)\n")
-        assert entries[1].startswith(f"broken  (broken)\n  {tmp_path / 'workflows' / 'broken'}\n"
+        assert entries[1].startswith("Quick Clip  (quick_clip)\n")
+        assert entries[2].startswith(f"broken  (broken)\n  {tmp_path / 'workflows' / 'broken'}\n"
                                      "  does not load: broken/workflow.json: at $.steps:")
-        assert entries[2] == f"Poster  (poster)\n  {tmp_path / 'workflows' / 'poster'}"
-        assert [options.get_option_at_index(i).disabled for i in range(3)] == [False, True, False]
+        assert entries[3] == f"Poster  (poster)\n  {tmp_path / 'workflows' / 'poster'}"
+        assert [options.get_option_at_index(i).disabled for i in range(4)] == [False, False, True, False]
         assert options.highlighted == 0
-        await pilot.press("down")  # the broken one cannot be highlighted: the cursor passes over it
-        assert options.highlighted == 2
+        await pilot.press("down", "down")  # the broken one cannot be highlighted: the cursor passes over it
+        assert options.highlighted == 3
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.interaction is not None)
         assert app.screen.run.workflow.workflow_id == "poster"

@@ -2,13 +2,17 @@
 copied into the run, so that moving or editing the original later changes nothing the run made.
 
 Outputs, as the seed format names them: `value` (the copy's path) and `filename` (the name the
-creator gave). A relative path is read from the folder cctui was started in.
+creator gave); and cctui's own `file`, the copy as a content item (`local_path`, `kind`, a
+`content_id` from its bytes...), the shape a generated image has, so that a step that starts from
+an image (`media.generate`'s `source_image`, a result) takes an uploaded one the same way. A
+relative path is read from the folder cctui was started in.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import mimetypes
 import os
 import re
@@ -47,7 +51,7 @@ def _allowed(inputs: dict[str, Any]) -> list[str]:
 @register
 class UserFileInput(Module):
     module_id = "user.file_input"
-    contract = ModuleContract(inputs=FileInputs, outputs=frozenset({"value", "filename"}), view="file_input",
+    contract = ModuleContract(inputs=FileInputs, outputs=frozenset({"value", "filename", "file"}), view="file_input",
                               answer=FileAnswer)
 
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +68,7 @@ class UserFileInput(Module):
             _check_extension(name, inputs, ctx.where)
             target = _free_name(uploads, name)
             target.write_bytes(data)
-            return {"value": str(target), "filename": name}
+            return _outputs(target, name)
         source = Path(os.path.expanduser(given))
         if not source.is_absolute():
             source = Path.cwd() / source
@@ -84,7 +88,26 @@ class UserFileInput(Module):
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise AnswerError(f"{ctx.where}: {source} cannot be read ({exc.strerror or exc})") from None
-        return {"value": str(target), "filename": source.name}
+        return _outputs(target, source.name)
+
+
+def _outputs(copy: Path, name: str) -> dict[str, Any]:
+    return {"value": str(copy), "filename": name, "file": content_item(copy, name)}
+
+
+def content_item(copy: Path, name: str) -> dict[str, Any]:
+    """The copy described like a generation's item. The id is made from the bytes, so the same
+    picture uploaded again is the same source (its generations still belong to it) and another
+    picture is not (a jump back to the upload does not show videos made from the old one)."""
+    digest = hashlib.sha256()
+    with copy.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    mime = mimetypes.guess_type(copy.name)[0] or "application/octet-stream"
+    kind = mime.split("/")[0] if mime.split("/")[0] in ("image", "video", "audio") else "file"
+    return {"content_id": f"upload-{digest.hexdigest()[:16]}", "kind": kind, "provider": None,
+            "local_path": str(copy), "url": None, "filename": name, "mime_type": mime,
+            "size_bytes": copy.stat().st_size, "metadata": {}}
 
 
 def _check_extension(name: str, inputs: dict[str, Any], where: str) -> None:
