@@ -164,6 +164,7 @@ class Run:
                                                      "history": self.position.get("history") or []}, spec)
                 inputs = self._resolve_inputs(ctx)
                 if module.interactive:
+                    inputs = await module.prepare(ctx, inputs)
                     shown = self._shown_inputs(ctx, module.contract.display_only, inputs)
                     display = await module.display(ctx, shown)
                     async with self.store.transaction():
@@ -234,7 +235,7 @@ class Run:
         si, mi = self._where()
         spec = self.workflow.steps[si].modules[mi]
         display = dict(event.data["display"])
-        if spec.module_id == "media.generate":
+        if REGISTRY[spec.module_id].contract.sub_actions:
             display["generations"] = await self.generations()
         return Interaction(
             interaction_id=iid, run_id=self.run_id, step_id=self.workflow.steps[si].step_id, step_index=si,
@@ -287,7 +288,7 @@ class Run:
     async def choose(self, interaction_id: int, option_id: str, feedback: str | None = None,
                      answer: dict[str, Any] | None = None) -> RunStatus:
         """Take one of the module's `retryable` options: continue, retry or jump."""
-        si, spec, _ = await self._require_pending(interaction_id)
+        si, spec, inputs = await self._require_pending(interaction_id)
         option = spec.retryable.option(option_id) if spec.retryable else None
         if option is None:
             known = ", ".join(o.id for o in spec.retryable.options) if spec.retryable else "none"
@@ -300,30 +301,37 @@ class Run:
         target_mi = target_step.module_index(option.target_module) if option.target_module else 0
         history: list[dict[str, str]] = []
         if option.mode == "retry":
-            history = await self._retry_history(target_si, target_mi, option, feedback)
+            asking = inputs if (target_si, target_mi) == self._where() else None
+            history = await self._retry_history(target_si, target_mi, option, feedback, asking)
         data = {"option": option.id, "mode": option.mode, "interaction_id": interaction_id,
                 "target_step": target_step.step_id, "target_module": target_step.modules[target_mi].name,
                 "feedback": history[-1]["content"] if history else None}
         await self._rewind(target_si, target_mi, option.mode, data, spec, history)
         return await self.advance()
 
-    async def _retry_history(self, si: int, mi: int, option, feedback: str | None) -> list[dict[str, str]]:
+    async def _retry_history(self, si: int, mi: int, option, feedback: str | None,
+                             asking: dict[str, Any] | None = None) -> list[dict[str, str]]:
         """The earlier rounds of the target module, oldest first: [answer 1, feedback 1, ...,
         answer n, feedback n]. The LLM client sends them after the system messages and the
-        module's own prompt, so the newest feedback is the last message the model reads."""
+        module's own prompt, so the newest feedback is the last message the model reads.
+        `asking`: the stored inputs when the target is the module asking now, whose answer is
+        the model's answer it asks about (`Module.earlier_answer`), not a completed one."""
         target = self.workflow.steps[si].modules[mi]
         step_id = self.workflow.steps[si].step_id
         # The answer in force may come from an earlier branch: going back to a later module
         # starts a new branch without running this one again. Its rounds are those of the
         # branch it completed in.
         last = await self.store.last_event(self.run_id, "module_completed", step_id, target.name)
-        started = await self.store.last_event(self.run_id, "module_started", step_id, target.name,
-                                              last.branch if last is not None else self.branch)
+        branch = last.branch if last is not None and asking is None else self.branch
+        started = await self.store.last_event(self.run_id, "module_started", step_id, target.name, branch)
         text = (feedback or "").strip()
         if not text:
             text = (option.feedback.default_message if option.feedback else "") or "Please try again with a different answer."
         history = list((started.data.get("history") if started else None) or [])
-        if last is not None:
+        shown = REGISTRY[target.module_id]().earlier_answer(asking) if asking is not None else None
+        if shown:
+            history.append({"role": "assistant", "content": shown})
+        elif last is not None:
             outputs = last.data["outputs"]
             previous = outputs.get("_raw") or json.dumps(outputs.get("response", outputs), ensure_ascii=False)
             history.append({"role": "assistant", "content": previous})
@@ -515,15 +523,15 @@ class Run:
             params = form_values(tabs[tab], (inputs.get("prompts") or {}).get(tab), values or {})
         except FormError as exc:
             raise AnswerError(str(exc)) from None
-        source = SourceImage.from_value(inputs.get("source_image")) if sub.action_type in ("img2vid", "img2img") \
-            else None
-        if sub.action_type in ("img2vid", "img2img"):
+        action, params = REGISTRY[spec.module_id]().generation(inputs, sub, tab, params)
+        source = SourceImage.from_value(inputs.get("source_image")) if action in ("img2vid", "img2img") else None
+        if action in ("img2vid", "img2img"):
             if source is None:
                 raise AnswerError(f"{sub.label}: this step has no source image to start from")
             if not Path(source.local_path).is_file():
                 raise AnswerError(f"{sub.label}: the source image {source.local_path} is missing on disk")
         step_id = self.workflow.steps[si].step_id
-        request = MediaRequest(action=sub.action_type, provider=provider, params=params, source_image=source,
+        request = MediaRequest(action=action, provider=provider, params=params, source_image=source,
                                media_dir=str(self.run_dir / "media"), stem="")
         try:
             job_id = await self.services.jobs.start(request, run_id=self.run_id, interaction_id=interaction_id,

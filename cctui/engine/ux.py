@@ -55,4 +55,9 @@ def media_tabs(schema: Any) -> dict[str, dict[str, Any]]:
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return {}
-    return {k: v for k, v in props.items() if ux(v).get("render_as") == "tab.media"}
+    return {k: v for k, v in props.items() if media_render(ux(v).get("render_as"))}
+
+
+def media_render(value: Any) -> bool:
+    """`tab.media`, also with the seed's siblings: `tab.media[input_schema,image_generation]`."""
+    return isinstance(value, str) and (value == "tab.media" or value.startswith("tab.media["))

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
 from cctui.workflow.models import STATUS_SHAPE_TAGS, StatusField, StatusLayout, Workflow
 from cctui.workflow.module_shape import ModuleShape, input_problems, output_problems
-from cctui.workflow.seed_keys import child_problems, not_acted_on, sub_action_problems
+from cctui.workflow.seed_keys import child_problems, input_warnings, not_acted_on, sub_action_problems
 from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
 from cctui.workflow.templates import check_syntax, dollar_names, is_template, state_paths
@@ -80,6 +80,7 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
     if problems:
         raise WorkflowErrors(problems)
     workflow.warnings = [WorkflowError(*resolver.locate(path), reason) for path, reason in not_acted_on(workflow)]
+    workflow.warnings += [WorkflowError(*resolver.locate(path), reason) for path, reason in input_warnings(workflow, modules or {})]
     workflow.warnings += unset_reads
     return workflow
 
@@ -142,7 +143,7 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
                 for path, reason in (*input_problems(mod.inputs, shape),
                                      *output_problems(mod.outputs_to_state, shape, mod.inputs)):
                     yield err(mp + path, reason)
-                for path, reason in sub_action_problems(mod, mp, shape.sub_actions):
+                for path, reason in sub_action_problems(mod, mp, shape):
                     yield err(path, reason)
             for path, reason in child_problems(wf, mod, mp, modules):
                 yield err(path, reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import UnionType
-from typing import Any, Iterator, Union, get_args, get_origin
+from typing import Any, Callable, Iterator, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
@@ -38,6 +38,10 @@ class ModuleShape:
     echoes_inputs: bool = False
     # The module asks the creator (it cannot run in a child run, where nobody is asked).
     asks: bool = False
+    # The input naming the action of generations whose sub-action names none (`action_type`).
+    action_input: str | None = None
+    # Warnings about a step file's inputs: (path below the module spec, reason) for each.
+    input_warnings: Callable[[dict[str, Any]], Iterator[Problem]] | None = None
     _adapters: dict[str, TypeAdapter] = field(default_factory=dict, compare=False, repr=False)
 
     def outputs_for(self, inputs: dict[str, Any]) -> frozenset[str]:

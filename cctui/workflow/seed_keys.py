@@ -42,10 +42,13 @@ def child_problems(wf: Workflow, mod: ModuleSpec, at: tuple, shapes: Mapping[str
                                               f"run cannot do: run only modules that do not ask")
 
 
-def sub_action_problems(mod: ModuleSpec, at: tuple, starts_generations: bool) -> Iterator[Found]:
-    """Errors: a module that starts generations needs each sub-action's `action_type`."""
+def sub_action_problems(mod: ModuleSpec, at: tuple, shape: ModuleShape) -> Iterator[Found]:
+    """Errors: a module that starts generations needs each sub-action's `action_type`, unless
+    one of its inputs names the action."""
+    if not shape.sub_actions or shape.action_input:
+        return
     for i, sub in enumerate(mod.sub_actions):
-        if starts_generations and not sub.action_type and not sub.child_modules():
+        if not sub.action_type and not sub.child_modules():
             yield (at + ("sub_actions", i),
                    f"sub-action {sub.id!r} names no action_type (txt2img, img2vid, txt2music ...); "
                    f"{mod.module_id} starts its generations by it: add one")
@@ -90,3 +93,13 @@ def not_acted_on(wf: Workflow) -> Iterator[Found]:
                 if key not in ("provider", "model"):
                     yield (at + ("inputs", "ai_config", key), f"ai_config.{key} is not sent by cctui (it uses "
                                                               f"ai_config's provider and model)")
+
+
+def input_warnings(wf: Workflow, shapes: Mapping[str, ModuleShape]) -> Iterator[Found]:
+    """Warnings each module has about its own inputs (a provider cctui cannot generate with)."""
+    for si, step in enumerate(wf.steps):
+        for mi, mod in enumerate(step.modules):
+            shape = shapes.get(mod.module_id)
+            if shape is not None and shape.input_warnings is not None:
+                for path, reason in shape.input_warnings(mod.inputs):
+                    yield ("steps", si, "modules", mi) + path, reason

@@ -14,6 +14,7 @@ from cctui.engine.modules import (  # noqa: F401  (imported to register)
     io_write_text,
     media_assemble,
     media_generate,
+    media_generate_v2,
     prompt_build_grouped_prompt,
     transform_build_dynamic_schema,
     transform_enrich,

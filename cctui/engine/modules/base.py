@@ -54,6 +54,22 @@ class Module:
         """Run a non-interactive module and return its outputs."""
         raise NotImplementedError
 
+    async def prepare(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Work an interactive module does once, before it asks (an LLM answer it asks about).
+        What it returns is stored as the interaction's inputs, so answering, a sub-action or a
+        reopened run reads that and the work is never done again."""
+        return inputs
+
+    def earlier_answer(self, inputs: dict[str, Any]) -> str | None:
+        """What `prepare` got from a model, as text: the assistant turn of a retry's history."""
+        return None
+
+    def generation(self, inputs: dict[str, Any], sub: Any, tab: str,
+                   values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        """(action, provider parameters) of a generation a sub-action starts on `tab` with the
+        form's checked `values`. Raises AnswerError when the tab cannot generate."""
+        return sub.action_type, values
+
     async def display(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         """The display data of an interaction request (interactive modules)."""
         raise NotImplementedError

@@ -8,7 +8,7 @@ against it, and the UI picks its view from it; none of them knows a module by it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -61,6 +61,10 @@ class ModuleContract:
     # The outputs are the inputs a step file gives it, those not starting with `_` (`outputs` is
     # then empty): a module that only names values for the state.
     echoes_inputs: bool = False
+    # The input that names the action of the module's generations, when its sub-actions name none.
+    action_input: str | None = None
+    # Warnings about a step file's inputs for `cctui validate`: (path below the module, reason).
+    input_warnings: Callable[[dict[str, Any]], Iterator[tuple[tuple, str]]] | None = None
 
     def __post_init__(self):
         if (self.view is None) != (self.answer is None):
@@ -81,7 +85,8 @@ class ModuleContract:
 
     def shape(self, module_id: str) -> ModuleShape:
         return ModuleShape(module_id=module_id, inputs=self.inputs, outputs=self.outputs,
-                           sub_actions=self.sub_actions, echoes_inputs=self.echoes_inputs, asks=self.interactive)
+                           sub_actions=self.sub_actions, echoes_inputs=self.echoes_inputs, asks=self.interactive,
+                           action_input=self.action_input, input_warnings=self.input_warnings)
 
     def answer_problem(self, answer: dict[str, Any]) -> tuple[str, str] | None:
         """The first key of `answer` that does not fit the answer shape, and why; None if it fits."""

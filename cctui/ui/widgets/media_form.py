@@ -80,6 +80,13 @@ class MediaForm(Vertical):
         margin-top: 1;
     }
     MediaForm > .media-form-error.-shown { display: block; }
+    MediaForm > .media-unavailable {
+        color: $text-warning;
+        background: $warning-muted;
+        padding: 0 1;
+        height: auto;
+        margin-top: 1;
+    }
     MediaForm > .media-form-actions { height: auto; margin-top: 1; }
     MediaForm > .media-form-actions > Button { margin-right: 2; }
     MediaForm > .media-form-actions > .media-estimate {
@@ -142,6 +149,12 @@ class MediaForm(Vertical):
         return _attr(self.sub_action, "label") or "Generate"
 
     @property
+    def unavailable(self) -> str:
+        """Why this tab cannot generate (its prompt is still shown, to copy), or ""."""
+        reason = self.hints.get("unavailable")
+        return str(reason) if reason else ""
+
+    @property
     def busy(self) -> bool:
         return self._busy
 
@@ -173,9 +186,12 @@ class MediaForm(Vertical):
         if notes:
             with Vertical(classes="media-notes"):
                 yield from notes
+        if self.unavailable:
+            yield Static(self.unavailable, classes="media-unavailable", markup=False)
         yield Static("", classes="media-form-error", markup=False)
         with Horizontal(classes="media-form-actions"):
             yield Button(self.generate_label, variant="primary", classes="media-generate",
+                         disabled=bool(self.unavailable),
                          tooltip=f"Start one {self.tab_label} generation with these values (g)")
             yield Static(self._estimate_text(self.defaults), classes="media-estimate", markup=False)
 
@@ -286,6 +302,9 @@ class MediaForm(Vertical):
         """Check the values and post GenerateRequested; a FormError is shown here instead."""
         if self._busy:
             return False
+        if self.unavailable:
+            self.show_error(f"{self.unavailable} Nothing was sent.")
+            return False
         try:
             values = self.checked_values()
         except FormError as exc:
@@ -306,7 +325,7 @@ class MediaForm(Vertical):
         """While a generation is being started: the button says so and cannot be pressed."""
         self._busy = busy
         button = self.query_one(".media-generate", Button)
-        button.disabled = busy
+        button.disabled = busy or bool(self.unavailable)
         button.label = (_attr(self.sub_action, "loading_label") or "Working...") if busy else self.generate_label
 
     # ------------------------------------------------------------------ estimate
