@@ -151,8 +151,9 @@ def _plain_fields(input_schema: dict[str, Any], data: dict[str, Any]) -> dict[st
                 field["enum_labels"] = {**labels, **(field.get("enum_labels") or {})}
             if key in defaults:
                 field["default"] = defaults[key]
-            for drop in ("enum_source",):
-                (field.get("_ux") or {}).pop(drop, None)
+            field.pop("_ux.enum_source", None)
+            if isinstance(field.get("_ux"), dict):
+                field["_ux"].pop("enum_source", None)
             for target, control in (field.get("controls") or {}).items():
                 if isinstance(control, dict) and control.get("type") == "enum":
                     chosen = _chosen(field, raw)
@@ -199,7 +200,8 @@ def media_tabs_of(display_schema: dict[str, Any], answer: dict[str, Any], metada
         shown = {k: v for k, v in tab_schema.items() if k != "_ux" and not k.startswith("_ux.")}
         shown["_ux"] = {**{k: v for k, v in hints.items() if k not in ("render_as", "input_schema")},
                         "render_as": "tab.media", "tab_label": str(label), "provider": provider,
-                        "input_schema": {**{k: v for k, v in input_schema.items() if k != "properties"}, "type": "object", "properties": fields}}
+                        "input_schema": {**{k: v for k, v in input_schema.items() if k != "properties"},
+                                         "type": "object", "properties": fields}}
         if reason:
             shown["_ux"]["unavailable"] = reason
         tabs[key] = shown

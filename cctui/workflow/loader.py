@@ -80,7 +80,8 @@ def load_workflow(folder: Path | str, module_ids: Collection[str] | None = None,
     if problems:
         raise WorkflowErrors(problems)
     workflow.warnings = [WorkflowError(*resolver.locate(path), reason) for path, reason in not_acted_on(workflow)]
-    workflow.warnings += [WorkflowError(*resolver.locate(path), reason) for path, reason in input_warnings(workflow, modules or {})]
+    workflow.warnings += [WorkflowError(*resolver.locate(path), reason)
+                          for path, reason in input_warnings(workflow, modules or {})]
     workflow.warnings += unset_reads
     return workflow
 

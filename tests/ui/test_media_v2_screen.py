@@ -21,7 +21,8 @@ from cctui.providers.offers import offers, unavailable
 from cctui.ui.screens.media_screen import MediaScreen
 from cctui.workflow.models import SubAction
 
-DISPLAY = Path(__file__).resolve().parents[1] / "workflows" / "v2_media" / "steps" / "1_images" / "schemas" / "display.json"
+DISPLAY = (Path(__file__).resolve().parents[1] / "workflows" / "v2_media" / "steps" / "1_images" / "schemas"
+           / "display.json")
 ANSWER = {"scene_title": "Window nap", "key_moment": "The cat blinks slowly",
           "prompts": {"midjourney": {"prompt": "tabby cat asleep in a reading nook --ar 9:16", "style_notes": "Warm"},
                       "leonardo": {"prompt": "tabby cat asleep in a reading nook, lamp light", "style_notes": "Soft"},
