@@ -222,3 +222,15 @@ def test_validate_warns_of_each_provider_that_cannot_generate(capsys):
             in err)
     assert "v2_media/steps/2_video/step.json: at $.modules[0].inputs.providers[1]: provider 'openai'" in err
     assert "retired" in err and err.count("warning:") == 2
+
+
+@pytest.mark.parametrize("providers, path, reason", [
+    ([], "$.modules[0].inputs.providers", "name at least one provider"),
+    (["leonardo", "dalle"], "$.modules[0].inputs.providers[1]", "provider 'dalle' has no txt2img prompts"),
+    (["leonardo", "leonardo"], "$.modules[0].inputs.providers[1]", "provider 'leonardo' is named twice"),
+])
+def test_providers_the_action_cannot_take_are_refused_at_load(tmp_path, capsys, providers, path, reason):
+    folder = one_step(tmp_path, providers=providers)
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"wf/steps/1_images/step.json: at {path}: {reason}" in err, err

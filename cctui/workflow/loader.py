@@ -142,7 +142,8 @@ def _check(wf: Workflow, resolver: RefResolver, module_ids: Collection[str] | No
             shape = modules.get(mod.module_id)
             if shape is not None:
                 for path, reason in (*input_problems(mod.inputs, shape),
-                                     *output_problems(mod.outputs_to_state, shape, mod.inputs)):
+                                     *output_problems(mod.outputs_to_state, shape, mod.inputs),
+                                     *(shape.input_errors(mod.inputs) if shape.input_errors else ())):
                     yield err(mp + path, reason)
                 for path, reason in sub_action_problems(mod, mp, shape):
                     yield err(path, reason)

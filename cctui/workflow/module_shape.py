@@ -40,7 +40,9 @@ class ModuleShape:
     asks: bool = False
     # The input naming the action of generations whose sub-action names none (`action_type`).
     action_input: str | None = None
-    # Warnings about a step file's inputs: (path below the module spec, reason) for each.
+    # The module's own checks of a step file's inputs, beyond their types: (path below the module
+    # spec, reason) for each error, and for each warning.
+    input_errors: Callable[[dict[str, Any]], Iterator[Problem]] | None = None
     input_warnings: Callable[[dict[str, Any]], Iterator[Problem]] | None = None
     _adapters: dict[str, TypeAdapter] = field(default_factory=dict, compare=False, repr=False)
 

@@ -63,7 +63,9 @@ class ModuleContract:
     echoes_inputs: bool = False
     # The input that names the action of the module's generations, when its sub-actions name none.
     action_input: str | None = None
-    # Warnings about a step file's inputs for `cctui validate`: (path below the module, reason).
+    # The module's own checks of a step file's inputs (values a type cannot say are wrong): the
+    # errors refuse the workflow, the warnings are `cctui validate`'s; (path below the module, reason).
+    input_errors: Callable[[dict[str, Any]], Iterator[tuple[tuple, str]]] | None = None
     input_warnings: Callable[[dict[str, Any]], Iterator[tuple[tuple, str]]] | None = None
 
     def __post_init__(self):
@@ -86,7 +88,8 @@ class ModuleContract:
     def shape(self, module_id: str) -> ModuleShape:
         return ModuleShape(module_id=module_id, inputs=self.inputs, outputs=self.outputs,
                            sub_actions=self.sub_actions, echoes_inputs=self.echoes_inputs, asks=self.interactive,
-                           action_input=self.action_input, input_warnings=self.input_warnings)
+                           action_input=self.action_input, input_errors=self.input_errors,
+                           input_warnings=self.input_warnings)
 
     def answer_problem(self, answer: dict[str, Any]) -> tuple[str, str] | None:
         """The first key of `answer` that does not fit the answer shape, and why; None if it fits."""

@@ -56,24 +56,42 @@ def check_providers(action: str, providers: Any, where: str) -> list[str]:
     return [str(p) for p in providers]
 
 
+def _providers(inputs: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """(action, providers) as the step file writes them, when neither is left to a template."""
+    action, providers = inputs.get("action_type", "txt2img"), inputs.get("providers")
+    if action not in ALLOWED or not isinstance(providers, list) or any(not isinstance(p, str) for p in providers):
+        return None
+    return action, providers
+
+
+def provider_errors(inputs: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    """At load: at least one provider, each once, each one the action has prompts for."""
+    found = _providers(inputs)
+    if found is None:
+        return
+    action, providers = found
+    allowed = ALLOWED[action]
+    if not providers:
+        yield ("inputs", "providers"), f"name at least one provider ({', '.join(allowed)})"
+    for i, provider in enumerate(providers):
+        if provider not in allowed:
+            yield (("inputs", "providers", i), f"provider {provider!r} has no {action} prompts; choose from "
+                                               f"{', '.join(allowed)}")
+        elif provider in providers[:i]:
+            yield ("inputs", "providers", i), f"provider {provider!r} is named twice: remove one"
+
+
 def provider_warnings(inputs: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
     """For `cctui validate`: each provider whose tab will show its prompt but cannot generate."""
-    action = inputs.get("action_type", "txt2img")
-    providers = inputs.get("providers")
-    if not isinstance(action, str) or not isinstance(providers, list):
+    found = _providers(inputs)
+    if found is None:
         return
-    if not providers:
-        yield ("inputs", "providers"), "name at least one provider; the step will fail without one"
-    if len(set(map(str, providers))) != len(providers):
-        yield ("inputs", "providers"), "a provider is named twice; the step will fail"
+    action, providers = found
     for i, provider in enumerate(providers):
-        reason = unavailable(str(provider), action) if isinstance(provider, str) else None
-        if reason and provider in ALLOWED.get(action, ()):
-            yield ("inputs", "providers", i), f"provider {provider!r} ({action}): its tab shows the prompt, " \
-                                              f"but cannot generate: {reason}"
-        elif isinstance(provider, str) and provider not in ALLOWED.get(action, (provider,)):
-            yield ("inputs", "providers", i), f"provider {provider!r} is not one of {action}'s " \
-                                              f"({', '.join(ALLOWED[action])}); the step will fail"
+        reason = unavailable(provider, action) if provider in ALLOWED[action] else None
+        if reason:
+            yield (("inputs", "providers", i), f"provider {provider!r} ({action}): its tab shows the prompt, but "
+                                               f"cannot generate: {reason}")
 
 
 @register
@@ -84,7 +102,7 @@ class MediaGenerateV2(Module):
                                                  "generated_prompts"}),
                               view="media", answer=GenerateV2Answer, sub_actions=True,
                               working="Writing the prompts for", action_input="action_type",
-                              input_warnings=provider_warnings)
+                              input_errors=provider_errors, input_warnings=provider_warnings)
 
     async def prepare(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         action = inputs.get("action_type") or "txt2img"
