@@ -167,9 +167,9 @@ def _tojson(value: Any, indent: int | None = None) -> str:
     return json.dumps(_plain(value), ensure_ascii=False, indent=indent)
 
 
-def make_env(undefined: type = _Undefined) -> SandboxedEnvironment:
+def make_env(undefined: type = _Undefined, trim: bool = True) -> SandboxedEnvironment:
     env = _Env(undefined=undefined, autoescape=False, keep_trailing_newline=True,
-               trim_blocks=True, lstrip_blocks=True, finalize=finalize)
+               trim_blocks=trim, lstrip_blocks=trim, finalize=finalize)
     env.filters["tojson"] = _tojson
     env.filters = {name: bounded_filter(name, func) for name, func in env.filters.items()}
     env.filters.update(_counted=counted, _concat=concat, _emit=emit)
@@ -179,9 +179,12 @@ def make_env(undefined: type = _Undefined) -> SandboxedEnvironment:
 
 
 ENV = make_env()
-# A path not set prints as nothing (as in the seed system): for workflows written that way, and
-# for text only shown to the creator, where a failure never stops the run.
-LENIENT_ENV = make_env(ChainableUndefined)
+# The seed system's rendering, for workflows written for it: a path not set prints as nothing,
+# and Jinja's default whitespace (its templates place `{%-` and newlines for it; trimming the
+# newline after each block would run their list lines together).
+LENIENT_ENV = make_env(ChainableUndefined, trim=False)
+# Text only shown to the creator: lenient too, so a failure never stops the run.
+SHOWN_ENV = make_env(ChainableUndefined)
 # A context key no template can name (not an identifier): which of the two a render uses.
 LENIENT = "cctui:lenient"
 
@@ -239,7 +242,7 @@ def render_shown(text: str, context: dict[str, Any]) -> str:
         return text
     token = BUDGET.set(Budget())
     try:
-        return str(made(LENIENT_ENV.from_string(text).render(**context), "the rendered text"))
+        return str(made(SHOWN_ENV.from_string(text).render(**context), "the rendered text"))
     except Exception:  # noqa: BLE001 - display text must never stop a run; the author sees it unrendered
         return text
     finally:
