@@ -98,6 +98,10 @@ async def test_a_tab_that_cannot_generate_shows_the_prompt_and_the_reason_and_se
     run, asked = interaction()
     app = Host(MediaScreen(run, asked))
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        # Midjourney is the workflow's first tab; the screen opens on the first that can generate.
+        assert list(app.media.tabs)[0] == "midjourney"
+        assert app.media.query_one("#media-tabs", TabbedContent).active == "media-tab-leonardo"
         await show(pilot, "midjourney")
         form = app.media.form_for("midjourney")
         assert form.widget_for("prompt").text == "tabby cat asleep in a reading nook --ar 9:16"

@@ -162,7 +162,10 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         yield Header(icon="")
         with VerticalScroll(id="media-body"):
             data = self.display_data.get("data") or {}
-            with TabbedContent(id="media-tabs"):
+            # Open on the first tab that can generate (a Midjourney tab first in the workflow only
+            # shows its prompt).
+            usable = next((k for k, schema in self.tabs.items() if not ux(schema).get("unavailable")), None)
+            with TabbedContent(id="media-tabs", initial=dom_id("media-tab", usable) if usable else ""):
                 for key, schema in self.tabs.items():
                     with TabPane(self.tab_label(key), id=dom_id("media-tab", key)):
                         yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action,
