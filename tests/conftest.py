@@ -44,3 +44,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def standin(tmp_path):
+    """The provider stand-in, taking any key (as `--demo` runs it), its jobs done in 0.3 s; a
+    folder's own conftest or module may define `standin` differently (with keys it checks)."""
+    from cctui.standin import StandIn
+
+    server = StandIn(keys=None, job_seconds=0.3, data_dir=tmp_path / "standin")
+    server.start()
+    yield server
+    server.stop()

@@ -16,7 +16,6 @@ from cctui.engine.engine import Engine
 from cctui.media import extract_frame, probe
 from cctui.providers.registry import Providers
 from cctui.settings import load_settings
-from cctui.standin import StandIn
 from pet_photo import CUSHION, GINGER, draw_pet_photo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,14 +26,6 @@ INIT_IMAGE = r"/leonardo/api/rest/v1/init-image$"
 
 def near(colour: tuple[int, ...], expected: tuple[int, int, int], tolerance: int = 40) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(colour, expected))
-
-
-@pytest.fixture
-def standin(tmp_path):
-    server = StandIn(keys=None, job_seconds=0.3, data_dir=tmp_path / "standin")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

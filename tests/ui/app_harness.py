@@ -114,3 +114,17 @@ def taken_in_turn(folder: Path):
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def run_screen(app):
+    """The run screen on the app's stack (under a media screen or a dialog too), or None."""
+    from cctui.ui.screens.run_screen import RunScreen
+
+    return next((s for s in app.screen_stack if isinstance(s, RunScreen)), None)
+
+
+def waiting_at(app, module: str) -> bool:
+    """The run waits on `module`'s question and the screen shows it (not the loading line)."""
+    screen = run_screen(app)
+    return bool(screen and screen.interaction and screen.interaction.module_name == module
+                and not screen.query("#loading"))

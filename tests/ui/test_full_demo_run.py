@@ -5,22 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import WORKFLOW, NOW, TestApp, settings_for, wait_for
+from app_harness import WORKFLOW, NOW, TestApp, run_screen, settings_for, wait_for, waiting_at
 from cctui.providers.registry import Providers
 from cctui.standin import StandIn
 from cctui.ui.screens.media_screen import MediaScreen
-from cctui.ui.screens.run_screen import RunScreen
 from cctui.ui.screens.runs_screen import RunsScreen
-
-
-def run_screen(app) -> RunScreen | None:
-    return next((s for s in app.screen_stack if isinstance(s, RunScreen)), None)
-
-
-def waiting_at(app, module: str) -> bool:
-    screen = run_screen(app)
-    return bool(screen and screen.interaction and screen.interaction.module_name == module
-                and not screen.query("#loading"))
 
 
 def media_done(app, count: int) -> bool:

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from textual.widgets import OptionList
 
 import app_harness
-from app_harness import NOW, ROOT, settings_for, settle, wait_for
+from app_harness import NOW, ROOT, settings_for, settle, wait_for, waiting_at
 from cctui.engine.catalogue import Catalogue
 from cctui.providers.registry import Providers
 from cctui.standin import StandIn
@@ -29,16 +29,6 @@ from pet_photo import draw_pet_photo
 QUICK_CLIP = ROOT / "workflows" / "quick_clip"
 
 
-def run_screen(app) -> RunScreen | None:
-    return next((s for s in app.screen_stack if isinstance(s, RunScreen)), None)
-
-
-def waiting_at(app, module: str) -> bool:
-    screen = run_screen(app)
-    return bool(screen and screen.interaction and screen.interaction.module_name == module
-                and not screen.query("#loading"))
-
-
 def standin_settings(tmp_path: Path, standin: StandIn, data: Path | None = None):
     urls = standin.base_urls
     base = settings_for(tmp_path) if data is None else settings_for(tmp_path).model_copy(update={"data_dir": data})
@@ -47,14 +37,6 @@ def standin_settings(tmp_path: Path, standin: StandIn, data: Path | None = None)
         "elevenlabs_base_url": urls["elevenlabs"], "sora_base_url": urls["sora"], "demo": True,
         "openai_api_key": SecretStr("demo-key"), "leonardo_api_key": SecretStr("demo-key"),
         "elevenlabs_api_key": SecretStr("demo-key")})
-
-
-@pytest.fixture
-def standin(tmp_path):
-    server = StandIn(keys=None, job_seconds=0.3, data_dir=tmp_path / "standin")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def choose_quick_clip(pilot) -> None:

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Markdown, Static, TextArea
+from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Static, TextArea
 
 from cctui.engine.client_files import write_client_file
 from cctui.engine.errors import AnswerError, ConfirmNeeded, EngineError
