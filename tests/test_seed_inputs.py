@@ -71,13 +71,31 @@ async def test_allow_empty_false_refuses_an_empty_answer_and_says_it_is_required
 
 async def test_an_empty_answer_takes_the_default_and_optional_text_may_stay_empty(tmp_path, engine):
     modules = (text_input("ask_name", "pet_name", allow_empty=False, default="Miso"),
-               text_input("ask_note", "note"))
+               text_input("ask_note", "note", allow_empty=True))
     run = await engine.new_run(write_workflow(tmp_path / "wf", *modules))
     await run.advance()
     assert await run.answer((await run.pending()).interaction_id, {"text": ""}) == "waiting"
     assert (await run.pending()).display["required"] is False
     assert await run.answer((await run.pending()).interaction_id, {"text": ""}) == "completed"
     assert (run.state["pet_name"], run.state["note"]) == ("Miso", "")
+
+
+async def test_allow_empty_left_out_means_each_formats_own_default(tmp_path, engine):
+    seed = await engine.new_run(write_workflow(tmp_path / "seed", text_input("ask_note", "note")))
+    await seed.advance()
+    asked = await seed.pending()
+    assert asked.display["required"] is True  # the seed system's allow_empty defaults to false
+    with pytest.raises(AnswerError, match="allow_empty is unset: the seed format's default is false"):
+        await seed.answer(asked.interaction_id, {"text": "  "})
+    own = tmp_path / "own"
+    write_workflow(own, text_input("ask_note", "note"))
+    wf = own / "workflow_v3.json"
+    wf.write_text(wf.read_text(encoding="utf-8").replace('"name": "Party",', '"name": "Party", "undefined_paths": "error",'),
+                  encoding="utf-8")
+    run = await engine.new_run(own)
+    await run.advance()
+    assert (await run.pending()).display["required"] is False  # cctui's: optional
+    assert await run.answer((await run.pending()).interaction_id, {"text": ""}) == "completed"
 
 
 async def test_batch_mode_refuses_an_empty_answer_where_it_is_not_allowed(tmp_path, engine):

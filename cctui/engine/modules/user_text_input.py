@@ -17,8 +17,9 @@ class TextInputs(Inputs):
     default: str = ""
     multiline: bool = False
     required: bool = False
-    # The seed format's name for the opposite of `required`. Unset, cctui's default (optional)
-    # holds; the seed system's own default is false, so its step files that rely on it are optional here.
+    # The seed format's name for the opposite of `required`. Unset, each format's own default
+    # holds: optional in cctui's workflows, required (the seed's false) in one written for the
+    # seed system (one whose undefined paths render empty).
     allow_empty: bool | None = None
     max_length: int | None = None
     # The seed format's pattern rule: the text (or each part of it, split by the separator) must
@@ -52,7 +53,7 @@ class UserTextInput(Module):
             "placeholder": inputs.get("placeholder", ""),
             "default": inputs.get("default", ""),
             "multiline": bool(inputs.get("multiline")),
-            "required": _required(inputs),
+            "required": _required(inputs, ctx),
             "max_length": inputs.get("max_length"),
             "rule": _rule_text(inputs),
         }
@@ -63,8 +64,9 @@ class UserTextInput(Module):
             raise AnswerError(f"{ctx.where}: the answer's `text` must be a string")
         # As in the seed system, an empty answer takes the default.
         text = text.strip() or str(inputs.get("default") or "").strip()
-        if _required(inputs) and not text:
-            rule = "allow_empty is false" if inputs.get("allow_empty") is False else "required is true"
+        if _required(inputs, ctx) and not text:
+            rule = ("required is true" if inputs.get("required") else "allow_empty is false"
+                    if inputs.get("allow_empty") is False else "allow_empty is unset: the seed format's default is false")
             raise AnswerError(f"{ctx.where}: an answer is required here ({rule}) and it was empty: "
                               f"type some text, then continue")
         limit = inputs.get("max_length")
@@ -100,5 +102,8 @@ def _check_pattern(ctx: ModuleContext, inputs: dict[str, Any], text: str) -> Non
         raise AnswerError(f"{told}{which}: change the text and continue")
 
 
-def _required(inputs: dict[str, Any]) -> bool:
-    return bool(inputs.get("required")) or inputs.get("allow_empty") is False
+def _required(inputs: dict[str, Any], ctx: ModuleContext) -> bool:
+    allow_empty = inputs.get("allow_empty")
+    if allow_empty is None:
+        allow_empty = not ctx.workflow.lenient
+    return bool(inputs.get("required")) or allow_empty is False
