@@ -56,7 +56,10 @@ class CCApp(WorkerErrorsToApp, App):
 
     async def on_mount(self) -> None:
         if self.demo:
-            self.sub_title = "DEMO: offline stand-in providers, nothing is real or paid"
+            # On every screen (a screen's own title replaces the app's, so the media screen adds
+            # it too); the runs screen says what it means.
+            self.title = f"{self.TITLE} DEMO"
+            self.sub_title = "offline stand-ins: nothing is real or paid"
         # Given providers (a test's) stay ours to close; the engine closes the ones it builds.
         self.engine = await Engine.from_settings(self.settings, self.providers)
         # Engine events arrive on the event loop's thread, after their change is committed.

@@ -197,6 +197,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         return card
 
     def on_mount(self) -> None:
+        if getattr(self.app, "demo", False):
+            self.title = f"DEMO · {self.title}"
         self.set_class(self.source_image is None, "-no-source")
         self._apply_width(self.size.width)
         self._update_empty()
