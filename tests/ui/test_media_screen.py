@@ -429,14 +429,17 @@ async def test_grid_uses_small_columns_on_narrow_screens(tmp_path):
 async def test_card_shows_progress_then_the_poster_when_done(tmp_path):
     gens = [generation("j_1", "sora", status="submitted", progress=0,
                        params={"prompt": "A corgi", "duration": "8"}, cost={"amount": 0.8, "unit": "usd"})]
+    gens[0]["created_at"] = time.time() - 42
     run, interaction = video_setup(tmp_path, gens)
     app = Host(MediaScreen(run, interaction))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         card = app.media.query_one(GenerationCard)
         assert card.border_title == "Sora 2 · video"
-        assert card.query_one(ProgressBar).progress == 0
-        assert str(card.query_one(".card-status", Static).content) == "Queued at the provider"
+        # No figure from the provider yet: a moving bar and the time so far, not "0 %".
+        assert card.query_one(ProgressBar).total is None
+        status = str(card.query_one(".card-status", Static).content)
+        assert status.startswith("Queued at the provider · 0:4") and status.endswith(" so far")
         # The app relays job events; progress updates in place.
         run.gens[0] = {**run.gens[0], "status": "running", "progress": 55.0}
         app.media.post_message(RunEvent(JobChanged("run-1", "j_1", JobStatus.RUNNING, 55.0, 7)))
@@ -808,3 +811,20 @@ async def sora_tab_with_a_choice(pilot) -> None:
 
 def test_snapshot_video_sora_tab_with_a_choice(snap_compare, tmp_path):
     assert snap_compare(video_screen(tmp_path), terminal_size=(120, 40), run_before=sora_tab_with_a_choice)
+
+
+async def test_a_new_generation_scrolls_into_view_at_80x24(tmp_path):
+    run, interaction = video_setup(tmp_path)
+    app = Host(MediaScreen(run, interaction))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.media
+        screen.query_one("#media-tabs").focus()
+        body = screen.query_one("#media-body")
+        assert body.scroll_offset.y == 0
+        await pilot.press("g")
+        await settle(pilot)
+        (card,) = screen.query(GenerationCard)
+        # Its top line is on the screen, below the header: the creator sees it was sent.
+        assert body.scroll_offset.y > 0
+        assert 1 <= card.region.y < 24 - 2 and card.region.height > 0

@@ -247,6 +247,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
                 card.update(generation)
         if new_cards:
             await container.mount_all(new_cards)
+            # A generation just started shows where it is: below the fold, only the scrollbar moved.
+            new_cards[-1].scroll_visible(animate=False)
         self._update_empty()
 
     def on_run_event(self, message: RunEvent) -> None:

@@ -135,7 +135,17 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
         g = self.generation
         waiting = retry_text(self.status, g.get("retry_reason"), g.get("retry_at"), time.time())
         text = STATUS_TEXT[self.status]
-        return f"{text}; {waiting}" if waiting else text
+        if waiting:
+            return f"{text}; {waiting}"
+        if self._without_percentage() and g.get("created_at"):
+            # Leonardo gives no figure until it is done: the time so far says the job is alive.
+            seconds = max(0, int(time.time() - float(g["created_at"])))
+            text += f" · {seconds // 60}:{seconds % 60:02d} so far"
+        return text
+
+    def _without_percentage(self, generation: dict[str, Any] | None = None) -> bool:
+        g = generation or self.generation
+        return JobStatus(g.get("status")) in (JobStatus.SUBMITTED, JobStatus.RUNNING) and not g.get("progress")
 
     def _ways_on(self) -> list[tuple[str, str, str, str]]:
         """(decision, label, variant, tooltip) for each button this card offers."""
@@ -161,7 +171,8 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
         """What decides the card's widgets; anything else is updated in place."""
         status = JobStatus(generation.get("status"))
         return (status in IN_PROGRESS, status, tuple(i.get("content_id") for i in generation.get("items") or []),
-                generation.get("error"), bool(generation.get("cost")), bool(generation.get("accepted")))
+                generation.get("error"), bool(generation.get("cost")), bool(generation.get("accepted")),
+                self._without_percentage(generation))
 
     def _classes_for_status(self) -> None:
         status = self.status
@@ -183,9 +194,13 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
             yield Static(params, classes="card-params", markup=False)
         yield Static(self._status_text(), classes="card-status", markup=False)
         if self.status in IN_PROGRESS:
-            bar = ProgressBar(total=100, show_eta=False, show_percentage=True, classes="card-progress")
-            bar.progress = float(self.generation.get("progress") or 0)
-            yield bar
+            if self._without_percentage():
+                # No figure from the provider: a bar that moves, not one stuck at 0 %.
+                yield ProgressBar(total=None, show_eta=False, show_percentage=False, classes="card-progress")
+            else:
+                bar = ProgressBar(total=100, show_eta=False, show_percentage=True, classes="card-progress")
+                bar.progress = float(self.generation.get("progress") or 0)
+                yield bar
         items = self.generation.get("items") or []
         if self.status is JobStatus.COMPLETED and items:
             with Horizontal(classes="card-items"):
@@ -227,7 +242,7 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        if self.generation.get("retry_reason") and self.is_mounted:
+        if (self.generation.get("retry_reason") or self._without_percentage()) and self.is_mounted:
             self.query_one(".card-status", Static).update(self._status_text())
 
     def update(self, generation: dict[str, Any]) -> None:
@@ -240,7 +255,8 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
         if self.is_mounted:
             self.query_one(".card-status", Static).update(self._status_text())
             for bar in self.query(ProgressBar):
-                bar.progress = float(generation.get("progress") or 0)
+                if bar.total is not None:
+                    bar.progress = float(generation.get("progress") or 0)
 
     # ------------------------------------------------------------------ items
 
