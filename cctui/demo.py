@@ -12,16 +12,29 @@ from typing import Iterator
 
 from pydantic import SecretStr
 
-from cctui.settings import Settings
+from cctui.settings import Settings, SettingsError
 
 DEMO_KEY = "demo-not-a-real-key"
+
+
+def _job_seconds(text: str | None, default: float) -> float:
+    if text is None or not text.strip():
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise SettingsError(f"CCTUI_DEMO_JOB_SECONDS is {text!r}: give the seconds each demo job takes, "
+                            f"a number from 0 to 3600 (e.g. 60), or unset it for {default:g} s")
+    return seconds
 
 
 def start_demo(settings: Settings, job_seconds: float = 3.0):
     from cctui.standin import StandIn
 
     # Video jobs take minutes for real; the demo makes them take seconds (tests make it shorter).
-    job_seconds = float(os.environ.get("CCTUI_DEMO_JOB_SECONDS", job_seconds))
+    job_seconds = _job_seconds(os.environ.get("CCTUI_DEMO_JOB_SECONDS"), job_seconds)
     standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.ensure_data_dir() / "demo-standin")
     standin.start()
     try:

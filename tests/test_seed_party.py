@@ -68,3 +68,13 @@ async def test_the_second_run_remembers_the_first_ones_theme(tmp_path, fake_engi
     assert "Themes chosen before used these ideas; avoid them:" in avoid
     assert all(f"- {k}\n" in avoid for k in remembered)
     assert "The creator asks: more glitter" in prompts[-1]
+
+
+def test_a_demo_job_time_that_is_not_a_number_is_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CCTUI_DEMO_JOB_SECONDS", "a minute")
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(ANSWERS), encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "data"), "run", "--demo", str(PARTY), "--answers", str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("error: CCTUI_DEMO_JOB_SECONDS is 'a minute': give the seconds each demo job takes, "
+                           "a number from 0 to 3600 (e.g. 60), or unset it for 3 s")
