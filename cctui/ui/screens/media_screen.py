@@ -8,6 +8,7 @@ None when they leave without one, and the run screen that pushed it answers.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -107,6 +108,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         self.display_data: dict[str, Any] = clean_deep(interaction.display or {})
         self.selected_id: str | None = None
         self._cards: dict[str, GenerationCard] = {}
+        self._unseen: set[str] = set()  # cards added since the screen opened, not yet scrolled to
+        self._showing = asyncio.Lock()
         self._generations: list[dict[str, Any]] = list(self.display_data.get("generations") or [])
         schema = self.display_data.get("schema") or {}
         all_tabs = media_tabs(schema)
@@ -228,7 +231,14 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
     @work(exclusive=True, group="media-generations", exit_on_error=False)
     async def _load_generations(self) -> None:
         generations = await self.run.generations()
-        await self.show_generations(generations)
+        # A newer read cancels this worker; cancelled in the middle of mounting a card, it would
+        # leave that card registered but never updated again. So the showing is shielded from the
+        # cancel, and the shows take turns.
+        await asyncio.shield(self._show_in_turn(generations))
+
+    async def _show_in_turn(self, generations: list[dict[str, Any]]) -> None:
+        async with self._showing:
+            await self.show_generations(generations)
 
     async def show_generations(self, generations: list[dict[str, Any]]) -> None:
         """Update cards in place, add new ones last."""
@@ -246,9 +256,14 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             else:
                 card.update(generation)
         if new_cards:
+            self._unseen.update(card.job_id for card in new_cards)
             await container.mount_all(new_cards)
-            # A generation just started shows where it is: below the fold, only the scrollbar moved.
-            new_cards[-1].scroll_visible(animate=False)
+        # A generation just started shows where it is (below the fold, only the scrollbar moved).
+        # Kept until done: a newer read of the generations may cancel this one after the mount.
+        shown = [self._cards[j] for j in self._unseen if j in self._cards and self._cards[j].is_mounted]
+        if shown:
+            self._unseen.clear()
+            shown[-1].reveal_when_placed()
         self._update_empty()
 
     def on_run_event(self, message: RunEvent) -> None:

@@ -109,6 +109,7 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
         self.can_look = can_look
         self.tab_label = tab_label or generation.get("tab") or generation.get("provider") or "?"
         self.selected_id = selected_id
+        self._reveal = False
         self._classes_for_status()
 
     @property
@@ -240,6 +241,21 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
     def on_mount(self) -> None:
         # "next try in N s" counts down between the job's own updates.
         self.set_interval(1.0, self._tick)
+
+    def reveal_when_placed(self) -> None:
+        """Scroll into view once the layout has given the card a size (a card just mounted, or
+        rebuilt by its first status change, has none yet: scrolling to it then does nothing)."""
+        self._reveal = True
+        if self.size.height:
+            self._do_reveal()
+
+    def on_resize(self) -> None:
+        if self._reveal and self.size.height:
+            self._do_reveal()
+
+    def _do_reveal(self) -> None:
+        self._reveal = False
+        self.call_after_refresh(self.scroll_visible, animate=False)
 
     def _tick(self) -> None:
         if (self.generation.get("retry_reason") or self._without_percentage()) and self.is_mounted:
