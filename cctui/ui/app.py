@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -151,6 +152,24 @@ class CCApp(WorkerErrorsToApp, App):
         yield SystemCommand("New run", "Start a new run of a workflow", self.start_new_run)
         if self.run_screen() is not None:
             yield SystemCommand("Options", "Regenerate with feedback or go back", self.action_options)
+        yield from self._screen_actions(screen)
+
+    def _screen_actions(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key that does something on this screen, by its name (Generate, Use selected,
+        Render, Open video, Copy ...), for a creator who looks for it rather than remembers it."""
+        seen = {"New run", "Options", "Quit", "Keys", "Theme", "Screenshot"}
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            name = str(binding.description or "").strip()
+            if not active.enabled or not name or name in seen or binding.action.startswith(("app.", "command_")):
+                continue
+            if not binding.id:
+                continue  # Textual's own (a scroll view's Page Down, ctrl+c): cctui's keys have ids
+
+            seen.add(name)
+            shown_key = binding.key_display or self.get_key_display(binding)
+            yield SystemCommand(name, f"{active.tooltip or binding.tooltip or name} ({shown_key})",
+                                partial(self.call_later, self.run_action, binding.action, active.node))
 
 
 def make_app(settings: Settings, **kwargs: Any) -> CCApp:
