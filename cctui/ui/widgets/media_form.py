@@ -27,6 +27,7 @@ from cctui.engine.ux import display_mode, ux
 from cctui.safe_text import LINE_LIMIT, clean
 from cctui.engine.price_estimate import estimate_price
 from cctui.ui.widgets.slider import Slider
+from cctui.ui.widgets.tick_box import TickBox
 
 NARROW_SCREEN = 100  # columns; below this the grid uses `layout_columns_sm`
 
@@ -219,7 +220,7 @@ class MediaForm(Vertical):
             return Select(options, value=default if known else Select.NULL, allow_blank=not known,
                           id=wid, classes="media-input", prompt=f"Choose {f.title.lower()}")
         if kind == "checkbox" or schema.get("type") == "boolean":
-            return Checkbox(f.title, bool(default), id=wid, classes="media-input")
+            return TickBox(f.title, bool(default), id=wid, classes="media-input")
         # text and number
         number_type = schema.get("type") if schema.get("type") in ("integer", "number") else None
         if kind == "number" and number_type is None:
