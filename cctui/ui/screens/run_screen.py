@@ -68,8 +68,9 @@ class RunScreen(WorkerErrorsToApp, Screen):
         Binding("x", "cancel_render", "Cancel render", id="run.cancel_render",
                 tooltip="Stop the render; nothing is written under the final name"),
         Binding("v", "open_video", "Open video", id="run.open_video", tooltip="Open the final video"),
-        Binding("y", "copy_captions", "Copy captions", id="run.copy_captions",
-                tooltip="Copy the title, description and hashtags"),
+        # "Copy text": the CC video's title, description and hashtags, another workflow's own text.
+        Binding("y", "copy_captions", "Copy text", id="run.copy_captions",
+                tooltip="Copy the run's text to post (title, description and hashtags, or its summary)"),
         Binding("r", "render_again", "Render again", id="run.render_again", show=False,
                 tooltip="Change the render settings and render again"),
         Binding("escape", "leave", "Runs", id="run.leave", tooltip="Back to the list of runs; this run is saved"),
