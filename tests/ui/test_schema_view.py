@@ -102,13 +102,15 @@ async def test_motion_elements_keyboard_multi_select():
     async with app.run_test(size=(80, 24)) as pilot:
         cards = view.cards
         assert len(cards) == 3 and app.focused is cards[0]
-        assert [c._border_title.plain for c in cards] == ["[1]", "[2]", "[3]"]
+        # The highlighted card is marked in text (▶), not by colour alone.
+        assert [c._border_title.plain for c in cards] == ["▶ [1]", "[2]", "[3]"]
         await pilot.press("space", "down", "down", "space")
         await pilot.pause()
         assert view.selected == [0, 2]
         assert app.changes == [[0], [0, 2]]
         assert [c.has_class("-selected") for c in cards] == [True, False, True]
         assert "✓" in cards[0]._border_title.plain and "✓" not in cards[1]._border_title.plain
+        assert cards[2]._border_title.plain == "▶ [3] ✓ selected" and not cards[0]._border_title.plain.startswith("▶")
         # j/k move too, and space toggles off again.
         await pilot.press("k", "k", "space")
         await pilot.pause()
@@ -502,9 +504,9 @@ async def test_index_badge_only_when_asked():
     view = SchemaView(schema, MOTION_DATA, selectable=True)
     app = Host(view)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert view.cards[0].border_title is None
+        assert view.cards[0]._border_title.plain == "▶" and view.cards[1].border_title is None
         await pilot.press("space")
-        assert view.cards[0]._border_title.plain == "✓ selected"
+        assert view.cards[0]._border_title.plain == "▶ ✓ selected"
 
 
 # -- images ---------------------------------------------------------------------------------

@@ -92,11 +92,20 @@ class SchemaCard(Vertical):
     def watch_selected(self) -> None:
         self._show_selected()
 
-    def _show_selected(self) -> None:
+    def on_focus(self) -> None:
+        self._show_selected(focused=True)
+
+    def on_blur(self) -> None:
+        self._show_selected(focused=False)
+
+    def _show_selected(self, focused: bool | None = None) -> None:
         self.set_class(self.selected, "-selected")
         parts: list[str | tuple[str, str]] = []
+        if self.has_focus if focused is None else focused:
+            # The highlighted card says so in text too: its colour alone is lost with NO_COLOR.
+            parts.append(("▶", "bold"))
         if self.badge:
-            parts.append(f"[{self.index + 1}]")
+            parts += [" " if parts else "", f"[{self.index + 1}]"]
         if self.selected:
             parts += [" " if parts else "", ("✓ selected", "bold")]
         self.border_title = Content.assemble(*parts) if parts else None
