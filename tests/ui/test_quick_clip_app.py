@@ -81,7 +81,9 @@ async def test_a_photo_becomes_a_rendered_clip_by_keys(tmp_path, standin):
         form = screen.query_one("#assemble-form")
         assert (form.widget_for("music_source").value, form.widget_for("aspect_ratio").value) == ("none", "9:16")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.run.status == "completed" and screen.query("#final"), timeout=60)
+        # The results list is filled after the preview is mounted: wait for both.
+        await wait_for(pilot, lambda: screen.run.status == "completed" and screen.query("#final")
+                       and screen.query("#result-source_image"), timeout=60)
         state = screen.run.state
         preview = screen.query_one("#final")
         assert preview.video_path == state["final_video"]["path"] and Path(preview.video_path).is_file()
