@@ -124,7 +124,7 @@ async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen) and app.screen.generations
                        and app.screen.generations[0]["status"] == "completed")
-        await pilot.press("n", "enter")
+        await pilot.press("enter")
         await until_interaction(pilot, app, "select_motion_elements")
         await pilot.press("space", "c")
         await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
@@ -149,5 +149,5 @@ async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen) and app.screen.generations
                        and app.screen.generations[0]["status"] == "completed", timeout=20)
         assert len(providers.media_providers["leonardo"].submits) == submits  # polled again, not resubmitted
-        await pilot.press("n", "enter")
+        await pilot.press("enter")
         await until_interaction(pilot, app, "select_text_overlay")

@@ -48,7 +48,7 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
             await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
             await pilot.press("g")
             await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
-            await pilot.press("n", "enter")
+            await pilot.press("enter")  # the first result is selected as it arrives
 
             # Step 5: two motion elements, then videos on both tabs.
             await wait_for(pilot, lambda: waiting_at(app, "select_motion_elements"), timeout=20)
@@ -64,7 +64,11 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
             await pilot.press("g")
             await wait_for(pilot, lambda: media_done(app, 2), timeout=60)
             assert sorted(g["tab"] for g in media.generations) == ["leonardo", "sora"]
-            await pilot.press("n", "n", "enter")
+            # The first to finish is selected as it arrives; j moves to the other (Sora's).
+            for _ in range(2):
+                if media.selected_item["prompt_key"] != "sora":
+                    await pilot.press("j")
+            await pilot.press("enter")
 
             # Steps 6-8.
             for module in ("select_text_overlay", "select_title", "select_description", "select_music_option",
@@ -74,7 +78,7 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
             await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
             await pilot.press("g")
             await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
-            await pilot.press("n", "enter")
+            await pilot.press("enter")  # the first result is selected as it arrives
 
             # Step 9: the render form, with the generated soundtrack pre-selected; Render has focus.
             screen = run_screen(app)

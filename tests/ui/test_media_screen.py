@@ -442,7 +442,7 @@ async def test_card_shows_progress_then_the_poster_when_done(tmp_path):
         # No figure from the provider yet: a moving bar and the time so far, not "0 %".
         assert card.query_one(ProgressBar).total is None
         status = str(card.query_one(".card-status", Static).content)
-        assert status.startswith("Queued at the provider · 0:4") and status.endswith(" so far")
+        assert status.startswith("Sent: queued at the provider · 0:4") and status.endswith(" so far")
         # The app relays job events; progress updates in place.
         run.gens[0] = {**run.gens[0], "status": "running", "progress": 55.0}
         app.media.post_message(RunEvent(JobChanged("run-1", "j_1", JobStatus.RUNNING, 55.0, 7)))
@@ -570,9 +570,13 @@ async def test_two_generations_on_different_tabs_both_show_and_one_is_chosen(tmp
         cards = list(screen.query(GenerationCard))
         assert [(c.tab_label, c.status) for c in cards] == [("Leonardo", "completed"), ("Sora 2", "running")]
         use = screen.query_one("#media-use", Button)
-        assert use.disabled
+        # The finished one is selected as it shows, like a list's cursor: nothing is answered yet.
+        assert screen.selected_id == "leonardo_1" and not use.disabled and app.answers == []
         assert not screen.query("#media-skip")  # step 5 is not optional
-        await pilot.press("enter")  # nothing selected yet: a warning, no answer
+        screen.select(None)
+        await pilot.pause()
+        assert use.disabled
+        await pilot.press("enter")  # nothing selected: nothing answered
         await pilot.pause()
         assert app.answers == []
         item = cards[0].query_one(GenerationItem)
@@ -639,14 +643,14 @@ async def test_open_shows_the_path_when_there_is_no_display(tmp_path, monkeypatc
         item = app.media.query_one(GenerationItem)
         item.focus()
         monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
-        await pilot.press("o")
+        await pilot.press("v")
         await pilot.pause()
         assert opened == []
         assert any(n.message == item.path and not n.markup for n in app._notifications)
         monkeypatch.delenv("SSH_CONNECTION")
         monkeypatch.setenv("DISPLAY", ":0")
         monkeypatch.setattr("sys.platform", "linux")
-        await pilot.press("o")
+        await pilot.press("v")
         await settle(pilot)
         assert opened == [item.path]
 
@@ -835,3 +839,29 @@ async def test_a_new_generation_scrolls_into_view_at_80x24(tmp_path, focused):
         # Its top line is on the screen, below the header: the creator sees it was sent.
         assert body.scroll_offset.y > 0
         assert 1 <= card.region.y < 24 - 2 and card.region.height > 0
+
+
+CLOCK = 1_000_000.0
+
+
+async def generate_then_accepted(pilot) -> None:
+    """`g` on the video screen; the provider accepts the job and gives no percentage for 7 s."""
+    pilot.app.now = lambda: CLOCK
+    await settle(pilot)
+    screen = pilot.app.media
+    screen.query_one("#media-body").scroll_home(animate=False)
+    await pilot.press("g")
+    await settle(pilot)
+    run = screen.run
+    run.gens[-1] = {**run.gens[-1], "status": "submitted", "progress": 0, "accepted": True,
+                    "created_at": CLOCK - 7, "cost": {"amount": 25, "unit": "credits"}}
+    screen.post_message(RunEvent(JobChanged("run-1", run.gens[-1]["job_id"], JobStatus.SUBMITTED, 0, 7)))
+    await settle(pilot)
+
+
+def test_snapshot_a_card_just_sent_is_in_view_and_alive(snap_compare, tmp_path):
+    """80x24: after `g` the new card is scrolled into view; with no percentage from the provider it
+    says it was sent, how long so far, and its bar moves (drawn whole with animations off)."""
+    run, interaction = video_setup(tmp_path)
+    assert snap_compare(Host(MediaScreen(run, interaction)), terminal_size=(80, 24),
+                        run_before=generate_then_accepted)

@@ -18,7 +18,8 @@ async def test_the_run_screens_keys_are_in_the_palette_and_run(tmp_path):
         await pilot.press("n")
         await wait_for(pilot, lambda: run_screen(app) is not None and run_screen(app).interaction is not None)
         found = names(app)
-        assert found["Runs"].endswith("(esc)") and "Continue" in found
+        # The first question is a single choice: enter chooses, so Continue (c) is not offered.
+        assert found["Runs"].endswith("(esc)") and "Choose" in found and "Continue" not in found
         assert "Open video" not in found  # a key that does nothing here is not offered
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "State")
         command.callback()

@@ -135,10 +135,13 @@ async def test_single_select_enter_submits():
     view = SchemaView(load(MOTION_SCHEMA), MOTION_DATA, selectable=True)
     app = Host(view)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")          # select the first...
-        await pilot.press("down", "space")  # ...then the second replaces it
+        # One to choose: space is not offered (enter picks and goes on); a click selects.
+        await pilot.press("space")
         await pilot.pause()
-        assert view.selected == [1] and app.changes == [[0], [1]]
+        assert view.selected == [] and app.changes == []
+        await pilot.click(view.cards[1], offset=(4, 2))
+        await pilot.pause()
+        assert view.selected == [1] and app.changes == [[1]]
         await pilot.press("down", "enter")
         await pilot.pause()
         assert view.selected == [2]
@@ -455,8 +458,8 @@ async def test_copy_nudge_on_a_card():
     view = SchemaView(load(TITLES_SCHEMA), data, selectable=True)
     app = Host(view)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert view.cards[0].border_subtitle == "c: copy"
-        await pilot.press("down", "c")
+        assert view.cards[0].border_subtitle == "y: copy"
+        await pilot.press("down", "y")
         assert app.clipboard == "Operation: Sunbeam"
         assert view.selected == []  # copying selects nothing
         # Highlight on scalar items.
@@ -469,10 +472,10 @@ async def test_copy_nudge_on_fields_in_a_card_and_in_a_panel():
                          "duration_seconds": 30}]}
     app = Host(SchemaView(schema, data, selectable=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert "Prompt  c: copy" in rendered_text(app)
-        await pilot.press("c")  # the card is focused: its first copy field
+        assert "Prompt  y: copy" in rendered_text(app)
+        await pilot.press("y")  # the card is focused: its first copy field
         assert app.clipboard == "soft lofi beat"
-        await pilot.press("tab", "tab", "c")  # tab reaches each copy field
+        await pilot.press("tab", "tab", "y")  # tab reaches each copy field
         assert isinstance(app.focused, CopyField) and app.clipboard == "drums"
         await pilot.press("enter")  # the selection keys still work from inside the card
         assert app.submits == [[0]]
@@ -483,7 +486,7 @@ async def test_copy_nudge_on_fields_in_a_card_and_in_a_panel():
     app = Host(SchemaView(load(IMAGE_GEN_SCHEMA), gen))
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.focused, CopyField)
-        await pilot.press("c")
+        await pilot.press("y")
         assert app.clipboard == "a cat --ar 9:16"
         text = rendered_text(app)
         assert "Midjourney (copy to use)" in text and "OpenAI" in text and "Style: soft" in text
@@ -494,14 +497,14 @@ async def test_copy_nudge_on_a_list_copies_one_item_a_line():
     data = {"sets": [{"style": "Playful", "lines": ["First [line]", "Second line"]}]}
     app = Host(SchemaView(schema, data, selectable=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("c")
+        await pilot.press("y")
         assert app.clipboard == "First [line]\nSecond line"
 
 
 async def test_index_badge_only_when_asked():
     schema = load(MOTION_SCHEMA)
     schema["properties"]["detected"]["items"]["_ux"]["nudges"] = []
-    view = SchemaView(schema, MOTION_DATA, selectable=True)
+    view = SchemaView(schema, MOTION_DATA, selectable=True, multi=True)
     app = Host(view)
     async with app.run_test(size=(80, 24)) as pilot:
         assert view.cards[0]._border_title.plain == "▶" and view.cards[1].border_title is None

@@ -103,3 +103,12 @@ def test_motion_cards_two_selected(snap_compare, size):
     app = Host(load(STEPS / "5_video_generation/schemas/cc_motion_elements_display_schema.json"), MOTION,
                selectable=True, multi=True)
     assert snap_compare(app, terminal_size=size, press=["space", "down", "down", "space", "up"])
+
+
+def test_motion_cards_without_colour(snap_compare, monkeypatch):
+    """NO_COLOR: the highlighted card (▶) and the selected ones (✓ selected) read in text alone."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = Host(load(STEPS / "5_video_generation/schemas/cc_motion_elements_display_schema.json"), MOTION,
+               selectable=True, multi=True)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), press=["space", "down", "down", "space", "up"])

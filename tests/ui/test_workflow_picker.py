@@ -78,7 +78,7 @@ async def test_an_opened_workflow_starts_without_asking(tmp_path):
                   catalogue=Catalogue(user_dirs=[user], opened=[poster]))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and intro(app))
-        assert intro(app) == "Workflow: Poster   n: new run   enter: resume"
+        assert intro(app) == "Workflow: Poster   n: new run"  # no run yet: nothing to resume
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
         assert app.screen.run.workflow.workflow_id == "poster"

@@ -45,17 +45,18 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
     BINDINGS = [
         Binding("g", "generate", "Generate", id="media.generate",
                 tooltip="Generate with the values of the tab on show"),
-        Binding("o", "open_selected", "Open", id="media.open_selected",
+        Binding("v", "open_selected", "View file", id="media.open_selected",
                 tooltip="Open the selected file with the system's viewer (shows its path over SSH)"),
-        Binding("enter", "use_selected", "Use selected", id="media.use",
-                tooltip="Continue with the selected generation"),
+        Binding("enter", "use_selected", "Use it", id="media.use",
+                tooltip="Continue with the selected generation (the only finished one needs no selecting)"),
         Binding("right_square_bracket", "switch_tab(1)", "Next tab", id="media.next_tab",
                 tooltip="Show the next provider's tab"),
         Binding("left_square_bracket", "switch_tab(-1)", "Previous tab", show=False, id="media.previous_tab",
                 tooltip="Show the previous provider's tab"),
-        Binding("n", "pick(1)", "Next result", id="media.next_item",
+        # j/k as on every list of cards; n is "New run" on the runs screen.
+        Binding("j", "pick(1)", "Next result", id="media.next_item",
                 tooltip="Select the next finished generation"),
-        Binding("p", "pick(-1)", "Previous result", show=False, id="media.previous_item",
+        Binding("k", "pick(-1)", "Previous result", show=False, id="media.previous_item",
                 tooltip="Select the previous finished generation"),
         Binding("escape", "back", "Back", id="media.back",
                 tooltip="Back to the run screen; generations go on in the background"),
@@ -265,6 +266,12 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             self._unseen.clear()
             shown[-1].reveal_when_placed()
         self._update_empty()
+        # The first finished result is selected as it arrives, as a list's cursor starts on its first
+        # line: `enter` uses it, `j`/`k` move to another. Nothing is chosen until `enter`.
+        finished = self._finished_ids()
+        if self.selected_id not in finished and finished:
+            self.select(finished[0])
+        self.refresh_bindings()
 
     def on_run_event(self, message: RunEvent) -> None:
         # A job of this step moved: the generations are read again (they are the jobs' rows).
@@ -349,6 +356,7 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             label.update("Select a generation (tab to it, or click it).")
         else:
             label.update(f"Selected: {item_file_name(item)}  (enter or Use this one to continue)")
+        self.refresh_bindings()
 
     @property
     def selected_item(self) -> dict[str, Any] | None:
@@ -366,10 +374,26 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         target = keys[(keys.index(current) + delta) % len(keys)]
         self.query_one("#media-tabs", TabbedContent).active = dom_id("media-tab", target)
 
+    def _finished_ids(self) -> list[str]:
+        """Every finished item's content id, in creation order."""
+        return [str(item["content_id"]) for generation in self._generations
+                for item in generation.get("items") or [] if item.get("content_id")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer lists only what works now.
+        if action == "use_selected":
+            return self.selected_item is not None
+        if action == "open_selected":
+            return bool((self.selected_item or {}).get("local_path"))
+        if action == "pick":
+            return len(self._finished_ids()) > 1
+        if action == "switch_tab":
+            return len(self.tabs) > 1
+        return True
+
     def action_pick(self, delta: int) -> None:
         """Keyboard selection over every finished item, in creation order."""
-        ids = [str(item["content_id"]) for generation in self._generations
-               for item in generation.get("items") or [] if item.get("content_id")]
+        ids = self._finished_ids()
         if not ids:
             self.notify("Nothing finished to choose yet.", severity="warning")
             return

@@ -253,7 +253,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
     async def _show_select(self, interaction: Interaction) -> None:
         display = interaction.display
         multi = display.get("multi_select")
-        hint = ("space: toggle  ·  c: continue" if multi else "enter: choose") + self._options_hint(interaction)
+        hint = ("space: toggle  ·  c or enter: continue" if multi else "enter: choose") + self._options_hint(interaction)
         view = SchemaView(display.get("schema") or {}, display.get("data"), selectable=True, multi=multi,
                           max_selections=display.get("max_selections"), id="select-view")
         await self._replace_body(*self._previous_result(),
@@ -440,7 +440,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
     @on(SchemaView.Submitted)
     def _submitted(self, event: SchemaView.Submitted) -> None:
         event.stop()
-        if self.interaction and self.interaction.kind == "select" and not self.interaction.display.get("multi_select"):
+        # Multi-select too: enter on a card with nothing selected picks that card and goes on.
+        if self.interaction and self.interaction.kind == "select":
             self._answer_selection(event.selected)
 
     def _answer_selection(self, selected: list[int]) -> None:
@@ -533,7 +534,10 @@ class RunScreen(WorkerErrorsToApp, Screen):
         if action in ("try_again", "go_back"):
             return self.run.status is RunStatus.ERROR
         if action == "continue":
-            return bool(self.interaction and self.interaction.kind in ("select", "text_input", "pause"))
+            # A single choice goes on with enter; `c` is for a selection of several.
+            if self.interaction is not None and self.interaction.kind == "select":
+                return bool(self.interaction.display.get("multi_select"))
+            return bool(self.interaction and self.interaction.kind in ("text_input", "pause"))
         if action == "open_media":
             return bool(self.interaction and self.interaction.kind == "media")
         if action == "more":

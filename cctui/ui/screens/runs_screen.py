@@ -38,6 +38,14 @@ def cost_text(costs: dict[str, float]) -> str:
     return money_text(costs, zero="-")
 
 
+class RunsTable(DataTable):
+    """The runs, one a row; `enter` on a row resumes it (named so in the footer: the table's own
+    hidden `enter` would hide the screen's)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Resume", id="runs.resume_row",
+                        tooltip="Open the highlighted run where it stopped")]
+
+
 class RunsScreen(WorkerErrorsToApp, Screen):
     BINDINGS = [
         Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run (asks which workflow when there are several)"),
@@ -60,7 +68,7 @@ class RunsScreen(WorkerErrorsToApp, Screen):
         yield Header()
         with Vertical():
             yield Static("", id="runs-intro", markup=False)
-            yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+            yield RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield Static("No runs yet. Press n to start one.", id="runs-empty")
         yield Footer()
 
@@ -73,24 +81,31 @@ class RunsScreen(WorkerErrorsToApp, Screen):
     def on_screen_resume(self) -> None:
         self.action_reload()
 
-    def intro(self, known: list[KnownWorkflow]) -> str:
-        """What `n` starts: the opened workflow, the only one known, or which ones it asks between."""
+    def intro(self, known: list[KnownWorkflow], has_runs: bool = True) -> str:
+        """What `n` starts: the opened workflow, the only one known, or which ones it asks between;
+        and `enter` when there is a run to resume."""
+        resume = "   enter: resume" if has_runs else ""
         opened = self.cc.workflow_dir
         if opened is not None:
             names = [w.name for w in known if w.folder == opened] or [opened.name]
-            return f"Workflow: {names[0]}   n: new run   enter: resume"
+            return f"Workflow: {names[0]}   n: new run{resume}"
         if not known:
-            return "No workflow found (open one with cctui --workflow DIR)   enter: resume"
+            return f"No workflow found (open one with cctui --workflow DIR){resume}"
         if len(known) == 1:
-            return f"Workflow: {known[0].name}   n: new run   enter: resume"
+            return f"Workflow: {known[0].name}   n: new run{resume}"
         names = ", ".join(w.name if w.loads else f"{w.name} (does not load)" for w in known)
-        return f"Workflows: {names}   n: new run (asks which)   enter: resume"
+        return f"Workflows: {names}   n: new run (asks which){resume}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return self.query_one(DataTable).row_count > 0
+        return True
 
     @work(exclusive=True, group="runs")
     async def action_reload(self) -> None:
         rows = await self.cc.run_rows()
         known = await self.cc.known_workflows()
-        self.query_one("#runs-intro", Static).update(Text(clean(self.intro(known), LINE_LIMIT)))
+        self.query_one("#runs-intro", Static).update(Text(clean(self.intro(known, bool(rows)), LINE_LIMIT)))
         table = self.query_one(DataTable)
         table.clear()
         now = self.cc.now()
@@ -105,6 +120,7 @@ class RunsScreen(WorkerErrorsToApp, Screen):
         table.display = bool(rows)
         if rows:
             table.focus()
+        self.refresh_bindings()
 
     def action_new_run(self) -> None:
         self.cc.start_new_run()

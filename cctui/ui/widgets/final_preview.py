@@ -17,6 +17,7 @@ from cctui.engine.queries import FinishView, ResultItem, money_text
 from cctui.safe_text import clean, clean_deep
 from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.widgets.overlay_timeline import OverlayTimeline
+from cctui.ui.widgets.path_text import PathText
 
 FILE_LINES = ("video", "audio", "file", "image", "folder")
 
@@ -41,6 +42,7 @@ class FinalPreview(Vertical):
     FinalPreview .section { text-style: bold; padding: 0 1; margin-top: 1; height: auto; }
     FinalPreview .final-text { border: round $primary; padding: 0 1; margin: 0 1; height: auto; }
     FinalPreview .final-file, FinalPreview #final-cost { padding: 0 1; height: auto; }
+    FinalPreview .final-path { padding: 0 1 0 3; }
     FinalPreview #final-keys { padding: 0 1; color: $text-muted; height: auto; margin-top: 1; }
     """
 
@@ -91,8 +93,8 @@ class FinalPreview(Vertical):
                     if item is picture or not item.value:
                         continue
                     note = f"  ({item.note})" if item.note else ""
-                    yield Static(f"{item.label}: {item.value}{note}", id=f"result-{item.id}", classes="final-file",
-                                 markup=False)
+                    yield Static(f"{item.label}{note}:", classes="final-file", markup=False)
+                    yield PathText(str(item.value), id=f"result-{item.id}", classes="final-path")
                 yield Static(f"Spent on this run: {money_text(self.spent)}", id="final-cost", markup=False)
         for item in self._of("subtitles"):
             if item.exists:

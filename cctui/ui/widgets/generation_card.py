@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from textual import work
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,7 +25,7 @@ from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
 
 STATUS_TEXT = {
     JobStatus.SUBMITTING: "Sending to the provider…",
-    JobStatus.SUBMITTED: "Queued at the provider",
+    JobStatus.SUBMITTED: "Sent: queued at the provider",
     JobStatus.RUNNING: "Generating",
     JobStatus.DOWNLOADING: "Downloading",
     JobStatus.COMPLETED: "Done",
@@ -96,7 +97,7 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
     """
 
     BINDINGS = [
-        Binding("o", "open_item", "Open file", id="media.open",
+        Binding("v", "open_item", "View file", id="media.open",
                 tooltip="Open the focused file with the system's viewer (shows its path over SSH)"),
     ]
 
@@ -134,15 +135,23 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
 
     def _status_text(self) -> str:
         g = self.generation
-        waiting = retry_text(self.status, g.get("retry_reason"), g.get("retry_at"), time.time())
+        now = self._now()
+        waiting = retry_text(self.status, g.get("retry_reason"), g.get("retry_at"), now)
         text = STATUS_TEXT[self.status]
         if waiting:
             return f"{text}; {waiting}"
         if self._without_percentage() and g.get("created_at"):
             # Leonardo gives no figure until it is done: the time so far says the job is alive.
-            seconds = max(0, int(time.time() - float(g["created_at"])))
+            seconds = max(0, int(now - float(g["created_at"])))
             text += f" · {seconds // 60}:{seconds % 60:02d} so far"
         return text
+
+    def _now(self) -> float:
+        """The app's clock (a test fixes it), else the system's."""
+        try:
+            return float(getattr(self.app, "now", time.time)())
+        except NoActiveAppError:  # built outside a running app
+            return time.time()
 
     def _without_percentage(self, generation: dict[str, Any] | None = None) -> bool:
         g = generation or self.generation

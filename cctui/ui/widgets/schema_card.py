@@ -55,7 +55,7 @@ class SchemaCard(Vertical):
     """
 
     BINDINGS = [
-        Binding("c", "copy", "Copy", id="schema.copy", tooltip="Copy this card's text to the clipboard"),
+        Binding("y", "copy", "Copy", id="schema.copy", tooltip="Copy this card's text to the clipboard"),
     ]
 
     selected: reactive[bool] = reactive(False)
@@ -81,7 +81,7 @@ class SchemaCard(Vertical):
         self.can_focus = selectable or copy_text is not None
         self.set_reactive(SchemaCard.selected, selected)
         if copy_text is not None:
-            self.border_subtitle = "c: copy"
+            self.border_subtitle = "y: copy"
 
     def compose(self) -> ComposeResult:
         yield from self._body

@@ -106,7 +106,7 @@ def _is_scalar(value: Any) -> bool:
 def label_line(label: str, *, copy_hint: bool = False) -> Static:
     parts: list[Any] = [(label, LABEL_STYLE)]
     if copy_hint:
-        parts.append(("  c: copy", "dim italic"))
+        parts.append(("  y: copy", "dim italic"))
     return Static(Content.assemble(*parts), classes="schema-label")
 
 
@@ -155,7 +155,7 @@ class CopyField(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("c", "copy", "Copy", id="schema.copy_field", tooltip="Copy this text to the clipboard"),
+        Binding("y", "copy", "Copy", id="schema.copy_field", tooltip="Copy this text to the clipboard"),
     ]
 
     def __init__(self, children: list[Widget], copy_text: str):

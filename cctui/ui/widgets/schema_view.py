@@ -50,7 +50,7 @@ class SchemaView(VerticalScroll):
         Binding("space", "toggle", "Select", id="schema.toggle",
                 tooltip="Select this card (or unselect it, when several can be chosen)"),
         Binding("enter", "submit", "Choose", id="schema.submit",
-                tooltip="Choose the selection (this card, when only one can be chosen)"),
+                tooltip="Choose the selection (this card, when only one can be chosen or none is selected yet)"),
     ]
 
     @dataclass
@@ -153,7 +153,10 @@ class SchemaView(VerticalScroll):
     # -- selection ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle", "submit"):
+        if action == "toggle":
+            # With one to choose, enter picks and goes on: space would only repeat it.
+            return bool(self._cards) and self.multi
+        if action == "submit":
             return bool(self._cards)
         return True
 
