@@ -4,6 +4,7 @@ and money: a branch sends nothing again."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 
 import pytest
@@ -170,3 +171,25 @@ async def test_folding_the_log_gives_the_state_through_retries_jumps_and_branche
     picked = next(e for e in await run.history() if e.interaction_id == media.interaction_id)
     assert picked.answer.startswith("image from leonardo c_") and picked.abandoned
     await engine.close()
+
+
+async def test_cctui_history_prints_the_timeline(tmp_path, cc_workflow, capsys):
+    from cctui.cli import main
+
+    data = tmp_path / "data"
+    engine = await Engine.open(data / "cctui.db", FakeProviders(), data / "runs")
+    run = await engine.new_run(cc_workflow)
+    await run.advance()
+    await answer_step_one(run)
+    first = (await run.history())[0]
+    await run.branch_from(first.interaction_id)
+    await engine.close()
+
+    assert await asyncio.to_thread(main, ["--data-dir", str(data), "history", run.run_id]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 7
+    assert lines[0].startswith(f"x {first.interaction_id:>5}") and "branch 0  step 1  select_pet_type: Dog" in lines[0]
+    assert lines[5].startswith(">") and "branch 1  step 1  select_pet_type: waiting for your answer" in lines[5]
+    assert "left when the run went back" in lines[6]
+    assert await asyncio.to_thread(main, ["--data-dir", str(data), "history", "nope"]) == 2
+    assert "no run 'nope'" in capsys.readouterr().err
