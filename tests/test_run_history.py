@@ -193,3 +193,29 @@ async def test_cctui_history_prints_the_timeline(tmp_path, cc_workflow, capsys):
     assert "left when the run went back" in lines[6]
     assert await asyncio.to_thread(main, ["--data-dir", str(data), "history", "nope"]) == 2
     assert "no run 'nope'" in capsys.readouterr().err
+
+
+async def test_a_finished_run_branches_back_and_finishes_again(tmp_path, fake_engine):
+    from one_step_workflow import write
+
+    ask = [{"module_id": "user.text_input", "name": f"ask_{key}", "inputs": {"prompt": f"{key.upper()}?"},
+            "outputs_to_state": {"value": key}} for key in ("a", "b")]
+    folder = write(tmp_path / "wf", steps=[{"step_id": "one", "name": "One", "modules": [ask[0]]},
+                                           {"step_id": "two", "name": "Two", "modules": [ask[1]]}])
+    run = await fake_engine.new_run(folder)
+    await run.advance()
+    for text in ("first", "second"):
+        asked = await run.pending()
+        await run.answer(asked.interaction_id, {"text": text})
+    assert run.status == "completed"
+    entries = await run.history()
+    assert [(e.question, e.answer, e.step_title) for e in entries] == [("A?", "first", "One"), ("B?", "second", "Two")]
+
+    await run.branch_from(entries[1].interaction_id)
+    assert run.status == "waiting" and run.state["a"] == "first" and "b" not in run.state
+    asked = await run.pending()
+    assert (asked.step_id, asked.display["prompt"]) == ("two", "B?")
+    await run.answer(asked.interaction_id, {"text": "third"})
+    assert run.status == "completed" and run.state["b"] == "third"
+    assert [(e.answer, e.abandoned) for e in await run.history()] == [
+        ("first", False), ("second", True), ("third", False)]

@@ -41,10 +41,6 @@ class HistoryEntry:
     abandoned: bool
     waiting: bool
 
-    @property
-    def can_branch(self) -> bool:
-        return not self.abandoned
-
 
 def discard_from(workflow: Workflow, state: dict[str, Any], si: int, mi: int) -> dict[str, Any]:
     """Remove from `state` what the module at (si, mi) and every module after it wrote (keys the
@@ -72,7 +68,7 @@ def position(workflow: Workflow, step_id: str | None, module: str | None) -> tup
     return si, len(workflow.steps[si].modules) if mi is None else mi
 
 
-def _going_back_text(workflow: Workflow, event: EventRecord) -> str:
+def _going_back_text(event: EventRecord) -> str:
     target = str(event.data.get("target_module") or event.data.get("target_step") or "").replace("_", " ")
     mode = event.data.get("mode")
     if mode == "retry":
@@ -102,7 +98,8 @@ class Replay:
         self.asked: dict[int, _Asked] = {}
         self.states: dict[int, dict[str, Any]] = {}
         self._waiting: int | None = None
-        self._answered: dict[str, int] = {}  # module -> the question just answered, for its outputs
+        # (step, module) -> the question just answered there: its outputs follow.
+        self._answered: dict[tuple, int] = {}
         for event in events:
             self._fold(event)
 
@@ -117,11 +114,11 @@ class Replay:
             self.states[event.event_id] = copy.deepcopy(self.state)
             self._waiting = event.event_id
         elif event.type == "interaction_answered":
-            self._answered[str(event.module)] = data.get("interaction_id")
+            self._answered[(event.step_id, event.module)] = data.get("interaction_id")
             self._waiting = None
         elif event.type == "module_completed":
             self.state[str(event.module)] = copy.deepcopy(data.get("outputs") or {})
-            answered = self.asked.get(self._answered.pop(str(event.module), None) or -1)
+            answered = self.asked.get(self._answered.pop((event.step_id, event.module), None) or -1)
             if answered is not None:
                 answered.answer = self._answer_text(answered, data.get("outputs") or {})
         elif event.type == "outputs_written":
@@ -147,7 +144,7 @@ class Replay:
         self._waiting = None
 
     def _rewind(self, event: EventRecord) -> None:
-        self._leave(_going_back_text(self.workflow, event))
+        self._leave(_going_back_text(event))
         target = position(self.workflow, event.data["target_step"], event.data.get("target_module"))
         for asked in self.asked.values():
             if asked.where >= target:
