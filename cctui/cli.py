@@ -1,4 +1,4 @@
-"""Command line: the app, `validate`, `run --answers`, `runs`, `export`, `jobs`, `doctor`.
+"""Command line: the app, `validate`, `run --answers`, `runs`, `history`, `export`, `jobs`, `doctor`.
 
 Every failure a user can cause ends in one plain message and a non-zero exit, never a traceback.
 """
@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+import time
 from pathlib import Path
 
 from cctui.logs import setup_logging
@@ -122,6 +123,24 @@ async def _list_runs(settings: Settings) -> int:
             for currency, amount in run.costs.items():
                 grand[currency] = grand.get(currency, 0.0) + amount
         print(f"{len(runs)} runs, total {money_text(grand)}")
+    return 0
+
+
+async def _history(args: argparse.Namespace, settings: Settings) -> int:
+    from cctui.engine.queries import open_queries
+
+    if not settings.db_path.exists():
+        print(f"error: no runs in {settings.data_dir}", file=sys.stderr)
+        return 2
+    async with open_queries(settings.db_path) as queries:
+        entries = await queries.history(args.run_id)
+    for e in entries:
+        mark = "x" if e.abandoned else ">" if e.waiting else " "
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.asked_at))
+        print(f"{mark} {e.interaction_id:>5}  {when}  branch {e.branch}  step {e.step_index + 1}  {e.module}: "
+              f"{e.answer}")
+    if any(e.abandoned for e in entries):
+        print("x: left when the run went back (still in the log); >: asked now")
     return 0
 
 
@@ -264,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="go on with a stored run (after a crash or an error) instead of starting a new one")
     _demo_flag(p)
     sub.add_parser("runs", help="list runs with what each has cost")
+    p = sub.add_parser("history", help="a run's questions in order, with the answers given and those left by going back")
+    p.add_argument("run_id")
     p = sub.add_parser("export", help="write a run's bundle: final MP4, cover, clip, captions, SRT, summary, costs")
     p.add_argument("run_id")
     p.add_argument("dir", nargs="?", help="parent folder; the bundle goes in DIR/RUN_ID (default: the run's export folder)")
@@ -341,6 +362,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = load_settings(data_dir=args.data_dir)
         if args.command == "runs":
             return asyncio.run(_list_runs(settings))
+        if args.command == "history":
+            return asyncio.run(_history(args, settings))
         if args.command == "export":
             return asyncio.run(_export(args, settings))
         from cctui.demo import demo_mode

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import EngineError
+from cctui.engine.history import HistoryEntry, Replay
 from cctui.export import check_target, export_run
 from cctui.records import RunRecord, RunStatus
 from cctui.result_items import ResultItem, resolve_all
@@ -99,6 +100,18 @@ class RunQueries:
         else:
             items = _last_step_texts(run)
         return FinishView(items=items, spent=await self.spent(run.run_id))
+
+    async def history(self, run_id: str) -> list[HistoryEntry]:
+        """The run's questions in order (`Run.history`), read without opening the run."""
+        row = await self.store.get_run(run_id)
+        if row is None:
+            raise EngineError(f"no run {run_id!r} (see `cctui runs`)")
+        try:
+            workflow = self._load(row.workflow_dir)
+        except (WorkflowError, WorkflowErrors) as exc:
+            raise EngineError(f"run {run_id}: its workflow no longer loads:\n{exc}") from None
+        events = await self.store.events(run_id)
+        return Replay(workflow, events, row.position.get("interaction_id")).entries()
 
     async def export(self, run_id: str, *, default: Path, into: Path | None = None, data_dir: Path | None = None,
                      secrets: list[str] = ()) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, Mod
                                  ModuleStarted, RenderProgress, RunFinished, RunMoved)
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.generations import module_generations
+from cctui.engine.history import BRANCH_MODE, HistoryEntry, Replay, discard_from
 from cctui.engine.interaction import Interaction
 from cctui.engine.child_runs import mapped_values
 from cctui.engine.option_checks import enforce
@@ -340,17 +341,7 @@ class Run:
 
     def _discard_from(self, si: int, mi: int) -> dict[str, Any]:
         """Remove state written by the module at (si, mi) and every module after it."""
-        discarded: dict[str, Any] = {}
-        for s_index, step in enumerate(self.workflow.steps):
-            for m_index, spec in enumerate(step.modules):
-                if (s_index, m_index) < (si, mi):
-                    continue
-                for key in spec.state_keys():
-                    if key in self.state:
-                        discarded[key] = self.state.pop(key)
-                    if key in self.workflow.initial_state:
-                        self.state[key] = copy.deepcopy(self.workflow.initial_state[key])
-        return discarded
+        return discard_from(self.workflow, self.state, si, mi)
 
     def keys_discarded_by(self, step_id: str | None, module: str | None) -> list[str]:
         """What going back to (step, module) would discard, for the creator to confirm first."""
@@ -442,6 +433,53 @@ class Run:
         await self._rewind(si, mi, "jump", {"option": None, "mode": "jump", "target_step": step_id,
                                             "target_module": self.workflow.steps[si].modules[mi].name}, spec, [])
         return await self.advance()
+
+    async def history(self) -> list[HistoryEntry]:
+        """Every question the run asked, oldest first, those it left by going back included."""
+        return (await self._replay()).entries()
+
+    async def _replay(self) -> Replay:
+        return Replay(self.workflow, await self.store.events(self.run_id), self.position.get("interaction_id"))
+
+    async def branch_from(self, interaction_id: int) -> RunStatus:
+        """Go back to an earlier question of the run's current path and ask it again, over the
+        state as it was when it was asked. What came after stays in the log (as after a jump).
+        The question is asked again with the inputs it had, so nothing is sent again (a model
+        that prepared it is not asked a second time); generations made for it are offered."""
+        replay = await self._replay()
+        entry = next((e for e in replay.entries() if e.interaction_id == interaction_id), None)
+        if entry is None:
+            raise AnswerError(f"interaction {interaction_id} is not a question of run {self.run_id}")
+        if entry.abandoned:
+            raise AnswerError("that question was left when the run went back to an earlier one; "
+                              "branch from a question on the run's current path")
+        if entry.waiting:
+            raise AnswerError("the run is asking that question now: answer it, or branch from an earlier one")
+        asked = await self.store.get_event(interaction_id)
+        si, mi = replay.asked[interaction_id].where
+        spec = self.workflow.steps[si].modules[mi]
+        started = [e for e in await self.store.events(self.run_id, ("module_started",))
+                   if e.event_id < interaction_id and e.step_id == asked.step_id and e.module == asked.module]
+        history = list(started[-1].data.get("history") or []) if started else []
+        state = replay.states[interaction_id]
+        async with self.store.transaction():
+            discarded = {k: v for k, v in self.state.items() if state.get(k, object()) != v}
+            await self._event("jump", {"option": None, "mode": BRANCH_MODE, "from_interaction": interaction_id,
+                                       "interaction_id": self.position.get("interaction_id"),
+                                       "target_step": asked.step_id, "target_module": spec.name,
+                                       "discarded": discarded}, self.current_spec())
+            self.branch += 1
+            self.state = copy.deepcopy(state)
+            self.position = {"step": si, "module": mi, "interaction_id": None, "history": history}
+            self.error = None
+            if mi == 0 and not history:
+                await self._event("step_started", {"title": self.workflow.step_title(si)})
+            await self._event("module_started", {"module_id": spec.module_id, "history": history}, spec)
+            iid = await self._event("interaction_requested", {**asked.data, "asked_again": interaction_id}, spec)
+            self.position["interaction_id"] = iid
+            self.status = RunStatus.WAITING
+            await self._save()
+        return self.status
 
     async def retry_failed(self) -> RunStatus:
         """Run the module that failed again."""

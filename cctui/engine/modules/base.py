@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from cctui.engine.answer_text import outputs_text
 from cctui.engine.modules.contract import ModuleContract
 from cctui.workflow.module_shape import ModuleShape
 
@@ -59,6 +60,10 @@ class Module:
         What it returns is stored as the interaction's inputs, so answering, a sub-action or a
         reopened run reads that and the work is never done again."""
         return inputs
+
+    def answer_text(self, display: dict[str, Any], outputs: dict[str, Any]) -> str:
+        """One line of what the creator's answer made (`outputs`), for the run's history."""
+        return outputs_text(outputs)
 
     def earlier_answer(self, inputs: dict[str, Any]) -> str | None:
         """What `prepare` got from a model, as text: the assistant turn of a retry's history."""

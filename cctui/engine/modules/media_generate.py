@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from cctui.engine.answer_text import generation_text
 from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.generations import for_state, module_generations, selectable_items
 from cctui.engine.modules.base import Module, ModuleContext, register
@@ -66,6 +67,9 @@ class MediaGenerate(Module):
             "optional": bool(inputs.get("optional")),
             "skip_label": inputs.get("skip_label", "Continue without one"),
         }
+
+    def answer_text(self, display: dict[str, Any], outputs: dict[str, Any]) -> str:
+        return generation_text(outputs.get("selected_content"))
 
     async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
         gens = await module_generations(ctx.services.store, ctx.run_id, ctx.step.step_id, ctx.spec.name,

@@ -13,6 +13,7 @@ from typing import Any, Iterator, Literal
 
 from pydantic import Field
 
+from cctui.engine.answer_text import generation_text
 from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.generations import for_state, module_generations, selectable_items
 from cctui.engine.modules.api_llm import ApiLLM
@@ -148,6 +149,9 @@ class MediaGenerateV2(Module):
             "generations": [],
             "optional": False,
         }
+
+    def answer_text(self, display: dict[str, Any], outputs: dict[str, Any]) -> str:
+        return generation_text(outputs.get("selected_content"))
 
     async def respond(self, ctx: ModuleContext, inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
         """Picking is left to the step's checks (a step may go on without a generation after a

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from cctui.engine.answer_text import cut, one_line
 from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
 from cctui.engine.modules.contract import INDEX, Answer, Inputs, ModuleContract, shown
@@ -89,6 +90,21 @@ class UserSelect(Module):
             "selected_indices": _as_paths(raw, list(path), bool(inputs.get("multi_select"))),
             "selected_data": chosen if inputs.get("multi_select") else chosen[0],
         }
+
+    def answer_text(self, display: dict[str, Any], outputs: dict[str, Any]) -> str:
+        chosen = outputs.get("selected_data")
+        chosen = chosen if isinstance(chosen, list) else [chosen]
+        schema = _item_schema(display.get("schema"), display.get("items_path") or [])
+        return cut("; ".join(one_line(item, schema) for item in chosen)) or super().answer_text(display, outputs)
+
+
+def _item_schema(schema: Any, path: list) -> dict[str, Any]:
+    """The display schema of the items chosen from (the fields it shows name an item best)."""
+    for name in path:
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        schema = props.get(name) if isinstance(props, dict) else None
+    items = schema.get("items") if isinstance(schema, dict) else None
+    return items if isinstance(items, dict) else {}
 
 
 def _as_paths(positions: list[int], path: list, multi: bool) -> list:

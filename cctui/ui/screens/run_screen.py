@@ -57,6 +57,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
         Binding("o", "options", "Options", id="run.options", tooltip="Regenerate with feedback, or go back"),
         Binding("i", "inspect", "State", id="run.inspect", show=False,
                 tooltip="What the run holds so far: every value its steps wrote"),
+        Binding("h", "history", "History", id="run.history", show=False,
+                tooltip="Every question the run asked; branch from an earlier one"),
         Binding("m", "more", "More", id="run.more",
                 tooltip="The step's own extra action (such as new scenes added to the list)"),
         Binding("t", "try_again", "Try again", id="run.try_again", show=False,
@@ -544,6 +546,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
             return bool(self._child_subs())
         if action == "cancel_render":
             return self.rendering
+        if action == "history":
+            return self.run.status is not RunStatus.RUNNING and not self.rendering
         if action in ("open_video", "copy_captions", "render_again"):
             return self.run.status is RunStatus.COMPLETED and self._finish_offers(action)
         return True
@@ -567,6 +571,23 @@ class RunScreen(WorkerErrorsToApp, Screen):
         from cctui.ui.screens.state_screen import StateScreen
 
         self.app.push_screen(StateScreen(f"{self.run.workflow.name}: what the run holds", dict(self.run.state)))
+
+    @work(group="dialogs", exit_on_error=False)
+    async def action_history(self) -> None:
+        from cctui.ui.screens.history_screen import HistoryScreen
+
+        entries = await self.run.history()
+        picked = await self.app.push_screen_wait(
+            HistoryScreen(f"{self.run.workflow.name}: the run's history", entries, self.app.now))
+        entry = next((e for e in entries if e.interaction_id == picked), None)
+        if entry is None:
+            return
+        body = (f"The run goes back to step {entry.step_index + 1}, \"{entry.question}\", and asks it again, "
+                "with the answers before it as they were then. What came after stays in the history, "
+                "marked as left; generated images and videos are kept and offered again.")
+        if await self.app.push_screen_wait(ConfirmScreen("Branch from this question?", body, yes="Branch")):
+            self._close_media_screen()
+            self.drive(lambda: self.run.branch_from(entry.interaction_id), loading="Going back...")
 
     def _child_subs(self) -> list:
         """The waiting question's sub-actions that run other modules (shown ones only)."""
