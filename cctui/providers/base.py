@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Callable, Literal, Protocol, runtime_checkable
 
 from cctui.costs.cost import Cost  # noqa: F401 - part of the providers' interface
 from cctui.errors import CctuiError
@@ -103,11 +103,15 @@ class LLMResult:
     usage: LLMUsage = field(default_factory=LLMUsage)
 
 
+# Hears an answer's text so far while it streams in (each call: everything received yet).
+TextListener = Callable[[str], None]
+
+
 @runtime_checkable
 class LLMProvider(Protocol):
     name: str
 
-    async def complete(self, request: LLMRequest) -> LLMResult: ...
+    async def complete(self, request: LLMRequest, on_text: TextListener | None = None) -> LLMResult: ...
 
 
 # --------------------------------------------------------------------------- media jobs

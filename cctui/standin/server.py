@@ -287,9 +287,11 @@ class StandIn:
             return
         if (fault and fault.action == "malformed") or random_kind == "malformed":
             record.injected = True
-            resp = Response.raw(200, MALFORMED_BODY,
-                                "application/json", {k: v for k, v in resp.headers.items()
-                                                     if k.lower() not in ("content-type", "content-length")})
+            kept = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-type", "content-length")}
+            if resp.events is not None:  # a stream whose event is cut-off JSON
+                resp = Response.event_stream(200, [b"data: " + MALFORMED_BODY + b"\n\n"], kept)
+            else:
+                resp = Response.raw(200, MALFORMED_BODY, "application/json", kept)
         if random_kind == "500":
             record.injected = True
             resp = Response.json(500, default_body(provider, 500))
