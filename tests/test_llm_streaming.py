@@ -129,3 +129,36 @@ def test_partial_answers_are_throttled_and_only_changes_are_passed_on():
     assert all(a != b for a, b in zip(got, got[1:]))
     assert parse_partial('{"scenes": [{"title": "A sun') == {"scenes": [{"title": "A sun"}]}
     assert parse_partial("") is None and parse_partial('{"sc') is None and parse_partial("[1, 2") is None
+
+
+DISPLAY = {"type": "object", "properties": {"items": {
+    "type": "array", "_ux": {"display": "visible"},
+    "items": {"type": "object", "_ux": {"render_as": "card", "selectable": True},
+              "properties": {"title": {"type": "string", "_ux": {"render_as": "card-title"}}}}}}}
+
+
+def with_select(tmp_path: Path) -> Path:
+    return write(tmp_path / "wf2", {
+        "module_id": "api.llm", "name": "write_scenes",
+        "inputs": {"resolver_schema": resolved("input"), "input": "Scenes, as json.", "output_schema": SCHEMA},
+        "outputs_to_state": {"response": "scenes_answer"}}, {
+        "module_id": "user.select", "name": "pick",
+        "inputs": {"resolver_schema": resolved("data"), "data": {"items": "{{ state.scenes_answer.scenes }}"},
+                   "schema": DISPLAY, "prompt": "Pick one"},
+        "outputs_to_state": {"selected_data": "picked"}})
+
+
+async def test_the_answer_so_far_is_shown_as_the_next_question_will_show_it(engine, tmp_path):
+    from cctui.engine.answer_preview import next_display
+
+    run = await engine.new_run(with_select(tmp_path))
+    part = {"scenes": [{"title": "Sunbeam nap", "description": "Warm"}, {"title": "Sock he"}]}
+    event = PartialAnswer(run.run_id, "s", "write_scenes", "response", part, SCHEMA)
+    assert await next_display(run, event) == (DISPLAY, {"items": part["scenes"]})
+    # Nothing to choose from yet, another module's answer, or no question next: not shown that way.
+    assert await next_display(run, PartialAnswer(run.run_id, "s", "write_scenes", "response", {"x": 1},
+                                                 SCHEMA)) is None
+    assert await next_display(run, PartialAnswer(run.run_id, "s", "other", "response", part, SCHEMA)) is None
+    alone = await engine.new_run(workflow(tmp_path))
+    assert await next_display(alone, event) is None
+    assert "scenes_answer" not in run.state and "write_scenes" not in run.state  # nothing was written

@@ -123,3 +123,18 @@ def test_the_official_sdk_reads_the_stream(standin):
     jsonschema.validate(json.loads(text), SCHEMA)
     assert chunks[-1].usage.prompt_tokens > 0 and chunks[-1].choices == []
     assert stream.response.headers["x-request-id"].startswith("req_")
+
+
+def test_stream_seconds_spreads_the_events_out(tmp_path):
+    import time
+
+    from cctui.standin import StandIn
+
+    with StandIn(keys=None, data_dir=tmp_path / "s", stream_seconds=0.6) as srv, httpx.Client(
+            base_url=srv.base_url, timeout=30) as http:
+        arrived = []
+        with http.stream("POST", PATH, json=body(stream=True), headers=OPENAI) as r:
+            for line in r.iter_lines():
+                if line:
+                    arrived.append(time.monotonic())
+    assert len(arrived) > 5 and arrived[-1] - arrived[0] >= 0.4
