@@ -6,6 +6,11 @@ then the content (or the refusal) a few characters at a time, then an empty delt
 more chunk with no choices carries the usage; the stream ends with `data: [DONE]`. Like the real
 service, a chunk has an `obfuscation` string unless `stream_options.include_obfuscation` is false.
 
+The Responses API streams typed events instead (`event: <type>` and `data:` lines, each with a
+`sequence_number`): `response.created`, `response.in_progress`, the output item and its content
+part added, the text (or refusal) in deltas, then each of them done, and `response.completed`
+(or `response.incomplete`) with the whole response; no `[DONE]`.
+
 Errors found before the answer (a bad request, a quota) are plain JSON answers, not streams.
 """
 
@@ -33,6 +38,10 @@ def check_stream_options(body: dict[str, Any]) -> bool:
     return streaming
 
 
+def _obfuscation() -> str:
+    return "".join(secrets.choice(_OBFUSCATION) for _ in range(secrets.randbelow(12) + 2))
+
+
 def pieces(text: str) -> list[str]:
     size = max(4, -(-len(text) // MAX_CONTENT_CHUNKS))
     return [text[i:i + size] for i in range(0, len(text), size)]
@@ -56,7 +65,7 @@ def chat_frames(completion: dict[str, Any], options: dict[str, Any] | None) -> l
             data["usage"] = None
         data.update(extra)
         if obfuscate:
-            data["obfuscation"] = "".join(secrets.choice(_OBFUSCATION) for _ in range(secrets.randbelow(12) + 2))
+            data["obfuscation"] = _obfuscation()
         return frame(data)
 
     def delta(index: int, content: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
@@ -75,3 +84,43 @@ def chat_frames(completion: dict[str, Any], options: dict[str, Any] | None) -> l
         frames.append(chunk([], usage=completion["usage"]))
     frames.append(frame("[DONE]"))
     return frames
+
+
+def response_frames(response: dict[str, Any], options: dict[str, Any] | None) -> list[bytes]:
+    """The typed events of a finished Responses `response` object with one message item."""
+    obfuscate = (options or {}).get("include_obfuscation", True) is not False
+    item = response["output"][0]
+    part = item["content"][0]
+    refusal = part["type"] == "refusal"
+    text = part["refusal"] if refusal else part["text"]
+    where = {"item_id": item["id"], "output_index": 0, "content_index": 0}
+    started = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("response.created", {"response": started}),
+        ("response.in_progress", {"response": started}),
+        ("response.output_item.added", {"output_index": 0, "item": {**item, "status": "in_progress", "content": []}}),
+        ("response.content_part.added", {**where, "part": {**part, ("refusal" if refusal else "text"): ""}}),
+    ]
+    for piece in pieces(text):
+        if refusal:
+            events.append(("response.refusal.delta", {**where, "delta": piece}))
+        else:
+            delta = {**where, "delta": piece, "logprobs": []}
+            if obfuscate:
+                delta["obfuscation"] = _obfuscation()
+            events.append(("response.output_text.delta", delta))
+    if refusal:
+        events.append(("response.refusal.done", {**where, "refusal": text}))
+    else:
+        events.append(("response.output_text.done", {**where, "text": text, "logprobs": []}))
+    events += [
+        ("response.content_part.done", {**where, "part": part}),
+        ("response.output_item.done", {"output_index": 0, "item": item}),
+        ("response.completed" if response["status"] == "completed" else "response.incomplete",
+         {"response": response}),
+    ]
+    out = []
+    for number, (kind, data) in enumerate(events):
+        payload = json.dumps({"type": kind, **data, "sequence_number": number}, ensure_ascii=False)
+        out.append(f"event: {kind}\ndata: {payload}\n\n".encode("utf-8"))
+    return out

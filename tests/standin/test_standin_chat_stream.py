@@ -138,3 +138,45 @@ def test_stream_seconds_spreads_the_events_out(tmp_path):
                 if line:
                     arrived.append(time.monotonic())
     assert len(arrived) > 5 and arrived[-1] - arrived[0] >= 0.4
+
+
+def responses_body(text: str = "Give me cozy cat scenes.", **extra):
+    out = {"model": "gpt-4o-mini", "instructions": "You write pet video scenes.", "input": text,
+           "text": {"format": {"type": "json_schema", "name": "scenes", "schema": SCHEMA, "strict": True}}}
+    out.update(extra)
+    return out
+
+
+def test_responses_stream_typed_events_that_add_up_to_the_whole_response(http):
+    whole = http.post("/openai/v1/responses", json=responses_body(), headers=OPENAI).json()
+    with http.stream("POST", "/openai/v1/responses", json=responses_body(stream=True), headers=OPENAI) as r:
+        lines = list(r.iter_lines())
+    assert r.headers["content-type"].startswith("text/event-stream")
+    names = [line[len("event: "):] for line in lines if line.startswith("event: ")]
+    events = [json.loads(line[len("data: "):]) for line in lines if line.startswith("data: ")]
+    assert [e["type"] for e in events] == names and "[DONE]" not in "".join(lines)
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert names[:4] == ["response.created", "response.in_progress", "response.output_item.added",
+                         "response.content_part.added"]
+    assert names[-4:] == ["response.output_text.done", "response.content_part.done", "response.output_item.done",
+                          "response.completed"]
+    text = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    assert text == whole["output"][0]["content"][0]["text"] == events[-4]["text"]
+    assert events[0]["response"]["status"] == "in_progress" and events[-1]["response"]["usage"]["output_tokens"] > 0
+
+
+def test_the_sdk_reads_a_responses_stream_and_its_refusal(standin):
+    client = OpenAI(api_key="sk-test", base_url=standin.base_urls["openai"], max_retries=0)
+    with client.responses.create(stream=True, **responses_body()) as stream:
+        events = list(stream)
+    final = events[-1].response
+    jsonschema.validate(json.loads(final.output_text), SCHEMA)
+    with client.responses.create(stream=True, **responses_body("STANDIN:refuse")) as stream:
+        kinds = [e.type for e in stream]
+    assert "response.refusal.delta" in kinds and "response.refusal.done" in kinds
+
+
+def test_responses_refuse_stream_options_without_stream(http):
+    r = http.post("/openai/v1/responses", json=responses_body(stream_options={"include_obfuscation": False}),
+                  headers=OPENAI)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "stream_options"
