@@ -51,6 +51,7 @@ async def test_the_half_answer_shows_as_cards_then_the_question_replaces_it(tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         await to_scenes(pilot, app)
         await wait_for(pilot, lambda: half_drawn(app))
+        await settle(pilot)
         view = app.screen.query_one(ArrivingAnswer)
         assert view.data["scenes"][1] == {"title": "The Great Sock Heist", "hook": "Nobody saw the sock go missi"}
         # Drawn with the next question's display schema (its labels), not the answer's own.
@@ -58,8 +59,9 @@ async def test_the_half_answer_shows_as_cards_then_the_question_replaces_it(tmp_
         text = app.export_screenshot().replace("&#160;", " ")
         assert "Sock Heist" in text and "go missi" in text
         release.set()
-        await wait_for(pilot, lambda: at(app, "select_scene"))
-        assert not app.screen.query(ArrivingAnswer)
+        await wait_for(pilot, lambda: at(app, "select_scene") and bool(app.screen.query("#select-view")))
+        await settle(pilot)
+        assert not app.screen.query(ArrivingAnswer) and not app.screen.query("#loading")
 
 
 @pytest.mark.parametrize("size", [(80, 24)])
