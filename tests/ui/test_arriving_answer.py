@@ -75,3 +75,36 @@ def test_streaming_step_half_filled(snap_compare, tmp_path, size):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+async def test_a_real_stream_fills_the_cards_in_before_the_question(tmp_path):
+    """The real client, the stand-in streaming over HTTP (each answer spread over 1.5 s): the
+    scenes are seen arriving on the run screen, then the question shows the whole answer."""
+    from pydantic import SecretStr
+
+    from app_harness import NOW, WORKFLOW, TestApp, settings_for
+    from cctui.providers.registry import Providers
+    from cctui.standin import StandIn
+
+    standin = StandIn(keys=None, job_seconds=0.3, data_dir=tmp_path / "standin", stream_seconds=1.5).start()
+    settings = settings_for(tmp_path).model_copy(update={
+        "openai_api_key": SecretStr("demo-key"), "openai_base_url": standin.base_urls["openai"]})
+    app = TestApp(settings, providers=Providers(settings), workflow_dir=WORKFLOW, now=lambda: NOW)
+    seen: list[int] = []
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_scenes(pilot, app)
+
+            def watch() -> bool:
+                views = app.screen.query(ArrivingAnswer)
+                if views:
+                    seen.append(len(str(views.first().data)))
+                return at(app, "select_scene")
+
+            await wait_for(pilot, watch, timeout=30)
+            scenes = app.screen.run.state["scene_concepts"]["scenes"]
+    finally:
+        await app.providers.aclose()
+        standin.stop()
+    assert len(seen) >= 3 and seen == sorted(seen) and len(set(seen)) >= 2, seen
+    assert seen[-1] <= len(str({"scenes": scenes}))

@@ -169,25 +169,29 @@ class RunScreen(WorkerErrorsToApp, Screen):
     async def draw_arriving(self) -> None:
         """Under the loading line, the streaming answer as far as it has come (the newest part
         only: parts that arrive while one is drawn are skipped)."""
-        while self._arriving is not None:
-            event = self._arriving
-            shown = await next_display(self.run, event) or (event.schema, event.data)
-            spec = self.run.current_spec()
-            loading = self.query("#loading")
-            if spec is None or spec.name != event.module or not loading:
-                self._arriving = None if self._arriving is event else self._arriving
-                continue
-            views = self.query(ArrivingAnswer)
-            if views:
-                await views.first().show(*shown)
-            else:
-                loading.first().add_class("-arriving")
-                try:
-                    await self.query_one("#body").mount(ArrivingAnswer(*shown, id="arriving"), after=loading.first())
-                except MountError:  # the loading line went (the answer is whole): nothing to add to
-                    pass
-            if self._arriving is event:
-                self._arriving = None
+        try:
+            while (event := self._arriving) is not None:
+                await self._draw_arriving(event)
+                if self._arriving is event:
+                    self._arriving = None
+        finally:  # a failed drawing must not stop the next answer from being drawn
+            self._arriving = None
+
+    async def _draw_arriving(self, event: PartialAnswer) -> None:
+        shown = await next_display(self.run, event) or (event.schema, event.data)
+        spec = self.run.current_spec()
+        loading = self.query("#loading")
+        if spec is None or spec.name != event.module or not loading:
+            return  # that module is done (or another runs): its question is, or will be, shown
+        views = self.query(ArrivingAnswer)
+        if views:
+            await views.first().show(*shown)
+            return
+        loading.first().add_class("-arriving")
+        try:
+            await self.query_one("#body").mount(ArrivingAnswer(*shown, id="arriving"), after=loading.first())
+        except MountError:  # the loading line went (the answer is whole): nothing to add to
+            pass
 
     @work(exclusive=True, group="spent", exit_on_error=False)
     async def refresh_spent(self) -> None:
