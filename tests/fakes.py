@@ -45,7 +45,7 @@ class FakeLLM:
         self.requests: list[LLMRequest] = []
         self.bad_answers_left = 0  # answer this many times with schema-invalid JSON
 
-    async def complete(self, request: LLMRequest, on_text=None) -> LLMResult:
+    async def complete(self, request: LLMRequest) -> LLMResult:
         self.requests.append(request)
         for part in request.user:
             if isinstance(part, ImagePart) and not Path(part.path).is_file():

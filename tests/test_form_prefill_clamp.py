@@ -185,8 +185,8 @@ async def test_a_prefilled_value_is_never_the_answers_files_fault(tmp_path, cc_w
     llm = providers.llm()
     real_complete = llm.complete
 
-    async def complete(request, on_text=None):  # the music prompts come back with no prompt text and 2 s
-        result = await real_complete(request, on_text)
+    async def complete(request):  # the music prompts come back with no prompt text and 2 s
+        result = await real_complete(request)
         if isinstance(result.data, dict) and isinstance(result.data.get("prompts"), list) \
                 and all("duration_seconds" in p for p in result.data["prompts"]):
             for p in result.data["prompts"]:

@@ -74,6 +74,10 @@ class ImagePart:
 Part = TextPart | ImagePart
 
 
+# Hears an answer's text so far while it streams in (each call: everything received yet).
+TextListener = Callable[[str], None]
+
+
 @dataclass
 class LLMRequest:
     system: list[str]
@@ -87,6 +91,8 @@ class LLMRequest:
     history: list[dict[str, str]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     model: str | None = None  # None = the provider's configured default
+    # Hears the answer's text so far while it streams in (a provider that cannot stream never calls it).
+    on_text: TextListener | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -103,15 +109,11 @@ class LLMResult:
     usage: LLMUsage = field(default_factory=LLMUsage)
 
 
-# Hears an answer's text so far while it streams in (each call: everything received yet).
-TextListener = Callable[[str], None]
-
-
 @runtime_checkable
 class LLMProvider(Protocol):
     name: str
 
-    async def complete(self, request: LLMRequest, on_text: TextListener | None = None) -> LLMResult: ...
+    async def complete(self, request: LLMRequest) -> LLMResult: ...
 
 
 # --------------------------------------------------------------------------- media jobs

@@ -124,18 +124,18 @@ class OpenAILLM:
             messages.append({"role": turn["role"], "content": turn["content"]})
         return messages
 
-    async def complete(self, request: LLMRequest, on_text: TextListener | None = None) -> LLMResult:
-        """The answer, streamed: `on_text` hears the answer's text so far as it arrives (a retry of
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        """The answer, streamed: `request.on_text` hears its text so far as it arrives (a retry of
         an unreadable answer starts again from nothing); the result is the whole answer, checked."""
         model = request.model or self.model
         name = schema_name(request.schema_name)
         what = f"OpenAI answer for '{name}'"
         messages = self.build_messages(request)
+        response_format = {"type": "json_schema",
+                           "json_schema": {"name": name, "schema": request.output_schema, "strict": True}}
         for attempt in range(UNREADABLE_RETRIES + 1):
             try:
-                completion = await self._streamed(model, messages, {
-                    "type": "json_schema",
-                    "json_schema": {"name": name, "schema": request.output_schema, "strict": True}}, on_text)
+                completion = await self._streamed(model, messages, response_format, request.on_text)
                 break
             except SDK_ERRORS as exc:
                 # An answer cut off or garbled in transit: the SDK retries a 5xx or a reset

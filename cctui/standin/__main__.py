@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k.strip() for k in args.fault_kinds.split(",") if k.strip()] if args.fault_kinds else None
     try:
         srv = StandIn(keys=keys or None, job_seconds=args.job_seconds, data_dir=args.state_dir, host=args.host,
-                      stream_seconds=args.stream_seconds, port=args.port, upload_expiry_seconds=args.upload_expiry, retry_after_seconds=args.retry_after,
+                      stream_seconds=args.stream_seconds, port=args.port, upload_expiry_seconds=args.upload_expiry,
+                      retry_after_seconds=args.retry_after,
                       clip_seconds=args.clip_seconds, verbose=args.verbose, fault_rate=args.fault_rate,
                       fault_seed=args.fault_seed, fault_kinds=kinds, fault_timeout=args.fault_timeout,
                       fault_paths=args.fault_paths)

@@ -41,7 +41,9 @@ def canned(content: str, finish: str | None, *, usage: bool = True) -> bytes:
 
 async def test_the_listener_hears_the_text_grow_to_the_whole_answer(llm, standin):
     heard: list[str] = []
-    result = await llm.complete(ask(), heard.append)
+    request = ask()
+    request.on_text = heard.append
+    result = await llm.complete(request)
     assert len(heard) > 3 and all(b.startswith(a) and len(b) > len(a) for a, b in zip(heard, heard[1:]))
     assert heard[-1] == result.raw_text and json.loads(result.raw_text) == result.data
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0

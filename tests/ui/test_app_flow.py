@@ -79,11 +79,11 @@ async def test_a_provider_error_shows_a_panel_and_try_again_recovers(tmp_path):
     original = llm.complete
     failures = {"left": 1}
 
-    async def failing(request, on_text=None):
+    async def failing(request):
         if failures["left"]:
             failures["left"] -= 1
             raise ProviderError("OpenAI refused the API key (401). Check OPENAI_API_KEY.", "auth", provider="openai")
-        return await original(request, on_text)
+        return await original(request)
 
     llm.complete = failing
     async with app.run_test(size=(120, 40)) as pilot:

@@ -109,7 +109,7 @@ def test_provider_error_panel(snap_compare, tmp_path, size):
     app = make_test_app(tmp_path)
     llm = app.fake_providers.llm_provider
 
-    async def refuse(request, on_text=None):
+    async def refuse(request):
         raise ProviderError("OpenAI refused the API key (401: Incorrect API key provided). Check OPENAI_API_KEY.",
                             "auth", provider="openai")
 

@@ -27,14 +27,14 @@ def held_scenes(app) -> asyncio.Event:
     original = llm.complete
     release = asyncio.Event()
 
-    async def complete(request, on_text=None):
-        if "scene" in request.schema_name and on_text is not None and not release.is_set():
-            on_text(HALF[:60])
-            on_text(HALF)  # within the throttle's interval of the first: skipped
+    async def complete(request):
+        if "scene" in request.schema_name and request.on_text is not None and not release.is_set():
+            request.on_text(HALF[:60])
+            request.on_text(HALF)  # within the throttle's interval of the first: skipped
             await asyncio.sleep(0.15)
-            on_text(HALF)
+            request.on_text(HALF)
             await release.wait()
-        return await original(request, on_text)
+        return await original(request)
 
     llm.complete = complete
     return release

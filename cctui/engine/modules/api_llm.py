@@ -104,10 +104,11 @@ class ApiLLM(Module):
             history=list(ctx.history),
             metadata=inputs.get("metadata") or {},
             model=ai_config.get("model") or inputs.get("model"),
+            on_text=self._watcher(ctx, schema),
         )
         provider = ai_config.get("provider") or inputs.get("provider", "openai")
         llm = ctx.services.providers.llm(provider)
-        result = await llm.complete(request, self._watcher(ctx, schema))
+        result = await llm.complete(request)
         await _charge(ctx, provider, result)
         problems = schema_errors(result.data, schema)
         usage = [result.usage]
@@ -118,7 +119,8 @@ class ApiLLM(Module):
                 {"role": "user", "content": "Your answer does not match the required JSON schema:\n- "
                  + "\n- ".join(problems) + "\nAnswer again in full, matching the schema exactly."},
             ]
-            result = await llm.complete(request, self._watcher(ctx, schema))
+            request.on_text = self._watcher(ctx, schema)  # from nothing again: the re-ask is a new answer
+            result = await llm.complete(request)
             await _charge(ctx, provider, result)
             usage.append(result.usage)
             problems = schema_errors(result.data, schema)
