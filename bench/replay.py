@@ -109,7 +109,14 @@ class Replayer:
     async def _openai(self, method: str, path: str, query: str, body: bytes, ctype: str) -> tuple[int, Any]:
         client = self.openai
         if method == "POST" and path == "/chat/completions":
-            raw = await client.chat.completions.with_raw_response.create(**json.loads(body))
+            request = json.loads(body)
+            if request.get("stream"):  # read to its end, as the LLM client does
+                stream = await client.chat.completions.create(**request)
+                async with stream:
+                    async for _chunk in stream:
+                        pass
+                return stream.response.status_code, None
+            raw = await client.chat.completions.with_raw_response.create(**request)
             raw.parse()
             return raw.http_response.status_code, raw.http_response.json()
         if method == "POST" and path == "/images/generations":

@@ -35,7 +35,9 @@ def start_demo(settings: Settings, job_seconds: float = 3.0):
 
     # Video jobs take minutes for real; the demo makes them take seconds (tests make it shorter).
     job_seconds = _job_seconds(os.environ.get("CCTUI_DEMO_JOB_SECONDS"), job_seconds)
-    standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.ensure_data_dir() / "demo-standin")
+    # LLM answers stream in over a moment, so the demo shows them arriving as a real model's do.
+    standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.ensure_data_dir() / "demo-standin",
+                      stream_seconds=min(2.0, job_seconds / 2))
     standin.start()
     try:
         return standin, _pointed_at(settings, standin.base_urls)

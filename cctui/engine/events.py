@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from cctui.records import JobStatus, RunStatus
 
@@ -81,6 +81,17 @@ class RenderProgress(ModuleEvent):
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class PartialAnswer(ModuleEvent):
+    """An answer still arriving (an LLM's, streamed): what of it can be read so far, and the
+    schema it is being written to. Never stored and delivered at once; the module's stored
+    output is the whole answer, checked, as `ModuleFinished` announces."""
+
+    output: str  # which of the module's outputs it is
+    data: dict[str, Any]
+    schema: dict[str, Any]
+
+
 EventSink = Callable[[EngineEvent], None]
 
 
@@ -97,4 +108,4 @@ def safe_sink(listeners: "list[EventSink]") -> EventSink:
 
 
 __all__ = ["EngineEvent", "ModuleEvent", "RunStarted", "ModuleStarted", "ModuleFinished", "ModuleFailed", "InteractionWaiting",
-           "RunMoved", "RunFinished", "JobChanged", "RenderProgress", "EventSink", "safe_sink"]
+           "RunMoved", "RunFinished", "JobChanged", "RenderProgress", "PartialAnswer", "EventSink", "safe_sink"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from cctui.engine.errors import AnswerError, EngineError, ModuleError
 from cctui.errors import CctuiError
 from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, ModuleFailed, ModuleFinished,
-                                 ModuleStarted, RenderProgress, RunFinished, RunMoved)
+                                 ModuleStarted, PartialAnswer, RenderProgress, RunFinished, RunMoved)
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.generations import module_generations
 from cctui.engine.history import BRANCH_MODE, HistoryEntry, Replay, discard_from
@@ -115,6 +115,8 @@ class Run:
             report=lambda data: self.sink(RenderProgress(
                 self.run_id, self.workflow.steps[si].step_id, spec.name, str(data.get("phase", "")),
                 data.get("fraction"), data.get("error"))),
+            partial=lambda output, data, schema: self.sink(PartialAnswer(
+                self.run_id, self.workflow.steps[si].step_id, spec.name, output, data, schema)),
         )
 
     def _resolve_inputs(self, ctx: ModuleContext) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Callable, Literal, Protocol, runtime_checkable
 
 from cctui.costs.cost import Cost  # noqa: F401 - part of the providers' interface
 from cctui.errors import CctuiError
@@ -74,6 +74,10 @@ class ImagePart:
 Part = TextPart | ImagePart
 
 
+# Hears an answer's text so far while it streams in (each call: everything received yet).
+TextListener = Callable[[str], None]
+
+
 @dataclass
 class LLMRequest:
     system: list[str]
@@ -87,6 +91,8 @@ class LLMRequest:
     history: list[dict[str, str]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     model: str | None = None  # None = the provider's configured default
+    # Hears the answer's text so far while it streams in (a provider that cannot stream never calls it).
+    on_text: TextListener | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

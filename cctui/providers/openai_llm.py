@@ -1,5 +1,6 @@
 """OpenAI (or any OpenAI-compatible server) as the workflow's LLM, through Chat Completions with
-strict structured output, images given as data URLs."""
+strict structured output, images given as data URLs. Answers are streamed (with the usage asked
+for in the last chunk), so a listener can show them as they arrive; the result is the whole."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import base64
 import io
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import openai
 from PIL import Image, UnidentifiedImageError
 
 from ..settings import Settings
-from .base import ImagePart, LLMRequest, LLMResult, LLMUsage, ProviderError, TextPart
+from .base import ImagePart, LLMRequest, LLMResult, LLMUsage, ProviderError, TextListener, TextPart
 from .http_errors import not_configured, redact, short
 from .downloads import TRANSFER_ERRORS
 from .openai_errors import SDK_ERRORS, from_openai_error
@@ -123,19 +125,17 @@ class OpenAILLM:
         return messages
 
     async def complete(self, request: LLMRequest) -> LLMResult:
+        """The answer, streamed: `request.on_text` hears its text so far as it arrives (a retry of
+        an unreadable answer starts again from nothing); the result is the whole answer, checked."""
         model = request.model or self.model
         name = schema_name(request.schema_name)
         what = f"OpenAI answer for '{name}'"
         messages = self.build_messages(request)
+        response_format = {"type": "json_schema",
+                           "json_schema": {"name": name, "schema": request.output_schema, "strict": True}}
         for attempt in range(UNREADABLE_RETRIES + 1):
             try:
-                completion = await self.client.chat.completions.create(
-                    model=model,
-                    messages=messages,
-                    response_format={"type": "json_schema",
-                                     "json_schema": {"name": name, "schema": request.output_schema,
-                                                     "strict": True}},
-                )
+                completion = await self._streamed(model, messages, response_format, request.on_text)
                 break
             except SDK_ERRORS as exc:
                 # An answer cut off or garbled in transit: the SDK retries a 5xx or a reset
@@ -147,26 +147,26 @@ class OpenAILLM:
                     continue
                 raise from_openai_error(exc, what=what, base_url=self.base_url, secrets=self._secrets,
                                         model=model) from None
-        request_id = getattr(completion, "_request_id", None)
+        request_id = completion.request_id
         ref = f" (request id {request_id})" if request_id else ""
 
         def fail(message: str, kind) -> ProviderError:
             return ProviderError(redact(message + ref, self._secrets), kind, provider=self.name,
                                  request_id=request_id)
 
-        if not completion.choices:
+        if completion.finish_reason is None and not completion.content and not completion.refusal:
             raise fail(f"{what}: the server returned no answer.", "invalid_output")
-        choice = completion.choices[0]
-        message = choice.message
-        refusal = getattr(message, "refusal", None)
-        if refusal:
-            raise fail(f"{what}: the model declined to answer: {short(refusal, 300)}", "refusal")
-        if choice.finish_reason == "length":
+        if completion.refusal:
+            raise fail(f"{what}: the model declined to answer: {short(completion.refusal, 300)}", "refusal")
+        if completion.finish_reason == "length":
             raise fail(f"{what}: the answer was cut off at the output length limit; a shorter "
                        f"answer or a model with a larger limit is needed.", "truncated")
-        if choice.finish_reason == "content_filter":
+        if completion.finish_reason == "content_filter":
             raise fail(f"{what}: the answer was stopped by the content filter.", "moderation")
-        raw = message.content or ""
+        if completion.finish_reason is None:
+            # The stream ended (with [DONE]) before the model said it had finished.
+            raise fail(f"{what}: the answer stopped before it was finished.", "server")
+        raw = completion.content
         try:
             data = json.loads(raw)
         except ValueError as exc:
@@ -181,8 +181,54 @@ class OpenAILLM:
                        f"({short(exc.message, 200)}).", "bad_request") from None
         if problem:
             raise fail(f"{what}: the answer does not match the schema {problem}.", "invalid_output")
-        usage = LLMUsage()
-        if completion.usage is not None:
-            usage = LLMUsage(input_tokens=completion.usage.prompt_tokens or 0,
-                             output_tokens=completion.usage.completion_tokens or 0)
-        return LLMResult(data=data, raw_text=raw, model=completion.model or model, usage=usage)
+        return LLMResult(data=data, raw_text=raw, model=completion.model or model, usage=completion.usage)
+
+    async def _streamed(self, model: str, messages: list[dict[str, Any]], response_format: dict[str, Any],
+                        on_text: TextListener | None) -> StreamedAnswer:
+        """One streamed request, read to its end: the first choice's text and how it ended."""
+        answer = StreamedAnswer(model=model)
+        stream = await self.client.chat.completions.create(
+            model=model, messages=messages, response_format=response_format,
+            stream=True, stream_options={"include_usage": True})
+        async with stream:
+            answer.request_id = stream.response.headers.get("x-request-id")
+            try:
+                async for chunk in stream:
+                    answer.add(chunk, on_text)
+            except openai.APIConnectionError as exc:
+                cause = exc.__cause__
+                if isinstance(exc, openai.APITimeoutError) or not isinstance(cause, TRANSFER_ERRORS):
+                    raise
+                # The SDK calls a stream broken off mid-way a connection error; it is an answer
+                # cut off in transit, asked again as one (see `complete`).
+                raise cause from None
+        return answer
+
+
+@dataclass
+class StreamedAnswer:
+    """What a streamed Chat Completion added up to."""
+
+    model: str
+    content: str = ""
+    refusal: str = ""
+    finish_reason: str | None = None
+    usage: LLMUsage = field(default_factory=LLMUsage)
+    request_id: str | None = None
+
+    def add(self, chunk: Any, on_text: TextListener | None) -> None:
+        self.model = chunk.model or self.model
+        if chunk.usage is not None:
+            self.usage = LLMUsage(input_tokens=chunk.usage.prompt_tokens or 0,
+                                  output_tokens=chunk.usage.completion_tokens or 0)
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+            if choice.delta.refusal:
+                self.refusal += choice.delta.refusal
+            if choice.delta.content:
+                self.content += choice.delta.content
+                if on_text is not None:
+                    on_text(self.content)

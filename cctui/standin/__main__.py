@@ -3,7 +3,8 @@
 Serves the provider stand-in on 127.0.0.1 and prints exactly one line, `READY http://HOST:PORT`,
 on stdout (flushed) once it accepts connections; then serves until SIGTERM / SIGINT (or SIGKILL).
 Jobs, uploads and submit counts live in `--state-dir`, so a restarted stand-in knows its jobs.
-With `--fault-rate R` a seeded random fraction R of requests fail (see `fault_mode`).
+With `--fault-rate R` a seeded random fraction R of requests fail (see `fault_mode`); with
+`--stream-seconds S` every streamed LLM answer takes S seconds to arrive.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--state-dir", required=True, help="directory for jobs, uploads, media and counts")
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long each generation job runs")
+    parser.add_argument("--stream-seconds", type=float, default=0.0,
+                        help="how long each streamed LLM answer takes to arrive")
     parser.add_argument("--clip-seconds", type=float, default=2.0, help="length of the generated MP4 clips")
     parser.add_argument("--upload-expiry", type=float, default=120.0,
                         help="seconds a Leonardo presigned upload form stays valid")
@@ -49,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k.strip() for k in args.fault_kinds.split(",") if k.strip()] if args.fault_kinds else None
     try:
         srv = StandIn(keys=keys or None, job_seconds=args.job_seconds, data_dir=args.state_dir, host=args.host,
-                      port=args.port, upload_expiry_seconds=args.upload_expiry, retry_after_seconds=args.retry_after,
+                      stream_seconds=args.stream_seconds, port=args.port, upload_expiry_seconds=args.upload_expiry,
+                      retry_after_seconds=args.retry_after,
                       clip_seconds=args.clip_seconds, verbose=args.verbose, fault_rate=args.fault_rate,
                       fault_seed=args.fault_seed, fault_kinds=kinds, fault_timeout=args.fault_timeout,
                       fault_paths=args.fault_paths)

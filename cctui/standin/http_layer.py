@@ -93,6 +93,8 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     file: Path | None = None  # serve this file's bytes instead of `body`
+    # Server-sent events: each frame goes out as its own HTTP chunk (`transfer-encoding: chunked`).
+    events: list[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, data: Any, headers: dict[str, str] | None = None) -> "Response":
@@ -105,6 +107,11 @@ class Response:
         return cls(status, body, {"content-type": content_type, **(headers or {})})
 
     @classmethod
+    def event_stream(cls, status: int, frames: list[bytes], headers: dict[str, str] | None = None) -> "Response":
+        return cls(status, b"", {"content-type": "text/event-stream; charset=utf-8", **(headers or {})},
+                   events=list(frames))
+
+    @classmethod
     def send_file(cls, path: Path, content_type: str | None = None,
                   headers: dict[str, str] | None = None) -> "Response":
         ctype = content_type or CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
@@ -113,6 +120,8 @@ class Response:
     def payload(self) -> bytes:
         if self.file is not None:
             return self.file.read_bytes()
+        if self.events is not None:
+            return b"".join(self.events)
         return self.body
 
 

@@ -145,10 +145,44 @@ class RequestHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def write_events(self, resp: Response, *, truncate: bool = False, throttle: float = 0.0) -> None:
+        """Send a stream of events, one HTTP chunk each; with `truncate`, stop after half of them
+        and close without the closing chunk (a stream broken off mid-way); with `throttle`,
+        spread them over that many seconds."""
+        frames = list(resp.events or [])
+        if truncate:
+            frames = frames[: len(frames) // 2]
+        headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}
+        headers["transfer-encoding"] = "chunked"
+        try:
+            self.send_response(resp.status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            for data in frames:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+                if throttle > 0:
+                    time.sleep(throttle / max(1, len(resp.events or [])))
+            if truncate:
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def write_response(self, req: Request, resp: Response, *, truncate: bool = False,
                        throttle: float = 0.0) -> None:
         """Send `resp`; with `truncate`, announce the full length, send half, close; with
         `throttle`, spread the body over that many seconds."""
+        if resp.events is not None and req.method != "HEAD":
+            self.write_events(resp, truncate=truncate, throttle=throttle)
+            return
         payload = resp.payload()
         status = resp.status
         headers = dict(resp.headers)

@@ -12,6 +12,8 @@ last user message before the first assistant one; for images, in the prompt):
 - `STANDIN:500`       → 500 `server_error`.
 - `STANDIN:moderation` (images) → 400 `moderation_blocked`.
 
+With `stream: true` both answer in server-sent events, as the real API does (see `openai_stream`).
+
 A small `max_completion_tokens` / `max_tokens` / `max_output_tokens` also truncates (as the real
 service does). Generated JSON comes from `llm_content` and is always valid against the schema
 (except for `STANDIN:invalid`), seeded from the messages.
@@ -30,6 +32,7 @@ from . import llm_content
 from .errors import marker, openai_error, openai_sync_markers
 from .http_layer import Request, Response
 from .media_factory import encode_image, scene_image
+from .openai_stream import chat_frames, check_stream_options, response_frames
 from .openai_validation import check_image_url, check_json_schema_spec, check_openapi, check_response_format
 
 if TYPE_CHECKING:
@@ -164,9 +167,7 @@ def chat_completions(srv: "StandIn", req: Request) -> Response:
     model = _require_model(body)
     check_openapi("CreateChatCompletionRequest", body)
     conv = _chat_messages(body["messages"])
-    if body.get("stream"):
-        raise openai_error(400, "The stand-in does not stream; send stream=false.", param="stream",
-                           code="unsupported_value")
+    streaming = check_stream_options(body)
     kind, schema, _strict = check_response_format(body.get("response_format"))
     if kind == "json_object" and "json" not in conv.all_text.lower():
         raise openai_error(400, "'messages' must contain the word 'json' in some form, to use 'response_format' "
@@ -185,10 +186,13 @@ def chat_completions(srv: "StandIn", req: Request) -> Response:
         completion_tokens += _tokens(message["content"] or message["refusal"])
         choices.append({"index": index, "message": message, "logprobs": None, "finish_reason": finish})
     prompt_tokens = _tokens(conv.all_text) + 85 * len(conv.images) + 4 * len(body["messages"])
-    return Response.json(200, {
+    completion = {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
         "model": model, "choices": choices, "usage": _usage_chat(prompt_tokens, completion_tokens),
-        "service_tier": "default", "system_fingerprint": "fp_standin"})
+        "service_tier": "default", "system_fingerprint": "fp_standin"}
+    if streaming:
+        return Response.event_stream(200, chat_frames(completion, body.get("stream_options")))
+    return Response.json(200, completion)
 
 
 def _answer(kind: str, schema: dict[str, Any] | None, schema_name: str, conv: _Conversation, index: int,
@@ -248,9 +252,7 @@ def responses(srv: "StandIn", req: Request) -> Response:
     body = _body(req)
     model = _require_model(body)
     check_openapi("CreateResponse", body)
-    if body.get("stream"):
-        raise openai_error(400, "The stand-in does not stream; send stream=false.", param="stream",
-                           code="unsupported_value")
+    streaming = check_stream_options(body)
     conv = _responses_input(body)
     fmt = ((body.get("text") or {}).get("format")) or {"type": "text"}
     kind, schema = fmt.get("type", "text"), None
@@ -270,7 +272,7 @@ def responses(srv: "StandIn", req: Request) -> Response:
             status, incomplete = "incomplete", {"reason": "max_output_tokens"}
     input_tokens = _tokens(conv.all_text) + 85 * len(conv.images)
     output_tokens = _tokens(content)
-    return Response.json(200, {
+    response = {
         "id": f"resp_{uuid.uuid4().hex}", "object": "response", "created_at": int(time.time()), "status": status,
         "background": False, "error": None, "incomplete_details": incomplete,
         "instructions": body.get("instructions"), "max_output_tokens": limit, "model": model,
@@ -281,7 +283,10 @@ def responses(srv: "StandIn", req: Request) -> Response:
         "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
                   "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
                   "total_tokens": input_tokens + output_tokens},
-        "user": None, "metadata": body.get("metadata") or {}})
+        "user": None, "metadata": body.get("metadata") or {}}
+    if streaming:
+        return Response.event_stream(200, response_frames(response, body.get("stream_options")))
+    return Response.json(200, response)
 
 
 # --------------------------------------------------------------------------- images

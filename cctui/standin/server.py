@@ -17,6 +17,8 @@ under `/_files/`, and the stand-in's own control endpoints under `/_standin/`:
 `GET /_standin/fault-log` (the random fault mode's draws, see `fault_mode`),
 `POST /_standin/fault-mode` (`{"enabled": false}` pauses the random fault mode).
 
+`StandIn(stream_seconds=S)` spreads every streamed answer (`stream: true`) over S seconds.
+
 `StandIn(fault_rate=0.2, fault_seed=N)` answers a random fraction of requests with failures
 (429, 500, 503, timeouts, resets, truncated bodies, malformed JSON); see `fault_mode`.
 """
@@ -58,7 +60,7 @@ class StandIn:
                  upload_expiry_seconds: float = 120.0, retry_after_seconds: float = 1.0,
                  clip_seconds: float = 2.0, video_short_side: int = 360, verbose: bool = False,
                  fault_rate: float = 0.0, fault_seed: int = 0, fault_kinds: list[str] | None = None,
-                 fault_timeout: float = 5.0, fault_paths: str | None = None):
+                 fault_timeout: float = 5.0, fault_paths: str | None = None, stream_seconds: float = 0.0):
         self.keys = dict(keys) if keys else None
         self.job_seconds = float(job_seconds)
         self.host = host
@@ -68,6 +70,8 @@ class StandIn:
         self.clip_seconds = float(clip_seconds)
         self.video_short_side = int(video_short_side)
         self.verbose = verbose
+        # A streamed answer's events are spread over this long (a real model writes for 10-30 s).
+        self.stream_seconds = float(stream_seconds)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cctui-standin-")
@@ -287,9 +291,11 @@ class StandIn:
             return
         if (fault and fault.action == "malformed") or random_kind == "malformed":
             record.injected = True
-            resp = Response.raw(200, MALFORMED_BODY,
-                                "application/json", {k: v for k, v in resp.headers.items()
-                                                     if k.lower() not in ("content-type", "content-length")})
+            kept = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-type", "content-length")}
+            if resp.events is not None:  # a stream whose event is cut-off JSON
+                resp = Response.event_stream(200, [b"data: " + MALFORMED_BODY + b"\n\n"], kept)
+            else:
+                resp = Response.raw(200, MALFORMED_BODY, "application/json", kept)
         if random_kind == "500":
             record.injected = True
             resp = Response.json(500, default_body(provider, 500))
@@ -299,6 +305,8 @@ class StandIn:
         throttle = fault.throttle if fault else 0.0
         if throttle:
             self.faults.note(fault, "held")
+        elif resp.events is not None:
+            throttle = self.stream_seconds
         handler.write_response(req, resp, truncate=truncate, throttle=throttle)
         if fault:
             self.faults.note(fault, "finished")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from cctui.engine.events import EngineEvent, JobChanged
+from cctui.engine.events import EngineEvent, JobChanged, PartialAnswer
 
 
 # The app hands a copy to each screen: a screen that does not handle it must not send it back up.
@@ -16,6 +16,13 @@ class RunEvent(Message, bubble=False):
         self.event = event
 
     def can_replace(self, message: Message) -> bool:
-        # A burst of progress for the same job collapses into one repaint.
-        return (isinstance(message, RunEvent) and isinstance(self.event, JobChanged)
-                and isinstance(message.event, JobChanged) and message.event.job_id == self.event.job_id)
+        # A burst of progress for the same job, or of an answer arriving for the same module,
+        # collapses into one repaint (each part holds all of the answer so far).
+        if not isinstance(message, RunEvent):
+            return False
+        new, old = self.event, message.event
+        if isinstance(new, JobChanged) and isinstance(old, JobChanged):
+            return old.job_id == new.job_id
+        if isinstance(new, PartialAnswer) and isinstance(old, PartialAnswer):
+            return (old.run_id, old.step_id, old.module) == (new.run_id, new.step_id, new.module)
+        return False

@@ -20,6 +20,7 @@ from cctui.engine.engine import Engine
 from cctui.engine.modules.api_llm import schema_errors
 from cctui.providers.base import LLMRequest, ProviderError, TextPart
 from cctui.providers.openai_llm import OpenAILLM, image_data_url
+from cctui.standin.openai_stream import chat_frames
 from cctui.standin.records import shorten
 
 BASE = Path(__file__).resolve().parent.parent / "corpus" / "valid_base"
@@ -73,6 +74,13 @@ def workflow(tmp_path: Path, photo: Path, *, repair: bool = False) -> Path:
     return root
 
 
+def streamed_content(events: str) -> str:
+    """The first choice's content of a streamed chat answer (its `data:` chunks, joined)."""
+    chunks = [json.loads(line[len("data: "):]) for line in events.splitlines()
+              if line.startswith("data: {")]
+    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+
+
 @pytest.fixture
 async def setup(settings, tmp_path):
     """(engine, answers): `answers` gets the content of every chat answer the client received,
@@ -82,7 +90,7 @@ async def setup(settings, tmp_path):
     async def keep(response: httpx.Response) -> None:
         if response.request.url.path.endswith(CHAT):
             await response.aread()
-            answers.append(response.json()["choices"][0]["message"]["content"])
+            answers.append(streamed_content(response.text))
 
     http = httpx.AsyncClient(event_hooks={"response": [keep]})
     llm = OpenAILLM(settings, client=openai.AsyncOpenAI(
@@ -140,11 +148,14 @@ def repair_request(bad: str, root: Path) -> str:
 
 
 def inject_bad_answer(standin) -> None:
-    standin.inject(CHAT + "$", 200, body={
+    """The next answer is BAD, streamed as the client asks for it."""
+    frames = chat_frames({
         "id": "chatcmpl-bad", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+        "service_tier": "default", "system_fingerprint": "fp_bad",
         "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
                      "message": {"role": "assistant", "content": BAD, "refusal": None}}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}, {"include_usage": True})
+    standin.inject(CHAT + "$", 200, body=b"".join(frames), headers={"content-type": "text/event-stream"})
 
 
 async def test_feedback_comes_after_the_prompt_and_the_earlier_answer(setup, standin, tmp_path, h):

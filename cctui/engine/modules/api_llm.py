@@ -1,7 +1,8 @@
 """`api.llm`: ask the LLM for a JSON answer that fits the step's output schema.
 
 The answer is validated here too (OpenAI-compatible servers are not all strict); a schema
-mismatch is re-asked once with the validation errors before the module fails.
+mismatch is re-asked once with the validation errors before the module fails. While it streams
+in, what can be read of it goes to `ctx.partial` (see `cctui.engine.partial_answer`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cctui.costs.ledger import Ledger
 from cctui.engine.errors import ModuleError
 from cctui.engine.modules.base import Module, ModuleContext, register
 from cctui.engine.modules.contract import Inputs, ModuleContract
+from cctui.engine.partial_answer import PartialAnswers
 from cctui.providers.base import ImagePart, LLMRequest, Part, TextPart
 
 _NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -82,6 +84,11 @@ class ApiLLM(Module):
     contract = ModuleContract(inputs=LLMInputs, outputs=frozenset({"response", "_raw", "_model", "_usage"}),
                               working="Asking the model:")
 
+    @staticmethod
+    def _watcher(ctx: ModuleContext, schema: dict[str, Any]) -> PartialAnswers:
+        """Hears the answer's text as it streams in; whoever watches the run sees it take shape."""
+        return PartialAnswers(lambda data: ctx.partial("response", data, schema))
+
     async def execute(self, ctx: ModuleContext, inputs: dict[str, Any]) -> dict[str, Any]:
         schema = inputs.get("output_schema")
         if not isinstance(schema, dict):
@@ -97,6 +104,7 @@ class ApiLLM(Module):
             history=list(ctx.history),
             metadata=inputs.get("metadata") or {},
             model=ai_config.get("model") or inputs.get("model"),
+            on_text=self._watcher(ctx, schema),
         )
         provider = ai_config.get("provider") or inputs.get("provider", "openai")
         llm = ctx.services.providers.llm(provider)
@@ -111,6 +119,7 @@ class ApiLLM(Module):
                 {"role": "user", "content": "Your answer does not match the required JSON schema:\n- "
                  + "\n- ".join(problems) + "\nAnswer again in full, matching the schema exactly."},
             ]
+            request.on_text = self._watcher(ctx, schema)  # from nothing again: the re-ask is a new answer
             result = await llm.complete(request)
             await _charge(ctx, provider, result)
             usage.append(result.usage)

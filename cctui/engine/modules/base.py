@@ -30,6 +30,8 @@ class ModuleContext:
     interaction_id: int | None = None
     # Progress of long work (a render) for whoever watches the engine; never stored.
     report: Callable[[dict[str, Any]], None] = lambda _data: None
+    # An output as far as it has arrived (output name, data, schema), for whoever watches; never stored.
+    partial: Callable[[str, dict[str, Any], dict[str, Any]], None] = lambda _output, _data, _schema: None
 
     @property
     def where(self) -> str:

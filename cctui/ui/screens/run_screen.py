@@ -16,12 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Static, TextArea
 
 from cctui.engine.client_files import write_client_file
 from cctui.engine.errors import AnswerError, ConfirmNeeded, EngineError
 from cctui.engine.interaction import Interaction
-from cctui.engine.events import JobChanged, ModuleFinished, ModuleStarted, RenderProgress
+from cctui.engine.answer_preview import next_display
+from cctui.engine.events import JobChanged, ModuleFinished, ModuleStarted, PartialAnswer, RenderProgress
 from cctui.engine.queries import RunQueries, money_text
 from cctui.records import RunStatus
 from cctui.engine.run import Run
@@ -29,6 +31,7 @@ from cctui.safe_text import LINE_LIMIT, clean, clean_deep
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
+from cctui.ui.widgets.arriving_answer import ArrivingAnswer
 from cctui.ui.widgets.assemble_pane import AssemblePane
 from cctui.ui.widgets.client_write_pane import ClientWritePane
 from cctui.ui.widgets.final_preview import FinalPreview
@@ -83,6 +86,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
     RunScreen .pane-title { text-style: bold; padding: 0 1; height: auto; }
     RunScreen .pane-hint { color: $text-muted; padding: 0 1; height: auto; }
     RunScreen #loading { height: 3; }
+    RunScreen #loading.-arriving { height: 1; }
     RunScreen #loading-text { padding: 0 2; height: auto; }
     RunScreen #error-panel { border: round $error; padding: 1 2; margin: 1 2; height: auto; }
     RunScreen #error-text { color: $error; height: auto; }
@@ -101,6 +105,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
         self.spent: dict[str, float] = {}
         self._spent_due = False
         self.rendering = False
+        self._arriving: PartialAnswer | None = None  # the newest part of a streaming answer, not yet drawn
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -149,6 +154,10 @@ class RunScreen(WorkerErrorsToApp, Screen):
             return
         if isinstance(event, ModuleStarted):
             self._set_loading_text(self._next_work_label())
+        elif isinstance(event, PartialAnswer):
+            if self._arriving is None:
+                self.draw_arriving()
+            self._arriving = event
         elif isinstance(event, RenderProgress):
             if event.phase == "render":
                 for pane in self.query(AssemblePane):
@@ -157,6 +166,34 @@ class RunScreen(WorkerErrorsToApp, Screen):
             # Hundreds of job updates a minute need one ledger read, not one each.
             self._spent_due = True
             self.set_timer(0.5, self.refresh_spent)
+
+    @work(group="arriving", exit_on_error=False)
+    async def draw_arriving(self) -> None:
+        """Under the loading line, the streaming answer as far as it has come (the newest part
+        only: parts that arrive while one is drawn are skipped)."""
+        try:
+            while (event := self._arriving) is not None:
+                await self._draw_arriving(event)
+                if self._arriving is event:
+                    self._arriving = None
+        finally:  # a failed drawing must not stop the next answer from being drawn
+            self._arriving = None
+
+    async def _draw_arriving(self, event: PartialAnswer) -> None:
+        shown = await next_display(self.run, event) or (event.schema, event.data)
+        spec = self.run.current_spec()
+        loading = self.query("#loading")
+        if spec is None or spec.name != event.module or not loading:
+            return  # that module is done (or another runs): its question is, or will be, shown
+        views = self.query(ArrivingAnswer)
+        if views:
+            await views.first().show(*shown)
+            return
+        loading.first().add_class("-arriving")
+        try:
+            await self.query_one("#body").mount(ArrivingAnswer(*shown, id="arriving"), after=loading.first())
+        except MountError:  # the loading line went (the answer is whole): nothing to add to
+            pass
 
     @work(exclusive=True, group="spent", exit_on_error=False)
     async def refresh_spent(self) -> None:
