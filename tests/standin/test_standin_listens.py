@@ -245,3 +245,13 @@ def test_clips_move_and_carry_no_text_at_the_bottom(tmp_path):
     assert ImageChops.difference(first, later).getbbox() is not None, "the clip moves"
     for img in (first, later):
         assert _rows_are_plain(img, int(640 * 0.66), tolerance=12), "no lettering in the lower band"
+
+
+def test_retry_feedback_is_heard():
+    schema = {"type": "object", "properties": {"narrative": {"type": "string"}, "pet_behavior": {"type": "string"}},
+              "required": ["narrative", "pet_behavior"], "additionalProperties": False}
+    request = "[system] Write scenes.\n[user] **Pet Type:** Cat\n**User Direction:** Miso and her yellow duck"
+    retry = request + '\n[assistant] {"narrative": "Miso naps."}\n[user] Call her Luna instead.'
+    value = generate(schema, retry, "s", "x", request_text=request)
+    assert "Luna" in value["pet_behavior"] and "Miso" not in json.dumps(value)
+    assert "yellow duck" in value["pet_behavior"], "the note still counts"
