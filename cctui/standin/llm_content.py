@@ -7,13 +7,22 @@ title, hook, narrative, setting, element / motion_type / location, prompt / posi
 negative_prompt, lines, hashtags, bpm, key, instruments, mood, colours, sounds, genres, ...
 Unknown names get a reasonable generic sentence.
 
+It listens (`request_reading` reads the request's user text the way a model would):
+- the pet (cat, dog, or both) comes from the request's own words ("**Pet Type:** Cat"), never from
+  a system prompt's general rules; the names and things in the creator's note ("Miso and her
+  yellow duck") are used everywhere, so later steps talk about the same animal and its duck;
+- the chosen aesthetic leads every keyword list and image prompt, its "avoid" words go into the
+  negative prompts, and it ranks the themes (`Theme.keywords`) the scenes are drawn from;
+- once a scene is chosen (the request quotes its setting), every part of the answer stays in it;
+- a picture the stand-in drew "shows" its prompt (the routes add it to the request), so the
+  image analysis names the pet and the duck in it;
+- a request about something else ("Plan 3 party themes for Nibbles") gets titles and sentences
+  about its own topic and names.
+
 Coherence, not randomness:
-- one `Theme` (a place, its light, colours, movable things, sounds) per answer, picked from the
-  place named in the messages ("reading nook", "garden") or else from the seed; array items that
-  are whole concepts (they have a title / name / setting / label / style) each take the next
-  theme, so three scene concepts are three different scenes;
-- the pet (cat, dog, or both) and its name come from the messages (a known name like "Mochi"
-  already used is kept), so later steps talk about the same animal;
+- one `Theme` (a place, its light, colours, movable things, sounds) per answer, the one the
+  request points at; array items that are whole concepts (they have a title / name / setting /
+  label / style) each take the next best theme, so three scene concepts are three different scenes;
 - video prompts use the motion elements the user selected (`- **element**: motion (location)`
   lines) and put the elements listed after "STATIC:" in the negative prompt;
 - the seed is a hash of all the messages and the schema, so a retry with different feedback
@@ -34,6 +43,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import vocabulary as V
+from .request_reading import Brief, read_request
 
 # Array items with one of these keys are whole scenes: each takes its own theme.
 SCENE_KEYS = {"title", "setting", "narrative", "hook", "scene_title"}
@@ -58,22 +68,61 @@ class Frame:
 
 
 def _detect_pet(text: str) -> str:
+    """The pet when the request names none in its own words: the most mentioned one, else a cat."""
     low = text.lower()
-    if re.search(r"\bcat\s*(&|and)\s*dog\b|\bdog\s*(&|and)\s*cat\b|\bcats and dogs\b", low):
-        return "duo"
     cats = len(re.findall(r"\b(cat|cats|kitten|kitty|tabby)\b", low))
     dogs = len(re.findall(r"\b(dog|dogs|puppy|pup|corgi|retriever|beagle)\b", low))
     return "dog" if dogs > cats else "cat"
 
 
-def _detect_theme(text: str) -> int | None:
-    low = text.lower()
-    best, best_hits = None, 0
+def _vocabulary_words() -> set[str]:
+    """Every lower-case word the stand-in writes itself: such a word is never a creator's name."""
+    words: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            words.update(w.lower() for w in re.findall(r"[A-Za-z]+", value))
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, V.Theme):
+            walk([getattr(value, f) for f in value.__dataclass_fields__ if f != "key"])
+
+    walk([V.THEMES, *[{k: v for k, v in pet.items() if k != "names"} for pet in V.PETS.values()],
+          V.TITLE_TEMPLATES, V.HOOKS, V.NARRATIVES, V.VISUAL_MOMENTS, V.OVERLAY_LINES, V.KEYWORDS, V.GENERIC,
+          V.MUSIC_MOODS, V.INSTRUMENTS, V.EMOTIONAL_ARCS])
+    return words
+
+
+VOCABULARY_WORDS = _vocabulary_words()
+
+
+def _count(words: tuple[str, ...], text: str) -> int:
+    return sum(len(re.findall(rf"\b{re.escape(w)}", text)) for w in words)
+
+
+def rank_themes(brief: Brief, seed: int) -> tuple[list[int], bool]:
+    """Theme indices best first, and whether the request already settled on one scene (it quotes
+    the scene's setting): then every part of the answer stays in that scene."""
+    text = brief.user_text.lower()
+    for value in brief.avoid:  # "Avoid: neon" must not pull the scene towards neon
+        text = text.replace(value.lower(), " ")
+    direction = brief.direction.lower()
+    hint = (brief.setting or "").lower()
+    scores = []
     for i, theme in enumerate(V.THEMES):
-        hits = low.count(theme.place)
-        if hits > best_hits:
-            best, best_hits = i, hits
-    return best
+        score = 3 * _count(theme.keywords, direction) + _count(theme.keywords, text) + 2 * text.count(theme.place)
+        if theme.setting.lower() in text:
+            score += 1000 if theme.setting.lower() == hint or not hint else 100
+        if hint:
+            score += 5 * _count(theme.keywords, hint) + 5 * hint.count(theme.place)
+        scores.append(score)
+    order = sorted(range(len(V.THEMES)), key=lambda i: (-scores[i], (i + seed) % len(V.THEMES)))
+    settled = bool(hint) or scores[order[0]] >= 1000
+    return order, settled
 
 
 class Generator:
@@ -83,12 +132,23 @@ class Generator:
         self.text = messages_text
         self.seed = seed_from(seed_material, schema_name)
         self.schema_name = schema_name or ""
-        self.pet_kind = _detect_pet(messages_text)
+        self.brief = read_request(messages_text, request_text, VOCABULARY_WORDS)
+        self.pet_kind = self.brief.pet_kind or _detect_pet(messages_text)
         self.pet = V.PETS[self.pet_kind]
-        names = [n for n in self.pet["names"] if n in messages_text]
-        self.pet_name = names[0] if names else self.pet["names"][0]
-        detected = _detect_theme(messages_text)
-        self.theme_base = detected if detected is not None else self.seed % len(V.THEMES)
+        self.name_known = True
+        self.pet_name = self._pet_name(messages_text)
+        default_poss = "her" if self.pet_kind == "cat" else "his"
+        self.poss = "their" if self.pet_kind == "duo" else self.brief.pronoun or default_poss
+        self.props = list(self.brief.props)
+        self.theme_order, self.settled = rank_themes(self.brief, self.seed)
+        self.theme_base = self.theme_order[0]
+        self.aesthetic = self.brief.aesthetic
+        words = [self.aesthetic.lower()] if self.aesthetic else []
+        self.keywords = list(dict.fromkeys(words + [k.lower() for k in self.brief.lean_into] + list(V.KEYWORDS)))
+        video_words = ("video", "clip", "scene", "image", "photo", "music", "overlay", "caption", "title")
+        request_low = (request_text or messages_text).lower()
+        self.topic = (self.brief.topic if self.brief.topic and not any(w in request_low for w in video_words)
+                      else None)
         # The domain (music, video, ...) comes from the end of the request up to its prompt: on a
         # retry the earlier answer and the feedback come after the prompt and must not change it.
         last_user = (messages_text if request_text is None else request_text)[-1500:]
@@ -109,8 +169,45 @@ class Generator:
     def rng(self, path: tuple[Any, ...]) -> random.Random:
         return random.Random(seed_from(str(self.seed), "/".join(map(str, path))))
 
+    def _pet_name(self, messages_text: str) -> str:
+        names = self.brief.names
+        defaults = self.pet["names"]
+        if not names:  # a default name an earlier step already used is kept
+            names = [n for n in defaults if n in messages_text][:1]
+            self.name_known = bool(names)
+            return names[0] if names else defaults[self.seed % len(defaults)]
+        if self.pet_kind != "duo":
+            return names[0]
+        if len(names) >= 2:
+            return f"{names[0]} and {names[1]}"
+        partner = next(n for n in V.PETS["dog"]["names"] if n != names[0])
+        return f"{names[0]} and {partner}"
+
     def theme_at(self, offset: int) -> V.Theme:
-        return V.THEMES[(self.theme_base + offset) % len(V.THEMES)]
+        theme = V.THEMES[self.theme_order[0 if self.settled else offset % len(self.theme_order)]]
+        setting = self.brief.setting
+        if setting and setting.lower() != theme.setting.lower():
+            theme = replace(theme, setting=setting)  # the chosen scene's own words
+        return theme
+
+    def who(self) -> str:
+        """How a description of a picture calls the pet: its name only when the request told it."""
+        return self.pet_name if self.name_known else f"the {self.pet['noun']}"
+
+    def behavior(self, index: int) -> str:
+        return self.pet["behaviors"][index % len(self.pet["behaviors"])].replace("{poss}", self.poss)
+
+    def with_props(self, lead: str = ", with") -> str:
+        """ ", with her yellow duck" when the creator gave the pet something, else nothing."""
+        return f"{lead} {self.poss} {' and '.join(self.props[:2])}" if self.props else ""
+
+    def elements(self, theme: V.Theme) -> list[tuple[str, str, str]]:
+        """What could move in the scene: the creator's things first, the pet's small motions, the place's."""
+        first = self.pet_name.split(" and ")[0] if self.name_known else self.who().split(" and ")[0]
+        own = [(prop, ("gentle bob", "tiny wobble", "slow roll")[k % 3], f"beside {first}, lower centre")
+               for k, prop in enumerate(self.props[:2])]
+        pet = [(f"{first}'s ear tips", "tiny twitch", "head, centre")]
+        return own + list(theme.elements[:1]) + pet + list(theme.elements[1:])
 
     def domain(self, path: tuple[Any, ...]) -> str:
         text = self.schema_name.lower() + " " + " ".join(str(p) for p in path).lower()
@@ -127,15 +224,23 @@ class Generator:
 
     def fill(self, template: str, frame: Frame, rng: random.Random) -> str:
         theme = frame.theme
-        prop = theme.props[(frame.index + frame.concept_index) % len(theme.props)]
+        place_prop = theme.props[(frame.index + frame.concept_index) % len(theme.props)]
+        prop = self.props[0] if self.props else place_prop
+        possessive = f"{self.pet_name}'" if self.pet_name.endswith("s") else f"{self.pet_name}'s"
+        template = template.replace("{name}'s", "{name_poss}")
+        topic = self.topic or "moment"
         values = {
-            "name": self.pet_name, "noun": self.pet["noun"], "Noun": self.pet["noun"].title(),
+            "name_poss": possessive, "poss": self.poss, "place_prop": place_prop,
+            "obj": {"her": "her", "his": "him"}.get(self.poss, "them"),
+            "topic": topic, "Topic": topic.title(), "with_props": self.with_props(),
+            "name": self.pet_name, "noun": self.pet["noun"], "Noun": self.pet["noun"].title().replace(" And ", " and "),
             "trait": rng.choice(self.pet["traits"]), "Trait": rng.choice(self.pet["traits"]).title(),
             "place": theme.place, "Place": theme.place.title(), "time": theme.time_of_day,
             "Time": theme.time_of_day.title(), "weather": theme.weather,
             "Weather_word": {"sunny": "Sunshine", "rainy": "Rain", "snowing": "Snow"}.get(theme.weather, "Dreams"),
             "prop": prop, "Prop": prop.title(), "sound": theme.sounds[0],
             "lighting_short": theme.lighting.split(",")[0], "adj": rng.choice(V.ADJECTIVES),
+            "Adj": rng.choice(V.ADJECTIVES).title(), "color1": theme.colors[0], "color2": theme.colors[1],
         }
         return template.format(**values)
 
@@ -224,7 +329,13 @@ class Generator:
         return out
 
     def array_value(self, schema: dict[str, Any], path: tuple[Any, ...], frame: Frame, name: str) -> list[Any]:
-        items = self.resolve(schema.get("items") or {})
+        prefix = schema.get("prefixItems")
+        if isinstance(prefix, list) and prefix:  # a tuple: one value per position, as many as required
+            rest = schema.get("items")
+            count = max(len(prefix), int(schema.get("minItems", 0) or 0)) if rest is not False else len(prefix)
+            return [self.value(prefix[i] if i < len(prefix) else (rest if isinstance(rest, dict) else {}),
+                               path + (i,), replace(frame, index=i), name) for i in range(count)]
+        items = self.resolve(schema.get("items") if isinstance(schema.get("items"), dict) else {})
         low = int(schema.get("minItems", 0) or 0)
         high = schema.get("maxItems")
         want = DEFAULT_COUNTS.get(name.lower(), 3)
@@ -348,7 +459,7 @@ class Generator:
         if "title" in n:
             if self.title_hint and n == "scene_title":
                 return self.title_hint
-            return self.fill(self.pick(V.TITLE_TEMPLATES, frame), frame, rng)
+            return self.fill(self.pick(V.TOPIC_TITLES if self.topic else V.TITLE_TEMPLATES, frame), frame, rng)
         if "hook" in n:
             return self.fill(self.pick(V.HOOKS, frame), frame, rng)
         if "narrative" in n or "story" in n:
@@ -356,11 +467,22 @@ class Generator:
         if "arc" in n.split("_") or "emotional_arc" in n:
             return self.pick(V.EMOTIONAL_ARCS, frame)
         if "behavior" in n or "behaviour" in n:
-            return f"{self.pet_name} {self.pick(self.pet['behaviors'], frame)}"
+            kind = f"{rng.choice(self.pet['traits'])} {self.pet['noun']}"
+            action = self.behavior(self.pick(range(len(self.pet['behaviors'])), frame))
+            near = f", {self.poss} {' and '.join(self.props[:2])} close by" if self.props else ""
+            return f"{self.pet_name}, the {kind}, {action}{near}"
         if "moment" in n:
             return self.fill(V.VISUAL_MOMENTS[(i + frame.concept_index) % len(V.VISUAL_MOMENTS)], frame, rng)
         if "keyword" in n:
-            return V.KEYWORDS[(i + frame.concept_index * 2) % len(V.KEYWORDS)]
+            if self.aesthetic and frame.index == 0:
+                return self.keywords[0]  # the chosen aesthetic leads every keyword list
+            return self.keywords[(i + frame.concept_index * 2) % len(self.keywords)]
+        if n in ("species", "animal", "pet_type", "pet"):
+            return self.pet["noun"]
+        if "appearance" in n:
+            return self.fill("a {trait} " + self.pet["noun"] + ", calm and recognisable{with_props}", frame, rng)
+        if n == "pose":
+            return self.behavior(frame.concept_index)
         if n.endswith("setting") or n == "scene":
             return theme.setting
         if "time_of_day" in n or n == "time":
@@ -370,7 +492,8 @@ class Generator:
         if "location_type" in n:
             return theme.location_type
         if "subject" in n:
-            pool = [f"{rng.choice(self.pet['traits'])} {self.pet['noun']} ({self.pet_name})", *theme.props]
+            who = f" ({self.pet_name})" if self.name_known else ""  # a picture alone does not tell a name
+            pool = [f"{rng.choice(self.pet['traits'])} {self.pet['noun']}{who}", *self.props, *theme.props]
             return pool[i % len(pool)]
         if "color" in n or "colour" in n or "palette" in n:
             return theme.colors[i % len(theme.colors)]
@@ -379,13 +502,13 @@ class Generator:
         if "lighting" in n or n == "light":
             return theme.lighting
         if n in ("element", "elements", "all_potential_elements") or n.endswith("_elements"):
-            names = [e[0] for e in theme.elements]
+            names = [e[0] for e in self.elements(theme)]
             pool = names if n == "element" else names + list(theme.static_things)
             return pool[i % len(pool)]
         if "motion_type" in n or n == "motion":
-            return theme.elements[i % len(theme.elements)][1]
+            return self.elements(theme)[i % len(self.elements(theme))][1]
         if n == "location" or n.endswith("_location") or n == "position":
-            return theme.elements[i % len(theme.elements)][2]
+            return self.elements(theme)[i % len(self.elements(theme))][2]
         if "sound" in n:
             return theme.sounds[i % len(theme.sounds)]
         if "genre" in n:
@@ -426,7 +549,7 @@ class Generator:
             return self.description(dom, frame, rng)
         if "summary" in n:
             if dom == "video":
-                return self.motion_phrase(frame) + f"; {self.pet_name} and the camera stay completely still."
+                return self.motion_phrase(frame) + f"; {self.who()} keeps {self.poss} pose and the camera stays still."
             return self.fill(self.pick(V.NARRATIVES, frame), frame, rng)
         if "notes" in n or "composition" in n:
             return self.notes(dom, n, path, frame)
@@ -446,8 +569,8 @@ class Generator:
             return V.EMOJIS[i % len(V.EMOJIS)]
         if any(w in n for w in ("reason", "rationale", "why", "explanation", "feedback")):
             return self.fill("It keeps the {place} calm and lets {name} stay the quiet star of the shot.", frame, rng)
-        return self.fill(V.GENERIC[(i + frame.concept_index + rng.randrange(len(V.GENERIC))) % len(V.GENERIC)],
-                         frame, rng)
+        pool = V.TOPIC_GENERIC if self.topic else V.GENERIC
+        return self.fill(pool[(i + frame.concept_index + rng.randrange(len(pool))) % len(pool)], frame, rng)
 
     # ------------------------------------------------------------------ composed texts
 
@@ -455,7 +578,7 @@ class Generator:
         if self.selected:
             parts = [f"{e.strip()} {m.strip()} ({loc.strip()})" for e, m, loc in self.selected[:4]]
         else:
-            parts = [f"{e} {m} ({loc})" for e, m, loc in frame.theme.elements[:3]]
+            parts = [f"{e} {m} ({loc})" for e, m, loc in self.elements(frame.theme)[:3]]
         return "; ".join(parts)
 
     def negative_prompt(self, dom: str, theme: V.Theme) -> str:
@@ -465,7 +588,7 @@ class Generator:
             blocked = self.blocked or list(theme.static_things)
             return ", ".join(list(V.NEGATIVE_STANDARD) + list(V.NEGATIVE_PET) + blocked +
                              ["camera movement", "zoom", "pan"])
-        return ", ".join(V.NEGATIVE_IMAGE)
+        return ", ".join(dict.fromkeys(list(V.NEGATIVE_IMAGE) + self.brief.avoid))
 
     def prompt(self, dom: str, path: tuple[Any, ...], frame: Frame, rng: random.Random) -> str:
         theme = frame.theme
@@ -480,26 +603,31 @@ class Generator:
                     f"{V.KEYS[(frame.concept_index + self.theme_base) % len(V.KEYS)]}, featuring {instruments}; "
                     f"{V.MUSIC_MOODS[frame.concept_index % len(V.MUSIC_MOODS)]}, made for a {seconds}-second cozy "
                     f"{self.pet['noun']} video: soft intro, warm middle, slow fade out, no vocals.")
+        style = f", {self.aesthetic} aesthetic" if self.aesthetic else ""
+        light = theme.lighting.split(",")[0]
         if dom == "video":
             motion = self.motion_phrase(frame)
             if "sora" in where or ("leonardo" not in where and "positive" not in where):
-                return (f"A static, locked-off shot of a {theme.setting}. {self.pet_name} the {trait} {self.pet['noun']} "
-                        f"rests on the {prop}, perfectly still and relaxed. Only subtle, looping motion: {motion}. "
-                        f"The light stays {theme.lighting.split(',')[0]}; no camera movement, no cuts.")
-            return (f"static camera, {motion}, {self.pet['noun']} remains completely still, subtle looping motion, "
-                    f"{theme.lighting.split(',')[0]}, cozy {theme.place}, natural physics, high detail")
+                who = f"{self.pet_name} the" if self.name_known else "The"
+                return (f"A static, locked-off shot of a {theme.setting}. {who} {trait} {self.pet['noun']} "
+                        f"rests on the {prop}{self.with_props()}, keeping {self.poss} pose, calm and relaxed. Only "
+                        f"subtle, looping motion: {motion}. The light stays {light}; no camera movement, no cuts.")
+            return (f"static camera, {motion}, {self.pet['noun']} keeps {self.poss} pose, subtle looping motion, "
+                    f"{light}, cozy {theme.place}, natural physics, high detail")
+        behavior = self.behavior(frame.concept_index)
+        lean = "".join(f", {k}" for k in self.brief.lean_into[:2])
         if "midjourney" in where:
-            return (f"{trait} {self.pet['noun']} {self.pet['behaviors'][frame.concept_index % 4].split(',')[0]} on a "
-                    f"{prop}, {theme.setting}, {theme.lighting.split(',')[0]}, "
-                    f"{theme.colors[0]} and {theme.colors[1]} palette, cozy pet photography --ar 9:16 --style raw --v 6")
+            return (f"{trait} {self.pet['noun']} {behavior.split(',')[0]} on a {prop}{self.with_props()}, "
+                    f"{theme.setting}, {light}, {theme.colors[0]} and {theme.colors[1]} palette{style}, "
+                    f"cozy pet photography --ar 9:16 --style raw --v 6")
         if "stable" in where or "leonardo" in where or "positive" in n_of(path):
-            return (f"{trait} {self.pet['noun']}, {prop}, {theme.setting}, {theme.lighting.split(',')[0]}, "
-                    f"{theme.atmosphere} atmosphere, {theme.colors[0]} and {theme.colors[1]} palette, "
+            return (f"{trait} {self.pet['noun']}{self.with_props(' with')}, {prop}, {theme.setting}, {light}, "
+                    f"{theme.atmosphere} atmosphere, {theme.colors[0]} and {theme.colors[1]} palette{style}{lean}, "
                     f"soft focus background, detailed fur, photorealistic, 85mm lens, vertical composition")
-        return (f"A {trait} {self.pet['noun']} named {self.pet_name} "
-                f"{self.pet['behaviors'][frame.concept_index % 4]} on the {prop} in a {theme.setting}. "
-                f"{theme.lighting[0].upper() + theme.lighting[1:]}. Heartwarming, cozy pet photography, shallow "
-                f"depth of field, {theme.colors[0]} and {theme.colors[1]} tones, vertical 9:16 framing.")
+        return (f"A {trait} {self.pet['noun']} named {self.pet_name} {behavior} on the {prop}{self.with_props()} "
+                f"in a {theme.setting}. {theme.lighting[0].upper() + theme.lighting[1:]}. Heartwarming, cozy pet "
+                f"photography{style}, shallow depth of field, {theme.colors[0]} and {theme.colors[1]} tones, "
+                f"vertical 9:16 framing.")
 
     def description(self, dom: str, frame: Frame, rng: random.Random) -> str:
         theme = frame.theme
@@ -508,7 +636,7 @@ class Generator:
             return (f"A {V.MUSIC_MOODS[frame.concept_index % len(V.MUSIC_MOODS)]} {genre} piece that matches the "
                     f"{theme.atmosphere} feel of the {theme.place}, quiet enough to let the captions breathe.")
         emoji = V.EMOJIS[(frame.concept_index + frame.index) % len(V.EMOJIS)]
-        return self.fill(("{name} found the coziest spot in the {place} and we are not moving them {e} "
+        return self.fill(("{name} found the coziest spot in the {place} and we are not moving {obj} {e} "
                           "Who else needs a slow {time} like this? {e2}",
                           "POV: the {place} is quiet, the light is soft and {name} is in full nap mode {e} "
                           "Save this for your next calm moment {e2}",
@@ -518,11 +646,11 @@ class Generator:
     def notes(self, dom: str, n: str, path: tuple[Any, ...], frame: Frame) -> str:
         theme = frame.theme
         if dom == "video" or "motion" in n:
-            return (f"Keep {self.pet_name} and the camera completely still; animate only the selected elements with "
-                    f"slow, looping motion and preserve the {theme.lighting.split(',')[0]}.")
+            return (f"Keep {self.who()} in {self.poss} pose and the camera still; animate only the selected "
+                    f"elements with slow, looping motion and preserve the {theme.lighting.split(',')[0]}.")
         if "composition" in n:
-            return (f"{self.pet_name} on the lower third, the {theme.props[0]} leading the eye, window light from the "
-                    f"upper left; leave space at the top for captions.")
+            return (f"{self.pet_name} just above the centre, the {theme.props[0]} leading the eye, light from the "
+                    f"upper left; leave calm space below for captions.")
         return (f"Soft, natural light; {theme.colors[0]} and {theme.colors[1]} palette; shallow depth of field; "
                 f"keep the {self.pet['noun']} sharp and the background gently blurred.")
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from . import llm_content
 from .errors import marker, openai_error, openai_sync_markers
 from .http_layer import Request, Response
-from .media_factory import encode_image, scene_image
+from .media_factory import encode_image, image_prompt, scene_image
 from .openai_stream import chat_frames, check_stream_options, response_frames
 from .openai_validation import check_image_url, check_json_schema_spec, check_openapi, check_response_format
 
@@ -132,6 +132,12 @@ class _Conversation:
         return json.dumps([self.texts, self.images, extra], sort_keys=True, default=str)
 
 
+def _what_it_shows(url: Any) -> str:
+    """The stand-in's "vision": a picture it drew itself shows its prompt; any other shows nothing."""
+    shown = image_prompt(url) if isinstance(url, str) else None
+    return f"[The image shows: {shown}]" if shown else ""
+
+
 def _chat_messages(messages: list[Any]) -> _Conversation:
     conv = _Conversation()
     if not messages:
@@ -154,6 +160,8 @@ def _chat_messages(messages: list[Any]) -> _Conversation:
                 url = (part.get("image_url") or {}).get("url")
                 check_image_url(url, f"{where}.image_url.url")
                 conv.images.append(hashlib.sha256(str(url).encode()).hexdigest()[:16])
+                if shown := _what_it_shows(url):
+                    user_texts.append(shown)
             elif kind == "text":
                 user_texts.append(part.get("text") or "")
             elif kind == "refusal":
@@ -242,6 +250,8 @@ def _responses_input(body: dict[str, Any]) -> _Conversation:
                                        param=f"input[{i}].content[{j}].file_id", code="invalid_value")
                 check_image_url(part.get("image_url"), f"input[{i}].content[{j}].image_url")
                 conv.images.append(hashlib.sha256(str(part.get("image_url")).encode()).hexdigest()[:16])
+                if shown := _what_it_shows(part.get("image_url")):
+                    texts.append(shown)
             elif kind in ("input_text", "output_text"):
                 texts.append(part.get("text") or "")
         conv.add(role, "\n".join(texts))

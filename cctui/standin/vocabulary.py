@@ -29,6 +29,7 @@ class Theme:
     genres: tuple[str, ...]
     era: str
     culture: str
+    keywords: tuple[str, ...] = ()  # words in a request that point at this scene (aesthetic, creator's note)
 
 
 THEMES: tuple[Theme, ...] = (
@@ -47,7 +48,8 @@ THEMES: tuple[Theme, ...] = (
         ("knitted throw", "sunlit cushion", "yarn ball", "potted monstera", "bay window"),
         ("distant birdsong", "soft purring", "a ticking wall clock", "curtains rustling"),
         ("lo-fi acoustic", "soft jazz piano", "ambient folk"), "cozy modern home",
-        "contemporary suburban home, no strong regional markers"),
+        "contemporary suburban home, no strong regional markers",
+        ("sunbeam", "living room", "sofa", "bay window", "knitted throw", "afternoon sun", "cushion", "warm")),
     Theme(
         "rainy_nook", "rain-streaked reading nook with a window seat, stacked books and a wool blanket",
         "reading nook", "late afternoon", "rainy", "indoor, window seat reading nook",
@@ -63,7 +65,8 @@ THEMES: tuple[Theme, ...] = (
         ("window seat", "wool blanket", "stack of books", "warm table lamp", "rain-streaked window"),
         ("rain on the window", "soft purring", "a page turning", "distant thunder"),
         ("rainy-day jazz", "lo-fi hip hop", "neoclassical piano"), "timeless bookish cottage",
-        "northern European cottage feel"),
+        "northern European cottage feel",
+        ("rain", "reading nook", "window seat", "books", "blanket", "lamplight", "lamp", "mug of tea", "hygge", "cozy")),
     Theme(
         "kitchen_morning", "bright farmhouse kitchen in the morning with a checked tablecloth and a fruit bowl",
         "kitchen", "morning", "clear", "indoor, farmhouse kitchen",
@@ -78,7 +81,8 @@ THEMES: tuple[Theme, ...] = (
         ("food bowl", "checked tablecloth", "fruit bowl", "kettle", "herb pots"),
         ("a kettle starting to sing", "birds outside", "a spoon clinking", "happy panting"),
         ("acoustic pop", "ukulele folk", "bossa nova"), "rustic farmhouse charm",
-        "country farmhouse, gently European"),
+        "country farmhouse, gently European",
+        ("kitchen", "breakfast", "morning", "kettle", "tablecloth", "food bowl", "fresh")),
     Theme(
         "garden_golden", "backyard garden at golden hour with tall grass, a wooden bench and fairy lights",
         "garden", "dusk", "clear", "outdoor, backyard garden",
@@ -94,7 +98,8 @@ THEMES: tuple[Theme, ...] = (
         ("wooden bench", "tall grass", "fairy lights", "wildflower bed", "ball toy"),
         ("crickets", "evening birdsong", "leaves rustling", "a distant wind chime"),
         ("indie folk", "acoustic guitar ballad", "cinematic ambient"), "timeless summer evening",
-        "English country garden"),
+        "English country garden",
+        ("garden", "golden hour", "grass", "wildflowers", "porch", "fence", "sunset", "outdoor", "meadow", "dandelion", "backlit")),
     Theme(
         "snowy_cabin", "snowed-in log cabin with a crackling fireplace, a sheepskin rug and frosted windows",
         "cabin", "night", "snowing", "indoor, mountain log cabin",
@@ -109,7 +114,8 @@ THEMES: tuple[Theme, ...] = (
         ("sheepskin rug", "crackling fireplace", "frosted window", "knitted stocking", "armchair"),
         ("crackling fire", "soft purring", "wind against the cabin", "snow settling"),
         ("acoustic holiday", "warm chamber strings", "soft piano"), "rustic winter retreat",
-        "alpine mountain cabin"),
+        "alpine mountain cabin",
+        ("snow", "winter", "cabin", "fireplace", "frost", "pine", "scarf", "sheepskin", "candles", "festive")),
     Theme(
         "dawn_bedroom", "pastel bedroom at dawn with rumpled linen sheets and a window of pale pink sky",
         "bedroom", "dawn", "clear", "indoor, bedroom",
@@ -124,7 +130,89 @@ THEMES: tuple[Theme, ...] = (
         ("linen sheets", "fluffy pillow", "paper star mobile", "nightstand", "pale window"),
         ("soft breathing", "early birds", "a distant car", "sheets rustling"),
         ("ambient lullaby", "music box waltz", "soft electronic chill"), "calm contemporary apartment",
-        "modern city apartment"),
+        "modern city apartment",
+        ("bedroom", "bed", "dawn", "pillow", "sheets", "sleepy", "pastel")),
+    Theme(
+        "seaside", "sunny beach with a striped towel, a beach umbrella and gentle turquoise waves",
+        "beach", "midday", "sunny", "outdoor, sandy beach",
+        "bright airy sunlight with soft reflections off the water",
+        "breezy, carefree and bright", ("turquoise", "sand beige", "coral", "sky blue", "white foam"),
+        (("gentle waves", "slow roll", "background, upper third"),
+         ("umbrella fringe", "flutter in the breeze", "umbrella, upper left"),
+         ("dune grass", "soft sway", "right edge"),
+         ("sparkles on the water", "slow shimmer", "sea, centre"),
+         ("towel corner", "tiny lift", "towel, foreground")),
+        ("beach umbrella", "sandcastle", "shells", "sun hat", "cooler box", "horizon line"),
+        ("striped beach towel", "beach umbrella", "sand and shells", "sun hat", "dune grass"),
+        ("waves rolling in", "gulls far away", "a soft sea breeze", "happy panting"),
+        ("breezy ukulele pop", "surf-rock lullaby", "tropical bossa"), "timeless summer holiday",
+        "Mediterranean seaside",
+        ("beach", "seaside", "sea", "sand", "waves", "shells", "umbrella", "dune", "turquoise", "summer")),
+    Theme(
+        "night_desk", "night-time desk by a big window with city lights, a glowing desk lamp and headphones",
+        "desk by the window", "night", "rainy", "indoor, small city apartment",
+        "desk lamp glow with soft neon reflections from the city outside",
+        "moody, calm and dreamy", ("midnight blue", "neon pink", "lamp amber", "violet", "teal"),
+        (("rain streaks on the glass", "slow trickle", "window, background"),
+         ("city lights", "soft twinkle", "window, upper half"),
+         ("desk lamp glow", "gentle pulse", "desk, left"),
+         ("houseplant leaves", "tiny sway", "shelf, right"),
+         ("steam from a mug", "curling rise", "desk, centre right")),
+        ("headphones", "notebook", "keyboard", "bookshelf", "window frame", "mug"),
+        ("desk lamp", "headphones", "big window", "houseplants", "city lights"),
+        ("rain on the window", "soft purring", "distant traffic", "a lo-fi beat far away"),
+        ("lo-fi hip hop", "chillhop", "ambient synth"), "late-night lo-fi",
+        "big-city apartment",
+        ("night", "neon", "city lights", "desk lamp", "headphones", "lo-fi", "rain streaks", "moody")),
+    Theme(
+        "storybook", "storybook tea-party corner with pastel flowers, tiny teacups and paper lanterns",
+        "tea-party corner", "afternoon", "clear", "indoor, whimsical playroom",
+        "soft diffused light with a pastel glow and floating sparkles",
+        "whimsical, sweet and enchanting", ("pastel pink", "mint", "lavender", "butter cream", "sky blue"),
+        (("paper lanterns", "slow sway", "ceiling, upper third"),
+         ("floating sparkles", "gentle drift", "mid-air, centre"),
+         ("pastel flowers", "light nod", "table edge, right"),
+         ("steam from a tiny teacup", "curling rise", "table, centre"),
+         ("ribbon on the chair", "soft flutter", "chair, left")),
+        ("tiny teacups", "teapot", "picture book", "bunting", "cake stand", "little chair"),
+        ("paper lanterns", "tiny teacups", "pastel flowers", "storybook props", "soft clouds"),
+        ("a music box", "soft purring", "teacups clinking", "birds outside"),
+        ("music box waltz", "whimsical chamber pop", "harp lullaby"), "timeless fairy tale",
+        "children's picture-book world",
+        ("whimsical", "storybook", "pastel", "fairy-tale", "fairy tale", "teacup", "lantern", "sparkles", "magical")),
+    Theme(
+        "retro_lounge", "1970s living room with wood panelling, a record player and orange upholstery",
+        "retro lounge", "evening", "clear", "indoor, vintage living room",
+        "warm tungsten light with soft halation, like a 35mm photo",
+        "nostalgic, warm and mellow", ("burnt orange", "mustard", "chocolate brown", "olive", "cream"),
+        (("spinning record", "slow turn", "record player, left"),
+         ("macrame plant hanger", "gentle sway", "corner, upper right"),
+         ("lamp glow", "soft flicker", "side table, right"),
+         ("dust in the light", "lazy drift", "centre"),
+         ("fringe on the rug", "tiny ripple", "floor, foreground")),
+        ("record sleeves", "vintage rug", "wood panelling", "armchair", "table lamp", "plant hanger"),
+        ("record player", "orange armchair", "macrame plant hanger", "vintage rug", "wood panelling"),
+        ("a record crackling", "soft purring", "a clock ticking", "a kettle far away"),
+        ("vintage soul", "soft funk", "70s folk"), "1970s",
+        "retro suburban home",
+        ("retro", "film", "1970s", "70s", "record player", "wood panelling", "vintage", "macrame", "tungsten",
+         "nostalgic")),
+    Theme(
+        "scandi_room", "minimal white room with a pale oak floor, a linen throw and a single green plant by a large window",
+        "white room", "morning", "clear", "indoor, minimalist apartment",
+        "bright soft daylight from a large window, clean gentle shadows",
+        "calm, airy and uncluttered", ("white", "pale oak", "linen grey", "sage green", "soft black"),
+        (("linen curtain", "slow billow", "window, right"),
+         ("plant leaves", "subtle flutter", "corner, left"),
+         ("daylight on the floor", "slow shift", "floor, centre"),
+         ("throw fringe", "tiny sway", "bench, foreground")),
+        ("oak bench", "ceramic vase", "floor cushion", "paper lamp", "window frame", "rug"),
+        ("pale oak floor", "linen throw", "green plant", "large window", "oak bench"),
+        ("quiet room tone", "soft purring", "birds outside", "a page turning"),
+        ("minimal piano", "soft ambient", "acoustic minimalism"), "modern Scandinavian",
+        "Nordic apartment",
+        ("scandi", "minimal", "scandinavian", "white walls", "pale oak", "linen", "negative space", "daylight",
+         "clean")),
 )
 
 PETS = {
@@ -136,10 +224,10 @@ PETS = {
                           "stretches one paw out and yawns an enormous yawn")},
     "dog": {"noun": "dog", "young": "puppy", "names": ("Biscuit", "Maple", "Teddy"), "sound": "soft snoring",
             "traits": ("sleepy", "goofy", "fluffy", "golden"),
-            "behaviors": ("rests his chin on the cushion and thumps his tail twice",
-                          "tilts his head at a sound, then sighs into a nap",
-                          "curls up nose-to-tail with one ear flopped over his eyes",
-                          "rolls onto his back for the world's laziest belly-up stretch")},
+            "behaviors": ("rests {poss} chin on the cushion and thumps {poss} tail twice",
+                          "tilts {poss} head at a sound, then sighs into a nap",
+                          "curls up nose-to-tail with one ear flopped over {poss} eyes",
+                          "rolls onto {poss} back for the world's laziest belly-up stretch")},
     "duo": {"noun": "cat and dog", "young": "kitten and puppy", "names": ("Mochi and Biscuit", "Luna and Maple"),
             "sound": "purring and soft snoring", "traits": ("best-friend", "snuggly", "mismatched", "cozy"),
             "behaviors": ("share one cushion, the cat tucked under the dog's chin",
@@ -243,6 +331,17 @@ GENERIC = (
     "Keep everything gentle and {adj}: {name} stays calm while the {place} glows.",
     "A {adj} detail that makes the {place} feel lived-in and safe for {name}.",
     "Warm, {adj} and unhurried, with {name} as the quiet heart of the scene.",
+)
+
+# When a request is about something other than a pet video (a party, a trip), titles and unknown
+# fields name that topic: the most frequent content word of the request.
+TOPIC_TITLES = ("A {Place} {Topic} for {name}", "{name}'s {Adj} {Topic}", "The {Weather_word} {Topic}",
+                "{name} and the {Prop}: a {Topic}", "A {Time} {Topic} with {name}")
+
+TOPIC_GENERIC = (
+    "A {adj} {topic} for {name}: the {prop}, {color1} and {color2} touches, and {sound} in the background.",
+    "Keep the {topic} {adj} and easy for {name}, with the {place_prop} and plenty of quiet corners.",
+    "{name} at the heart of a {adj} {topic}, set in the {place} with {lighting_short}.",
 )
 
 ADJECTIVES = ("cozy", "gentle", "heartwarming", "tender", "peaceful", "sunny", "snug", "dreamy")
