@@ -37,13 +37,13 @@ async def test_keys_move_by_step_and_clamp():
     app = SliderApp(Slider(5, 1, 10))
     async with app.run_test(size=(40, 3)) as pilot:
         app.slider.focus()
-        await pilot.press("right", "right", "l")
+        await pilot.press("right", "right", "right")
         assert app.slider.value == 8
         await pilot.press(*["right"] * 5)
         assert app.slider.value == 10
         await pilot.press("home")
         assert app.slider.value == 1
-        await pilot.press("left", "h")
+        await pilot.press("left", "left")
         assert app.slider.value == 1
         await pilot.press("end", "left")
         assert app.slider.value == 9

@@ -220,6 +220,9 @@ class RunScreen(WorkerErrorsToApp, Screen):
 
     async def _show_loading(self, text: str) -> None:
         self._header()
+        # The question was answered: its keys (continue, options) do nothing until the next one.
+        self.interaction = None
+        self.refresh_bindings()
         await self._replace_body(Static(text, id="loading-text", markup=False), LoadingIndicator(id="loading"))
 
     def _set_loading_text(self, text: str) -> None:

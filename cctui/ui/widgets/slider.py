@@ -45,9 +45,9 @@ class Slider(Widget, can_focus=True):
     COMPONENT_CLASSES = {"slider--filled", "slider--empty"}
 
     BINDINGS = [
-        Binding("left,h", "step(-1)", "Less", show=False, id="slider.less",
+        Binding("left", "step(-1)", "Less", show=False, id="slider.less",
                 tooltip="Decrease the value by one step"),
-        Binding("right,l", "step(1)", "More", show=False, id="slider.more",
+        Binding("right", "step(1)", "More", show=False, id="slider.more",
                 tooltip="Increase the value by one step"),
         Binding("home", "to_minimum", "Minimum", show=False, id="slider.min", tooltip="Set the minimum value"),
         Binding("end", "to_maximum", "Maximum", show=False, id="slider.max", tooltip="Set the maximum value"),
