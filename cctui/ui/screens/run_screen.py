@@ -27,11 +27,13 @@ from cctui.records import RunStatus
 from cctui.engine.run import Run
 from cctui.safe_text import LINE_LIMIT, clean, clean_deep
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
+from cctui.ui.screens.picture_screen import VIEW_PICTURE
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.widgets.assemble_pane import AssemblePane
 from cctui.ui.widgets.client_write_pane import ClientWritePane
 from cctui.ui.widgets.final_preview import FinalPreview
+from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.widgets.form_table import FormTable
 from cctui.ui.widgets.media_form import MediaForm
 from cctui.ui.widgets.schema_view import SchemaView
@@ -68,6 +70,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
         Binding("x", "cancel_render", "Cancel render", id="run.cancel_render",
                 tooltip="Stop the render; nothing is written under the final name"),
         Binding("v", "open_video", "Open video", id="run.open_video", tooltip="Open the final video"),
+        VIEW_PICTURE,
         # "Copy text": the CC video's title, description and hashtags, another workflow's own text.
         Binding("y", "copy_captions", "Copy text", id="run.copy_captions",
                 tooltip="Copy the run's text to post (title, description and hashtags, or its summary)"),
@@ -427,6 +430,16 @@ class RunScreen(WorkerErrorsToApp, Screen):
         except (OSError, RuntimeError) as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Could not open the video", severity="error")
 
+    def picture_on_show(self) -> FittedPicture | None:
+        """What z shows: the picture of the pane on show (the finished run's cover, the clip
+        being rendered)."""
+        return next((p for p in self.query("#body FittedPicture").results(FittedPicture) if p.can_show), None)
+
+    def action_view_picture(self) -> None:
+        picture = self.picture_on_show()
+        if picture is not None:
+            picture.show_full_screen()
+
     def _render_target(self) -> tuple[str, str] | None:
         return self.run.module_with_view("assemble")
 
@@ -540,6 +553,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
             return bool(self._child_subs())
         if action == "cancel_render":
             return self.rendering
+        if action == "view_picture":
+            return self.picture_on_show() is not None
         if action in ("open_video", "copy_captions", "render_again"):
             return self.run.status is RunStatus.COMPLETED and self._finish_offers(action)
         return True
