@@ -20,7 +20,7 @@ from cctui.ui.screens.media_screen import MediaScreen
 from cctui.ui.screens.picture_screen import PictureScreen, size_text
 from cctui.ui.screens.run_screen import RunScreen
 from cctui.ui.screens.runs_screen import RunsScreen
-from cctui.ui.widgets.fitted_picture import FittedPicture
+from cctui.ui.widgets.fitted_picture import FittedPicture, middle_cut
 from cctui.ui.widgets.generation_card import card_columns
 from cctui.ui.widgets.generation_item import GenerationItem
 from pet_photo import draw_pet_photo
@@ -75,6 +75,10 @@ async def test_z_shows_a_generated_image_full_screen_and_esc_comes_back(tmp_path
         await wait_for(pilot, lambda: media.selected_item is not None)
         item = media.selected_item
         assert item["kind"] == "image" and Path(item["local_path"]).is_file()
+        # Picked by key, the picture is scrolled into view, all of it at 80x24.
+        await settle(pilot)
+        body = media.query_one("#media-body").region
+        assert body.contains_region(media.query(GenerationItem).first().picture.region)
         assert "Zoom" in palette_names(app)
         await pilot.press("z")
         await wait_for(pilot, lambda: showing(app, item["local_path"]))
@@ -136,6 +140,12 @@ async def test_z_on_the_finish_screen_shows_the_cover(tmp_path, standin):
         # A click on the cover opens it too.
         await pilot.click("#final-cover")
         await wait_for(pilot, lambda: showing(app, cover))
+
+
+def test_a_long_file_name_keeps_its_start_and_its_end():
+    assert middle_cut("image_prompts_leonardo_j_2b560abef182_1.png", 20) == "image_prom…182_1.png"
+    assert len(middle_cut("image_prompts_leonardo_j_2b560abef182_1.png", 20)) == 20
+    assert middle_cut("cover.jpg", 20) == "cover.jpg"
 
 
 def test_cards_share_a_row_only_when_their_pictures_keep_their_size():

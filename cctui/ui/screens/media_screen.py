@@ -391,6 +391,10 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         else:
             index = 0 if delta > 0 else len(ids) - 1
         self.select(ids[index])
+        # Picked by key, it is shown: its picture is what the creator judges.
+        shown = next((i for c in self._cards.values() if (i := c.item_for(ids[index]))), None)
+        if shown is not None:
+            shown.scroll_visible(animate=False)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -64,12 +64,11 @@ class PictureScreen(Screen[None]):
         """Pixels and size of the picture, the size of the file it stands for, and what it is."""
         parts = []
         pixels = picture_pixels(self.path)
+        poster = self.stands_for != self.path
         if pixels:
-            parts.append(f"{pixels[0]}×{pixels[1]} px")
+            parts.append(f"{'poster frame ' if poster else ''}{pixels[0]}×{pixels[1]} px")
         if self.stands_for.is_file():
             parts.append(size_text(self.stands_for.stat().st_size))
-        if self.stands_for != self.path:
-            parts.append("its poster frame")
         if self.what:
             parts.append(self.what)
         return " · ".join(parts)

@@ -23,6 +23,7 @@ from PIL import Image as PILImage
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Static
 
 from cctui.ui.widgets.picture import Picture
 
@@ -68,6 +69,14 @@ def picture_pixels(path: str | Path | None) -> tuple[int, int] | None:
         return None
 
 
+def middle_cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters, an ellipsis in its middle when it is longer."""
+    if len(text) <= width or width < 5:
+        return text
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
+
+
 def view_height(widget: Widget) -> int:
     """Rows of the scrolling view `widget` is shown in: the outermost scrolling container below
     the screen (an inner one that grows with its content, such as a list of cards, is no
@@ -102,6 +111,7 @@ class FittedPicture(Picture):
         self.title = title or caption
         self.opens = opens
         self._pixels = picture_pixels(self.path)
+        self._caption_shown = caption
         self._placed: tuple[int, int, int, int] | None = None  # image's size, the room it was centred in
 
     @property
@@ -133,6 +143,7 @@ class FittedPicture(Picture):
     def fit(self) -> None:
         if not self.is_attached:
             return
+        self._fit_caption()
         image: Widget | None = next(iter(self.query(".picture-image")), None)
         if image is None or self._pixels is None or self.content_size.width <= 0:
             return
@@ -145,6 +156,15 @@ class FittedPicture(Picture):
             image.styles.max_height = height  # not Picture's fixed cap: this is the cap
             top = (limit - height) // 2 if self.fill else 0
             image.styles.margin = (top, 0, 0, (room - width) // 2)
+
+    def _fit_caption(self) -> None:
+        # A file name wider than the picture keeps its start and its end (where generations of
+        # one job differ: `..._1.png`, `..._2.png`), not a wrapped line that falls out of sight.
+        text = middle_cut(self.caption, self.content_size.width) if self.content_size.width > 0 else self.caption
+        if text != self._caption_shown:
+            self._caption_shown = text
+            for caption in self.query(".picture-caption").results(Static):
+                caption.update(text)
 
     @property
     def fitted(self) -> tuple[int, int] | None:
@@ -163,4 +183,4 @@ class FittedPicture(Picture):
             self.app.push_screen(PictureScreen(self.path, stands_for=self.stands_for, title=self.title))
 
 
-__all__ = ["FittedPicture", "fit_cells", "cell_pixels", "picture_pixels", "view_height"]
+__all__ = ["FittedPicture", "fit_cells", "cell_pixels", "middle_cut", "picture_pixels", "view_height"]
