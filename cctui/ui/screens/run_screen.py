@@ -431,9 +431,16 @@ class RunScreen(WorkerErrorsToApp, Screen):
             self.app.call_from_thread(self.notify, str(exc), title="Could not open the video", severity="error")
 
     def picture_on_show(self) -> FittedPicture | None:
-        """What z shows: the picture of the pane on show (the finished run's cover, the clip
-        being rendered)."""
-        return next((p for p in self.query("#body FittedPicture").results(FittedPicture) if p.can_show), None)
+        """What z shows: the picture nearest the focus (the highlighted card's), else the first
+        of the pane on show (the finished run's cover, the clip being rendered)."""
+        body = self.query_one("#body")
+        node = self.focused
+        while node is not None and node is not body and node is not self:
+            found = next((p for p in node.query(FittedPicture).results(FittedPicture) if p.can_show), None)
+            if found is not None:
+                return found
+            node = node.parent
+        return next((p for p in body.query(FittedPicture).results(FittedPicture) if p.can_show), None)
 
     def action_view_picture(self) -> None:
         picture = self.picture_on_show()
