@@ -32,14 +32,14 @@ async def test_a_poster_workflow_shows_its_own_results(tmp_path):
         preview = screen.query_one("#final")
         assert screen.query("#final-cover") and preview.video_path is None
         assert str(screen.query_one("#result-caption").content) == "A poster of Rex."
-        assert str(screen.query_one("#final-keys").content) == "y: copy caption   esc: runs"
+        assert str(screen.query_one("#final-keys").content) == "y: copy caption   z: zoom the poster   esc: runs"
         assert str(screen.query_one("#final-cost").content) == "Spent on this run: $0.00"
         assert screen.query_one("#result-notes").title == "How it was made"
         await pilot.press("y")
         assert app.clipboard == "A poster of Rex."
         # A poster workflow has no video and nothing to render again: those keys are not offered.
         assert not screen.check_action("open_video", ()) and not screen.check_action("render_again", ())
-        assert screen.check_action("copy_captions", ())
+        assert screen.check_action("copy_captions", ()) and screen.check_action("view_picture", ())
         await pilot.press("v")
         await pilot.pause()
         assert not any("video" in str(n.message) for n in app._notifications)

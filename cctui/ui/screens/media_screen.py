@@ -24,10 +24,11 @@ from cctui.safe_text import clean, clean_deep
 from cctui.engine.events import JobChanged
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
-from cctui.ui.widgets.generation_card import GenerationCard
+from cctui.ui.widgets.generation_card import GenerationCard, card_columns
 from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
 from cctui.ui.widgets.media_form import NARROW_SCREEN, MediaForm, dom_id
 from cctui.ui.widgets.fitted_picture import FittedPicture
+from cctui.ui.screens.picture_screen import VIEW_PICTURE
 
 if TYPE_CHECKING:
     from cctui.engine.interaction import Interaction
@@ -45,10 +46,12 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
     BINDINGS = [
         Binding("g", "generate", "Generate", id="media.generate",
                 tooltip="Generate with the values of the tab on show"),
-        Binding("v", "open_selected", "View file", id="media.open_selected",
+        # Out of the footer (still in ctrl+p): z shows the picture here, and 80 columns hold no more keys.
+        Binding("v", "open_selected", "View file", show=False, id="media.open_selected",
                 tooltip="Open the selected file with the system's viewer (shows its path over SSH)"),
+        VIEW_PICTURE,
         Binding("enter", "use_selected", "Use it", id="media.use",
-                tooltip="Continue with the selected generation (the only finished one needs no selecting)"),
+                tooltip="Continue with the selected generation (the first to finish is selected as it arrives)"),
         Binding("right_square_bracket", "switch_tab(1)", "Next tab", id="media.next_tab",
                 tooltip="Show the next provider's tab"),
         Binding("left_square_bracket", "switch_tab(-1)", "Previous tab", show=False, id="media.previous_tab",
@@ -77,7 +80,7 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         text-style: bold;
     }
     MediaScreen #media-preview { height: auto; padding: 0 1; }
-    MediaScreen #media-source { width: 30; margin-right: 1; }
+    MediaScreen #media-source { width: 30%; margin-right: 1; }
     MediaScreen #media-results { width: 1fr; height: auto; }
     MediaScreen #media-empty { color: $text-muted; height: auto; padding: 1 0; }
     MediaScreen #media-generations {
@@ -88,9 +91,6 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         height: auto;
     }
     MediaScreen.-narrow #media-source { width: 24; }
-    MediaScreen.-narrow #media-generations { grid-size: 1; }
-    MediaScreen.-no-source #media-generations { grid-size: 3; }
-    MediaScreen.-no-source.-narrow #media-generations { grid-size: 2; }
     MediaScreen #media-answer {
         height: 1;
         padding: 0 1;
@@ -177,7 +177,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             yield Static("Preview", classes="media-section")
             with Horizontal(id="media-preview"):
                 if self.source_image:
-                    yield FittedPicture(self.source_image["local_path"], "Source image", id="media-source")
+                    yield FittedPicture(self.source_image["local_path"], "Source image", max_height=None, room=3,
+                                        id="media-source")
                 with Vertical(id="media-results"):
                     yield Static("Nothing generated yet: choose a tab, check the values, press Generate.",
                                  id="media-empty")
@@ -209,6 +210,15 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
+        self.call_after_refresh(self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        """Cards per row from the room the results have (pictures grow into the rest)."""
+        results = self.query_one("#media-results")
+        if results.content_size.width:
+            counts = [len(g.get("items") or []) for g in self._generations]
+            columns = card_columns(results.content_size.width, counts)
+            self.query_one("#media-generations").styles.grid_size_columns = columns
 
     def on_screen_resume(self) -> None:
         # Back from a dialog the app put on top: jobs may have moved on meanwhile.
@@ -266,12 +276,13 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             self._unseen.clear()
             shown[-1].reveal_when_placed()
         self._update_empty()
+        self._fit_columns()
         # The first finished result is selected as it arrives, as a list's cursor starts on its first
         # line: `enter` uses it, `j`/`k` move to another. Nothing is chosen until `enter`.
         finished = self._finished_ids()
         if self.selected_id not in finished and finished:
             self.select(finished[0])
-        self.refresh_bindings()
+        self.refresh_bindings()  # and a finished picture can now be shown full-screen
 
     def on_run_event(self, message: RunEvent) -> None:
         # A job of this step moved: the generations are read again (they are the jobs' rows).
@@ -356,7 +367,7 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             label.update("Select a generation (tab to it, or click it).")
         else:
             label.update(f"Selected: {item_file_name(item)}  (enter or Use this one to continue)")
-        self.refresh_bindings()
+        self.refresh_bindings()  # z shows the selected picture
 
     @property
     def selected_item(self) -> dict[str, Any] | None:
@@ -389,6 +400,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             return len(self._finished_ids()) > 1
         if action == "switch_tab":
             return len(self.tabs) > 1
+        if action == "view_picture":
+            return self.picture_on_show() is not None
         return True
 
     def action_pick(self, delta: int) -> None:
@@ -402,6 +415,10 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         else:
             index = 0 if delta > 0 else len(ids) - 1
         self.select(ids[index])
+        # Picked by key, it is shown: its picture is what the creator judges.
+        shown = next((i for c in self._cards.values() if (i := c.item_for(ids[index]))), None)
+        if shown is not None:
+            shown.scroll_visible(animate=False)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -411,6 +428,22 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             self.notify("Select a generation first: tab to one or click it.", severity="warning")
             return
         self.dismiss({"selected_content_id": self.selected_id})
+
+    def picture_on_show(self) -> FittedPicture | None:
+        """What z shows: the focused generation's picture, else the selected one's, else the
+        source image."""
+        focused = self.focused if isinstance(self.focused, GenerationItem) else None
+        chosen = focused or next((i for c in self._cards.values()
+                                  if self.selected_id and (i := c.item_for(self.selected_id))), None)
+        if chosen is not None and chosen.picture is not None:
+            return chosen.picture
+        source = next(iter(self.query("#media-source").results(FittedPicture)), None)
+        return source if source is not None and source.can_show else None
+
+    def action_view_picture(self) -> None:
+        picture = self.picture_on_show()
+        if picture is not None:
+            picture.show_full_screen()
 
     def action_open_selected(self) -> None:
         item = self.selected_item

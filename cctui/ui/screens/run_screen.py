@@ -29,12 +29,14 @@ from cctui.records import RunStatus
 from cctui.engine.run import Run
 from cctui.safe_text import LINE_LIMIT, clean, clean_deep
 from cctui.ui.screens.dialogs import ConfirmScreen, FeedbackScreen, OptionsScreen
+from cctui.ui.screens.picture_screen import VIEW_PICTURE
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.widgets.arriving_answer import ArrivingAnswer
 from cctui.ui.widgets.assemble_pane import AssemblePane
 from cctui.ui.widgets.client_write_pane import ClientWritePane
 from cctui.ui.widgets.final_preview import FinalPreview
+from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.widgets.form_table import FormTable
 from cctui.ui.widgets.media_form import MediaForm
 from cctui.ui.widgets.schema_view import SchemaView
@@ -73,6 +75,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
         Binding("x", "cancel_render", "Cancel render", id="run.cancel_render",
                 tooltip="Stop the render; nothing is written under the final name"),
         Binding("v", "open_video", "Open video", id="run.open_video", tooltip="Open the final video"),
+        VIEW_PICTURE,
         # "Copy text": the CC video's title, description and hashtags, another workflow's own text.
         Binding("y", "copy_captions", "Copy text", id="run.copy_captions",
                 tooltip="Copy the run's text to post (title, description and hashtags, or its summary)"),
@@ -469,6 +472,23 @@ class RunScreen(WorkerErrorsToApp, Screen):
         except (OSError, RuntimeError) as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Could not open the video", severity="error")
 
+    def picture_on_show(self) -> FittedPicture | None:
+        """What z shows: the picture nearest the focus (the highlighted card's), else the first
+        of the pane on show (the finished run's cover, the clip being rendered)."""
+        body = self.query_one("#body")
+        node = self.focused
+        while node is not None and node is not body and node is not self:
+            found = next((p for p in node.query(FittedPicture).results(FittedPicture) if p.can_show), None)
+            if found is not None:
+                return found
+            node = node.parent
+        return next((p for p in body.query(FittedPicture).results(FittedPicture) if p.can_show), None)
+
+    def action_view_picture(self) -> None:
+        picture = self.picture_on_show()
+        if picture is not None:
+            picture.show_full_screen()
+
     def _render_target(self) -> tuple[str, str] | None:
         return self.run.module_with_view("assemble")
 
@@ -588,6 +608,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
             return self.rendering
         if action == "history":
             return self.run.status is not RunStatus.RUNNING and not self.rendering
+        if action == "view_picture":
+            return self.picture_on_show() is not None
         if action in ("open_video", "copy_captions", "render_again"):
             return self.run.status is RunStatus.COMPLETED and self._finish_offers(action)
         return True

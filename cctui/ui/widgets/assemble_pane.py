@@ -43,7 +43,8 @@ class AssemblePane(Vertical):
             yield MediaForm("render", self.data.get("schema") or {}, self.data.get("prefill") or {},
                             sub_action=RENDER_ACTION, id="assemble-form")
             if poster:
-                yield FittedPicture(poster, "The selected clip", max_height=12, id="assemble-clip")
+                yield FittedPicture(poster, "The selected clip", max_height=None, room=4, id="assemble-clip",
+                                    stands_for=video.get("local_path") or poster)
         with Vertical(id="render-box"):
             yield Static("", id="render-status", markup=False)
             yield ProgressBar(total=100, show_eta=True, id="render-progress")

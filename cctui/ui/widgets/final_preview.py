@@ -20,6 +20,7 @@ from cctui.ui.widgets.overlay_timeline import OverlayTimeline
 from cctui.ui.widgets.path_text import PathText
 
 FILE_LINES = ("video", "audio", "file", "image", "folder")
+COVER_ROOM = 5  # the headline above, the caption and the keys line below
 
 
 def _cleaned(item: ResultItem) -> ResultItem:
@@ -37,7 +38,7 @@ class FinalPreview(Vertical):
     DEFAULT_CSS = """
     FinalPreview { height: auto; }
     FinalPreview #final-top { height: auto; }
-    FinalPreview #final-cover { width: 28; height: auto; margin-right: 1; }
+    FinalPreview #final-cover { width: 35%; height: auto; margin-right: 1; }
     FinalPreview #final-side { width: 1fr; height: auto; }
     FinalPreview .section { text-style: bold; padding: 0 1; margin-top: 1; height: auto; }
     FinalPreview .final-text { border: round $primary; padding: 0 1; margin: 0 1; height: auto; }
@@ -82,7 +83,8 @@ class FinalPreview(Vertical):
         picture = self.picture
         with Horizontal(id="final-top"):
             if picture is not None:
-                yield FittedPicture(picture.value, picture.label, max_height=14, id="final-cover")
+                # As tall as the view less what must be seen with it (COVER_ROOM rows).
+                yield FittedPicture(picture.value, picture.label, max_height=None, room=COVER_ROOM, id="final-cover")
             with Vertical(id="final-side"):
                 for item in self._of("text"):
                     title = f"{item.label} (y: copy)" if item is self.copyable else item.label
@@ -113,6 +115,8 @@ class FinalPreview(Vertical):
             keys.append(f"v: open the {video.label.lower()}")
         if self.copyable is not None:
             keys.append(f"y: copy {self.copyable.label.lower()}")
+        if self.picture is not None:
+            keys.append(f"z: zoom the {self.picture.label.lower()}")
         if self.can_render_again:
             keys.append("r: render again")
         return "   ".join(keys + ["esc: runs"])

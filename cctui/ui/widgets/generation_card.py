@@ -63,6 +63,22 @@ def cost_text(cost: dict[str, Any] | None) -> str | None:
     return f"{amount:g} {unit or ''}".strip()
 
 
+# Columns a generation's picture needs to be worth looking at; a card shows its files side by side.
+PICTURE_COLUMNS = 24
+CARD_FRAME = 4  # a card's border and padding
+ITEM_FRAME = 2  # an item's border
+
+
+def card_columns(width: int, items_per_card: list[int]) -> int:
+    """How many cards share a row of `width` columns: as many as fit with every picture at least
+    PICTURE_COLUMNS wide, and never more than there are cards (one card alone takes the row, so
+    its pictures grow instead of leaving the rest of the row empty)."""
+    if not items_per_card:
+        return 1
+    widest = CARD_FRAME + max(1, max(items_per_card)) * (PICTURE_COLUMNS + ITEM_FRAME)
+    return max(1, min(len(items_per_card), width // widest))
+
+
 def is_unfinished(generation: dict[str, Any]) -> bool:
     return generation.get("status") in IN_PROGRESS
 
@@ -268,7 +284,9 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
 
     def _tick(self) -> None:
         if (self.generation.get("retry_reason") or self._without_percentage()) and self.is_mounted:
-            self.query_one(".card-status", Static).update(self._status_text())
+            # Not there while the card is rebuilt for a new status (a tick can fall in between).
+            for status in self.query(".card-status").results(Static):
+                status.update(self._status_text())
 
     def update(self, generation: dict[str, Any]) -> None:
         """Show a newer state of the same generation, rebuilding only when its shape changed."""
@@ -326,4 +344,4 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
 
 
 
-__all__ = ["GenerationCard", "cost_text", "is_unfinished", "shorten", "IN_PROGRESS", "UNKNOWN_NOTE"]
+__all__ = ["GenerationCard", "card_columns", "cost_text", "is_unfinished", "shorten", "IN_PROGRESS", "UNKNOWN_NOTE"]

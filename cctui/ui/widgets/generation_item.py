@@ -17,6 +17,8 @@ from textual.widgets import Static
 from cctui.ui.widgets.fitted_picture import FittedPicture
 
 KIND_MARK = {"video": "▶", "audio": "♪", "image": "▣"}
+# Rows of the view a generation's picture leaves free: its caption and border, the card's title and status.
+ROOM = 7
 
 
 def item_file_name(item: dict[str, Any]) -> str:
@@ -83,7 +85,11 @@ class GenerationItem(Vertical, can_focus=True):
         name = f"{KIND_MARK.get(self.item.get('kind', ''), '·')} {item_file_name(self.item)}"
         picture = item_picture_path(self.item)
         if picture:
-            yield FittedPicture(picture, name, max_height=12)
+            # The whole item fits the view with the card's title above it (ROOM), and a click
+            # selects: a double click (or z) shows it full-screen.
+            provider = self.item.get("provider")
+            yield FittedPicture(picture, name, max_height=None, room=ROOM, stands_for=self.path or picture,
+                                title=f"made by {provider}" if provider else None, opens=False)
         else:
             yield Static(name, classes="item-name", markup=False)
 
@@ -93,6 +99,17 @@ class GenerationItem(Vertical, can_focus=True):
 
     def action_select_item(self) -> None:
         self.post_message(self.Selected(self, self.content_id))
+
+    @property
+    def picture(self) -> FittedPicture | None:
+        """The picture shown for this file (an image, a video's poster), if it can be shown."""
+        picture = next(iter(self.query(FittedPicture)), None)
+        return picture if picture is not None and picture.can_show else None
+
+    def on_click(self, event: events.Click) -> None:
+        if event.chain >= 2 and self.picture is not None:
+            event.stop()
+            self.picture.show_full_screen()
 
     def on_focus(self, event: events.Focus) -> None:
         self.post_message(self.Selected(self, self.content_id))

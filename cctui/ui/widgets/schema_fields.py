@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cctui.engine.ux import display_mode, ux
-from cctui.ui.widgets.picture import Picture
+from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.widgets.schema_card import COPY_CLASS, SchemaCard, copy_to_clipboard
 
 LABEL_STYLE = "dim"
@@ -220,7 +220,9 @@ def build_node(name: str | None, schema: Any, data: Any, ctx: BuildContext,
         return [SchemaPanel(label, children(schema, data, ctx, path))]
     if render_as == "image":
         source = data.get("local_path") if isinstance(data, dict) else data
-        return [Picture(source if isinstance(source, str) and source else None, label or "")]
+        # Fitted to the card at its aspect; a click selects the card, z (the run screen) zooms it.
+        return [FittedPicture(source if isinstance(source, str) and source else None, label or "", max_height=12,
+                              opens=False)]
     if render_as == "card-title" and _is_scalar(data):
         text = scalar_text(data) or EMPTY
         return [Static(Content.styled(text, value_style(hints, title=True)), classes="schema-card-title")]
