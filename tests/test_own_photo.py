@@ -138,3 +138,54 @@ async def test_an_answers_file_gives_the_photo_by_path(fake_engine, tmp_path):
     assert Image.open(run.state["picture"]["local_path"]).size == (90, 160)
     assert "    pick_image: your_photo own_file completed" in lines
     assert fake_engine.services.providers.submits() == 0
+
+
+async def test_the_example_answers_make_the_clip_from_your_photo_over_http(tmp_path, monkeypatch, standin,
+                                                                           cc_workflow):
+    """`examples/cc-your-photo-answers.json` in batch mode against the stand-in with the real clients:
+    no image is generated; the analysis, Leonardo's init image and Sora's reference start from the
+    photo (turned upright); the render ends in an MP4."""
+    from pydantic import SecretStr
+
+    from cctui.batch import load_answers
+    from cctui.engine.engine import Engine
+    from cctui.providers.registry import Providers
+    from cctui.settings import load_settings
+    from pet_photo import draw_pet_photo
+
+    upright = Image.open(draw_pet_photo(tmp_path / "upright.png", size=(720, 1280))).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 8  # "turn left to show": stored turned a quarter to the right
+    upright.rotate(-90, expand=True).save(tmp_path / "pet.jpg", "JPEG", quality=95, exif=exif.tobytes())
+    monkeypatch.chdir(tmp_path)  # the example names `pet.jpg`, read from where cctui is started
+    urls = standin.base_urls
+    settings = load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=tmp_path / "data",
+                             openai_base_url=urls["openai"], leonardo_base_url=urls["leonardo"],
+                             elevenlabs_base_url=urls["elevenlabs"], sora_base_url=urls["sora"],
+                             openai_api_key=SecretStr("demo-key"), leonardo_api_key=SecretStr("demo-key"),
+                             elevenlabs_api_key=SecretStr("demo-key"))
+    providers = Providers(settings)
+    engine = await Engine.open(settings.db_path, providers, settings.runs_dir())
+    engine.services.jobs.min_poll = 0.05
+    lines: list[str] = []
+    try:
+        root = Path(__file__).resolve().parent.parent
+        run = await BatchRunner(engine, load_answers(root / "examples" / "cc-your-photo-answers.json"),
+                                out=lines.append).run(cc_workflow)
+        jobs = await engine.services.store.jobs_of_run(run.run_id)
+    finally:
+        await engine.close()
+        await providers.aclose()
+    assert run.status == "completed" and "    generate_and_select_images: your_photo own_file completed" in lines
+    assert sorted((j.provider, j.action) for j in jobs) == [("elevenlabs", "txt2music"), ("leonardo", "img2vid"),
+                                                           ("openai", "img2vid"), ("you", "own_file")]
+    copy = Path(run.state["selected_image_data"]["local_path"])
+    assert copy == run.run_dir / "uploads" / "pet.jpg" and Image.open(copy).size == (720, 1280)
+    assert standin.count("POST", r"/generations$", regex=True) == 0  # no image made: OpenAI's nor Leonardo's
+    assert standin.count("POST", r"/generations-image-to-video$", regex=True) == 1
+    assert standin.count("POST", r"/init-image$", regex=True) == 1
+    (uploaded,) = (standin.data_dir / "inputs" / "leonardo").glob("*")
+    assert uploaded.read_bytes() == copy.read_bytes()
+    (sora,) = [r for r in standin.requests if r.method == "POST" and r.path.endswith("/videos")]
+    assert sora.status == 200 and "input_reference" in sora.files  # the stand-in checks it is a picture of the size
+    assert Path(run.state["final_video"]["path"]).suffix == ".mp4"
