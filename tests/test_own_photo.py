@@ -90,6 +90,26 @@ async def test_refused_files_say_what_is_wrong_and_leave_nothing(fake_engine, tm
     assert fake_engine.services.providers.submits() == 0
 
 
+async def test_a_picture_under_another_name_is_taken_as_what_it_is(fake_engine, tmp_path):
+    run, iid = await asked(fake_engine, write_workflow(tmp_path / "wf"))
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(tmp_path / "cat.jpg", "PNG")
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(tmp_path / "dog.jpg", "WEBP")
+    whole = tmp_path / "whole.jpg"
+    Image.new("RGB", (400, 300), (200, 120, 10)).save(whole, "JPEG")
+    (tmp_path / "cut.jpg").write_bytes(whole.read_bytes()[:600])
+    with pytest.raises(AnswerError, match=r"Your photo: dog.jpg is a WEBP under another name; this step takes "
+                                          r".png, .jpg, .jpeg: export it as one of those and choose that"):
+        await run.own_file(iid, "your_photo", str(tmp_path / "dog.jpg"))
+    with pytest.raises(AnswerError, match=r"Your photo: .*cut.jpg is a damaged picture \(.*\); open it in an image "
+                                          r"viewer and save it again, or choose another"):
+        await run.own_file(iid, "your_photo", str(tmp_path / "cut.jpg"))
+    assert left_behind(run) == []
+    await run.own_file(iid, "your_photo", str(tmp_path / "cat.jpg"))
+    (generation,) = await run.generations()
+    copy = Path(generation["items"][0]["local_path"])
+    assert copy.name == "cat.png" and copy.read_bytes() == (tmp_path / "cat.jpg").read_bytes()
+
+
 async def test_a_photo_is_turned_upright_and_chosen_like_a_generation(fake_engine, tmp_path):
     photo = landscape_with_exif_turn(tmp_path / "Miso on the sofa.JPG")
     run, iid = await asked(fake_engine, write_workflow(tmp_path / "wf"))

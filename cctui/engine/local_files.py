@@ -11,13 +11,15 @@ names the file, says what is wrong and what to do; nothing is written for a refu
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import os
 import re
 import shutil
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -28,7 +30,6 @@ MAX_PICTURE_BYTES = 50 * 1024 * 1024  # a phone photo is a few MB; 50 MB of pict
 # Extension -> the format Pillow must find inside (a text file renamed .jpg is refused).
 PICTURE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".gif": "GIF",
                    ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
-_EXTENSION_OF = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
 _ORIENTATION = 0x0112
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -77,14 +78,12 @@ def store_bytes_in(data: bytes, name: str, uploads: Path, allowed: list[str], wh
         target = free_name(uploads, name)
         _write_whole(target, data)
         return target
-    import io
-
     with _opened_picture(io.BytesIO(data), Path(name), where) as img:
-        if _orientation(img) in (1, None) and _format_extension(img, name, allowed) == Path(name).suffix.lower():
-            target = free_name(uploads, name)
+        target = free_name(uploads, Path(name).stem + _suffix(img, name, allowed, where))
+        if _orientation(img) in (1, None):
             _write_whole(target, data)
             return target
-        return _copy_picture(img, None, name, uploads, allowed, where)
+        return _save_upright(img, target, name, where)
 
 
 def content_item(copy: Path, name: str, provider: str | None = None) -> dict[str, Any]:
@@ -131,42 +130,33 @@ def exif_orientation(path: Path) -> int:
 # ---------------------------------------------------------------------------- pictures
 
 
-class _opened_picture:
-    """`with _opened_picture(path_or_buffer, shown_path, where) as img`: the picture decoded
-    whole (a damaged file is refused here, not at the provider), or a clear AnswerError."""
-
-    def __init__(self, source: Any, shown: Path, where: str):
-        self.source, self.shown, self.where = source, shown, where
-        self.img: Image.Image | None = None
-
-    def __enter__(self) -> Image.Image:
-        shown, where = self.shown, self.where
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                self.img = Image.open(self.source)
-                self.img.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            self.close()
-            raise AnswerError(f"{where}: {shown} has too many pixels to use safely; save a copy of at most a few "
-                              f"thousand pixels a side and choose that") from None
-        except UnidentifiedImageError:
-            self.close()
-            raise AnswerError(f"{where}: {shown} is not a picture (its name ends in {shown.suffix or 'nothing'}, "
-                              f"but its content is no image format cctui reads); choose a photo saved as "
-                              f"JPEG, PNG or WebP") from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            self.close()
-            raise AnswerError(f"{where}: {shown} is a damaged picture ({exc}); open it in an image viewer and "
-                              f"save it again, or choose another") from None
-        return self.img
-
-    def close(self) -> None:
-        if self.img is not None:
-            self.img.close()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
+@contextmanager
+def _opened_picture(source: Any, shown: Path, where: str) -> Iterator[Image.Image]:
+    """The picture decoded whole (a damaged file is refused here, not at the provider), or a
+    clear AnswerError naming `shown`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(source)
+            try:
+                img.load()
+            except BaseException:
+                img.close()
+                raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise AnswerError(f"{where}: {shown} has too many pixels to use safely; save a copy of at most a few "
+                          f"thousand pixels a side and choose that") from None
+    except UnidentifiedImageError:
+        raise AnswerError(f"{where}: {shown} is not a picture (its name ends in {shown.suffix or 'nothing'}, "
+                          f"but its content is no image format cctui reads); choose a photo saved as "
+                          f"JPEG, PNG or WebP") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise AnswerError(f"{where}: {shown} is a damaged picture ({exc}); open it in an image viewer and "
+                          f"save it again, or choose another") from None
+    try:
+        yield img
+    finally:
+        img.close()
 
 
 def _orientation(img: Image.Image) -> int | None:
@@ -176,30 +166,29 @@ def _orientation(img: Image.Image) -> int | None:
         return 1
 
 
-def _format_extension(img: Image.Image, name: str, allowed: list[str]) -> str:
+def _suffix(img: Image.Image, name: str, allowed: list[str], where: str) -> str:
     """The extension the copy gets: its own, unless the content is another format (a PNG named
     .jpg), which must then be one the step takes."""
     own = Path(name).suffix.lower()
     if PICTURE_FORMATS.get(own) == img.format:
         return own
-    actual = _EXTENSION_OF.get(img.format or "")
     kinds = [e for e, f in PICTURE_FORMATS.items() if f == img.format]
-    if actual is None or (allowed and not any(k in allowed for k in kinds)):
-        raise AnswerError(f"{name} is a {img.format or 'unknown'} picture under another name; this step takes "
-                          f"{', '.join(allowed) or 'pictures'}: export it as one of those and choose that")
-    return next((k for k in kinds if k in allowed), actual) if allowed else actual
+    usable = [k for k in kinds if not allowed or k in allowed]
+    if not usable:
+        raise AnswerError(f"{where}: {name} is a {img.format or 'picture of unknown format'} under another name; "
+                          f"this step takes {', '.join(allowed)}: export it as one of those and choose that")
+    return usable[0]
 
 
-def _copy_picture(img: Image.Image, source: Path | None, name: str, uploads: Path, allowed: list[str],
+def _copy_picture(img: Image.Image, source: Path, name: str, uploads: Path, allowed: list[str],
                   where: str) -> Path:
-    try:
-        suffix = _format_extension(img, name, allowed)
-    except AnswerError as exc:
-        raise AnswerError(f"{where}: {exc}") from None
-    target = free_name(uploads, Path(name).stem + suffix)
+    target = free_name(uploads, Path(name).stem + _suffix(img, name, allowed, where))
     if _orientation(img) in (1, None):
-        if source is not None:
-            return _copy_plain(source, uploads, where, target)
+        return _copy_plain(source, uploads, where, target)
+    return _save_upright(img, target, name, where)
+
+
+def _save_upright(img: Image.Image, target: Path, name: str, where: str) -> Path:
     upright = ImageOps.exif_transpose(img)  # drops the orientation tag, keeps the rest of the EXIF
     options: dict[str, Any] = {}
     if upright.info.get("icc_profile"):
