@@ -6,6 +6,7 @@ transaction, so a run closed (or killed) at any point opens again exactly where 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from pathlib import Path
@@ -563,21 +564,25 @@ class Run:
         if not str(given or "").strip():
             raise AnswerError(f"{label}: give the path of a picture (type or paste it, or pick it in the list)")
         source = given_path(str(given))
-        copy = copy_file_in(source, self.run_dir / "uploads", own_file_extensions(tabs[tab]), label)
-        turned = exif_orientation(source) != 1
+
+        def take() -> tuple[Path, bool, dict[str, Any]]:
+            kept = copy_file_in(source, self.run_dir / "uploads", own_file_extensions(tabs[tab]), label)
+            return kept, exif_orientation(source) != 1, content_item(kept, source.name, OWN_FILE_PROVIDER)
+
+        # Decoding, turning and copying a big photo takes a moment: not on the loop the screen runs on.
+        kept, turned, item = await asyncio.to_thread(take)
         params = {"from": str(source)}
         if turned:
             params["turned"] = "upright, as the camera's EXIF said"
-        item = content_item(copy, source.name, OWN_FILE_PROVIDER)
         request = MediaRequest(action="own_file", provider=OWN_FILE_PROVIDER, params=params, source_image=None,
-                               media_dir=str(copy.parent), stem=copy.stem)
+                               media_dir=str(kept.parent), stem=kept.stem)
         step_id = self.workflow.steps[si].step_id
         job_id = await self.services.jobs.record_finished(
             request, run_id=self.run_id, interaction_id=interaction_id, step_id=step_id, module=spec.name,
-            prompt_key=tab, kind=item["kind"], local_path=str(copy),
+            prompt_key=tab, kind=item["kind"], local_path=str(kept),
             metadata={"filename": source.name, "mime": item["mime_type"], "size_bytes": item["size_bytes"]})
         await self._event("own_file_added", {"interaction_id": interaction_id, "tab": tab, "job_id": job_id,
-                                             "from": str(source), "copy": str(copy)}, spec)
+                                             "from": str(source), "copy": str(kept)}, spec)
         return job_id
 
     def media_client(self, provider: str, action: str):

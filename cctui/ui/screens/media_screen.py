@@ -351,7 +351,7 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         event.stop()
         self.add_own_file(event.picker, event.path)
 
-    @work(group="media-own-file", exclusive=True, exit_on_error=False)
+    @work(group="media-own-file", exit_on_error=False)
     async def add_own_file(self, picker: PhotoPicker, path: str) -> None:
         """Checked and copied in by the engine, it is a finished generation: shown, selected, and
         Use has the focus (enter goes on with it)."""
@@ -360,6 +360,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         except AnswerError as exc:
             picker.show_error(str(exc))
             return
+        finally:
+            picker.busy = False
         picker.taken()
         await self._show_in_turn(await self.run.generations())
         card = self._cards.get(job_id)

@@ -84,6 +84,7 @@ class PhotoPicker(Vertical):
         self.tab_schema = tab_schema
         self.root = root
         self.extensions = own_file_extensions(tab_schema)
+        self.busy = False  # a file given is being checked and copied; the screen clears it
 
     @property
     def path_input(self) -> Input:
@@ -110,7 +111,10 @@ class PhotoPicker(Vertical):
         self.path_input.focus()
 
     def submit(self) -> None:
-        self.post_message(self.Chosen(self, self.tab_key, self.path_input.value))
+        # One file at a time: a second enter while the first is copied would add it twice.
+        if not self.busy:
+            self.busy = True
+            self.post_message(self.Chosen(self, self.tab_key, self.path_input.value))
 
     def show_error(self, message: str) -> None:
         error = self.query_one(".photo-error", Static)
