@@ -4,6 +4,7 @@ The answers file is an object keyed by module name (or `step_id.module_name`); e
 answer or a list consumed in order each time that module asks:
   {"select": [0]} | {"text": "..."} | {"option": "retry_id", "feedback": "..."} |
   {"sub_actions": [{"id": "generate", "tab": "leonardo", "params": {...}}], "select": 0} |
+  {"sub_actions": [{"tab": "your_photo", "file": "~/Pictures/miso.jpg"}], "select": 0}  (an own-file tab) |
   {"skip": true}  (an optional media step, e.g. music without an ElevenLabs key) |
   {"select": 0, "confirmed_warnings": ["check_id"]}  (go on past a workflow's warning check) |
   {"values": {"loop_mode": "pingpong", "music_source": "generated"}}  (`media.assemble`: the render form)
@@ -24,7 +25,7 @@ from cctui.engine.errors import AnswerError, ConfirmNeeded, EngineError
 from cctui.engine.forms import FormError, check_value, form_check, form_fields
 from cctui.engine.modules import REGISTRY
 from cctui.engine.run import Run
-from cctui.engine.ux import find_selectable, media_tabs
+from cctui.engine.ux import find_selectable, is_own_file_tab, media_tabs
 from cctui.jobs.statuses import can_fetch_again
 from cctui.records import JobRecord, JobStatus, RunStatus
 from cctui.safe_text import clean
@@ -188,6 +189,13 @@ def _check_fit(spec, answer: dict[str, Any], where: str) -> None:
         if tabs and sub["tab"] not in tabs and not _has_template(spec.inputs.get("schema")):
             raise BatchError(f"{where}.sub_actions[{j}].tab: module {spec.name!r} has no tab {sub['tab']!r}"
                              f" (tabs: {', '.join(tabs)})")
+        own = sub["tab"] in tabs and is_own_file_tab(tabs[sub["tab"]])
+        if own and not (isinstance(sub.get("file"), str) and sub["file"].strip()):
+            raise BatchError(f"{where}.sub_actions[{j}].file: tab {sub['tab']!r} takes a file of yours: give its "
+                             f"path, e.g. \"file\": \"~/Pictures/pet.jpg\"")
+        if "file" in sub and tabs and sub["tab"] in tabs and not own:
+            raise BatchError(f"{where}.sub_actions[{j}].file: tab {sub['tab']!r} generates; only a tab whose "
+                             f"provider is \"you\" takes a file")
         if sub["tab"] in tabs and not _has_template(tabs[sub["tab"]]):
             _check_params(tabs[sub["tab"]], sub.get("params") or {}, f"{where}.sub_actions[{j}].params")
     if contract.view == "select":
@@ -343,6 +351,8 @@ class BatchRunner:
         form had to adjust are printed, one line each. A value the form refuses is this answers
         file's error only when the file gave it; a pre-filled one is not, and the message says
         how to get past it."""
+        if "file" in sub:  # an own-file tab: the creator's file, copied in; nothing is sent
+            return await run.own_file(interaction.interaction_id, sub["tab"], sub["file"])
         params = sub.get("params") or {}
         inputs = interaction.resolved_inputs or {}
         tab_schema = media_tabs(inputs.get("schema") or {}).get(sub["tab"])

@@ -13,6 +13,17 @@ from cctui.engine.engine import load
 from cctui.engine.errors import AnswerError
 
 
+def picture_bytes(fmt: str = "PNG", colour=(200, 80, 40)) -> bytes:
+    """A real little picture: pictures are decoded when they are taken, fake bytes are refused."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), colour).save(out, fmt)
+    return out.getvalue()
+
+
 def write(root: Path, **inputs) -> Path:
     root.mkdir()
     (root / "workflow.json").write_text(json.dumps({
@@ -37,7 +48,7 @@ async def asked(engine, folder):
 async def test_a_path_is_checked_and_copied_into_the_run(engine, tmp_path, monkeypatch):
     (tmp_path / "pics").mkdir()
     photo = tmp_path / "pics" / "Miso 1.PNG"
-    photo.write_bytes(b"\x89PNG fake")
+    photo.write_bytes(picture_bytes())
     run, iid = await asked(engine, write(tmp_path / "wf", extensions=["png"]))
     for wrong, reason in ((tmp_path / "nope.png", "does not exist"), (tmp_path / "pics", "is a folder"),
                           ("", "give the path of a file")):
@@ -61,8 +72,9 @@ async def test_a_data_url_is_decoded_into_the_run(engine, tmp_path):
         await run.answer(iid, {"value": "data:image/png;base64,***"})
     with pytest.raises(AnswerError, match=r"upload.jpg is not one of the files"):
         await run.answer(iid, {"value": "data:image/jpeg;base64," + base64.b64encode(b"jpg").decode()})
-    await run.answer(iid, {"value": "data:image/png;base64," + base64.b64encode(b"png bytes").decode()})
-    assert Path(run.state["photo_path"]).read_bytes() == b"png bytes"
+    png = picture_bytes()
+    await run.answer(iid, {"value": "data:image/png;base64," + base64.b64encode(png).decode()})
+    assert Path(run.state["photo_path"]).read_bytes() == png
 
 
 async def test_the_copy_is_also_a_content_item_like_a_generated_image(engine, tmp_path):
@@ -71,8 +83,8 @@ async def test_the_copy_is_also_a_content_item_like_a_generated_image(engine, tm
     from cctui.records import SourceImage
 
     folder = write(tmp_path / "wf")
-    (tmp_path / "a.png").write_bytes(b"\x89PNG one")
-    (tmp_path / "b.webp").write_bytes(b"RIFF two")
+    (tmp_path / "a.png").write_bytes(picture_bytes())
+    (tmp_path / "b.webp").write_bytes(picture_bytes("WEBP", (10, 200, 90)))
     items = []
     for given in (tmp_path / "a.png", tmp_path / "b.webp", tmp_path / "a.png"):
         run, iid = await asked(engine, folder)
@@ -81,12 +93,12 @@ async def test_the_copy_is_also_a_content_item_like_a_generated_image(engine, tm
     first = items[0]
     assert first == {"content_id": first["content_id"], "kind": "image", "provider": None,
                      "local_path": run_copy(items[0]), "url": None, "filename": "a.png", "mime_type": "image/png",
-                     "size_bytes": 8, "metadata": {}}
+                     "size_bytes": (tmp_path / "a.png").stat().st_size, "metadata": {}}
     assert first["content_id"].startswith("upload-") and first["content_id"] == items[2]["content_id"]
     assert items[1]["content_id"] != first["content_id"] and items[1]["mime_type"] == "image/webp"
     source = SourceImage.from_value(first)
     assert (source.local_path, source.content_id) == (first["local_path"], first["content_id"])
-    assert Path(source.local_path).read_bytes() == b"\x89PNG one"
+    assert Path(source.local_path).read_bytes() == (tmp_path / "a.png").read_bytes()
 
 
 def run_copy(item: dict) -> str:

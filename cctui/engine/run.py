@@ -6,6 +6,7 @@ transaction, so a run closed (or killed) at any point opens again exactly where 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from pathlib import Path
@@ -23,7 +24,8 @@ from cctui.engine.child_runs import mapped_values
 from cctui.engine.option_checks import enforce
 from cctui.engine.modules import REGISTRY, ModuleContext
 from cctui.engine.modules.media_generate import source_content_id
-from cctui.engine.ux import media_tabs, ux
+from cctui.engine.local_files import content_item, copy_file_in, exif_orientation, given_path
+from cctui.engine.ux import OWN_FILE_PROVIDER, is_own_file_tab, media_tabs, own_file_extensions, ux
 from cctui.providers.base import MediaRequest, ProviderError
 from cctui.records import JobStatus, RunRecord, RunStatus, SourceImage
 from cctui.workflow.models import ModuleSpec, Workflow
@@ -558,6 +560,9 @@ class Run:
         tabs = media_tabs(inputs.get("schema") or {})
         if tab not in tabs:
             raise AnswerError(f"no provider tab {tab!r} here (tabs: {', '.join(tabs)})")
+        if is_own_file_tab(tabs[tab]):
+            raise AnswerError(f"{ux(tabs[tab]).get('tab_label') or tab} generates nothing: it takes a file of "
+                              f"yours (give its path)")
         provider = ux(tabs[tab]).get("provider") or tab
         try:
             params = form_values(tabs[tab], (inputs.get("prompts") or {}).get(tab), values or {})
@@ -582,6 +587,42 @@ class Run:
         await self._event("sub_action_started", {"interaction_id": interaction_id, "sub_action": sub.id,
                                                  "tab": tab, "provider": provider, "job_id": job_id,
                                                  "params": params}, spec)
+        return job_id
+
+    async def own_file(self, interaction_id: int, tab: str, given: str) -> str:
+        """The creator's own file for an own-file tab (`_ux.provider: "you"`) of a paused media
+        interaction: checked, copied into the run (a photo turned upright) and recorded as a
+        finished generation of that tab, chosen like any other; returns its job id. Nothing is
+        sent to any provider. A refused file raises AnswerError and leaves nothing behind."""
+        si, spec, inputs = await self._require_pending(interaction_id)
+        tabs = media_tabs(inputs.get("schema") or {})
+        own = [key for key, schema in tabs.items() if is_own_file_tab(schema)]
+        if tab not in own:
+            raise AnswerError(f"no tab {tab!r} here takes a file of yours"
+                              + (f" (that is {', '.join(own)})" if own else " (this step only generates)"))
+        label = ux(tabs[tab]).get("tab_label") or tab
+        if not str(given or "").strip():
+            raise AnswerError(f"{label}: give the path of a picture (type or paste it, or pick it in the list)")
+        source = given_path(str(given))
+
+        def take() -> tuple[Path, bool, dict[str, Any]]:
+            kept = copy_file_in(source, self.run_dir / "uploads", own_file_extensions(tabs[tab]), label)
+            return kept, exif_orientation(source) != 1, content_item(kept, source.name, OWN_FILE_PROVIDER)
+
+        # Decoding, turning and copying a big photo takes a moment: not on the loop the screen runs on.
+        kept, turned, item = await asyncio.to_thread(take)
+        params = {"from": str(source)}
+        if turned:
+            params["turned"] = "upright, as the camera's EXIF said"
+        request = MediaRequest(action="own_file", provider=OWN_FILE_PROVIDER, params=params, source_image=None,
+                               media_dir=str(kept.parent), stem=kept.stem)
+        step_id = self.workflow.steps[si].step_id
+        job_id = await self.services.jobs.record_finished(
+            request, run_id=self.run_id, interaction_id=interaction_id, step_id=step_id, module=spec.name,
+            prompt_key=tab, kind=item["kind"], local_path=str(kept),
+            metadata={"filename": source.name, "mime": item["mime_type"], "size_bytes": item["size_bytes"]})
+        await self._event("own_file_added", {"interaction_id": interaction_id, "tab": tab, "job_id": job_id,
+                                             "from": str(source), "copy": str(kept)}, spec)
         return job_id
 
     def media_client(self, provider: str, action: str):

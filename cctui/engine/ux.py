@@ -61,3 +61,25 @@ def media_tabs(schema: Any) -> dict[str, dict[str, Any]]:
 def media_render(value: Any) -> bool:
     """`tab.media`, also with the seed's siblings: `tab.media[input_schema,image_generation]`."""
     return isinstance(value, str) and (value == "tab.media" or value.startswith("tab.media["))
+
+
+# A media tab whose provider is the creator: it takes a file of theirs (`_ux.extensions`, pictures by
+# default) instead of a form, and sends nothing anywhere. The file becomes a finished generation, so
+# it is chosen, and used by the steps after, exactly like a generated one.
+OWN_FILE_PROVIDER = "you"
+OWN_FILE_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
+
+
+def is_own_file_tab(tab_schema: Any) -> bool:
+    return ux(tab_schema).get("provider") == OWN_FILE_PROVIDER
+
+
+def own_file_extensions(tab_schema: Any) -> list[str]:
+    """The extensions an own-file tab takes, as `.png`."""
+    given = ux(tab_schema).get("extensions")
+    return allowed_extensions(given if isinstance(given, list) and given else OWN_FILE_EXTENSIONS)
+
+
+def allowed_extensions(values: Any) -> list[str]:
+    """`["png", ".JPG"]` -> `[".png", ".jpg"]`; empty: any file."""
+    return [("." + str(e).lstrip(".")).lower() for e in values or []]

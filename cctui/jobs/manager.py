@@ -91,6 +91,27 @@ class JobManager:
         self._spawn(job_id, self._submit_and_follow(job_id, request))
         return job_id
 
+    async def record_finished(self, request: MediaRequest, *, run_id: str, interaction_id: int | None,
+                              step_id: str | None, module: str | None, prompt_key: str | None, kind: str,
+                              local_path: str, metadata: dict[str, Any]) -> str:
+        """A job no provider does (the creator's own file): written finished with its file in one
+        transaction, so that it is listed, chosen and used like any generation. Nothing is sent
+        and nothing is charged: it has no provider id and no ledger row."""
+        job_id = self.store.new_job_id()
+        async with self.store.transaction():
+            await self.store.create_job(job_id=job_id, run_id=run_id, interaction_id=interaction_id,
+                                        step_id=step_id, module=module, provider=request.provider,
+                                        action=request.action, prompt_key=prompt_key, request=request.to_json())
+            await self.store.add_content(run_id=run_id, kind=kind, provider=request.provider, local_path=local_path,
+                                         url=None, prompt_key=prompt_key,
+                                         metadata={**metadata, "params": request.params, "action": request.action},
+                                         job_id=job_id, interaction_id=interaction_id, step_id=step_id,
+                                         module=module)
+            now = time.time()
+            await self.store.update_job(job_id, status=JobStatus.COMPLETED, progress=100.0, finished_at=now)
+        await self._notify(job_id)
+        return job_id
+
     async def resume(self, run_id: str | None = None) -> list[str]:
         """Pick up unfinished jobs after a restart (by the run's one driving process). Returns the
         ids now followed again: every job with a provider id, whatever broke before (a not

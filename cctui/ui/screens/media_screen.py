@@ -9,6 +9,7 @@ None when they leave without one, and the run screen that pushed it answers.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -19,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
 
 from cctui.engine.errors import AnswerError
-from cctui.engine.ux import media_tabs, ux
+from cctui.engine.ux import is_own_file_tab, media_tabs, ux
 from cctui.safe_text import clean, clean_deep
 from cctui.engine.events import JobChanged
 from cctui.ui.messages import RunEvent
@@ -29,6 +30,7 @@ from cctui.ui.widgets.generation_item import GenerationItem, item_file_name
 from cctui.ui.widgets.media_form import NARROW_SCREEN, MediaForm, dom_id
 from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.screens.picture_screen import VIEW_PICTURE
+from cctui.ui.widgets.photo_picker import PhotoPicker
 
 if TYPE_CHECKING:
     from cctui.engine.interaction import Interaction
@@ -172,8 +174,11 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             with TabbedContent(id="media-tabs", initial=dom_id("media-tab", usable) if usable else ""):
                 for key, schema in self.tabs.items():
                     with TabPane(self.tab_label(key), id=dom_id("media-tab", key)):
-                        yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action,
-                                        media=self._media_client(key))
+                        if is_own_file_tab(schema):  # "Your photo": a file of the creator's, no form
+                            yield PhotoPicker(key, schema, Path.cwd())
+                        else:
+                            yield MediaForm(key, schema, data.get(key), sub_action=self.sub_action,
+                                            media=self._media_client(key))
             yield Static("Preview", classes="media-section")
             with Horizontal(id="media-preview"):
                 if self.source_image:
@@ -345,8 +350,42 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
 
     def action_generate(self) -> None:
         tab = self.current_tab
-        if tab is not None:
+        if tab is not None and is_own_file_tab(self.tabs[tab]):
+            self.query_one("#" + dom_id("photo-picker", tab), PhotoPicker).submit()
+        elif tab is not None:
             self.form_for(tab).request_generate()
+
+    # ------------------------------------------------------------------ the creator's own file
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        # A photo tab waits for a path: typing it should not first need a tab to its line.
+        pickers = event.pane.query(PhotoPicker)
+        if pickers:
+            pickers.first().shown()
+
+    @on(PhotoPicker.Chosen)
+    def _own_file_chosen(self, event: PhotoPicker.Chosen) -> None:
+        event.stop()
+        self.add_own_file(event.picker, event.path)
+
+    @work(group="media-own-file", exit_on_error=False)
+    async def add_own_file(self, picker: PhotoPicker, path: str) -> None:
+        """Checked and copied in by the engine, it is a finished generation: shown, selected, and
+        Use has the focus (enter goes on with it)."""
+        try:
+            job_id = await self.run.own_file(self.interaction.interaction_id, picker.tab_key, path)
+        except AnswerError as exc:
+            picker.show_error(str(exc))
+            return
+        finally:
+            picker.busy = False
+        picker.taken()
+        await self._show_in_turn(await self.run.generations())
+        card = self._cards.get(job_id)
+        if card is not None and card.generation.get("items"):
+            self.select(str(card.generation["items"][0]["content_id"]))
+            self.query_one("#media-use", Button).focus()
 
 
     # ------------------------------------------------------------------ choosing

@@ -38,7 +38,7 @@ STATUS_TEXT = {
 WAITING = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED, JobStatus.NOT_DOWNLOADED, JobStatus.STALLED)
 FETCHABLE = (JobStatus.NOT_DOWNLOADED, JobStatus.STALLED)
 ACTION_TEXT = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",
-               "txt2music": "music"}
+               "txt2music": "music", "own_file": "copied in"}
 UNKNOWN_NOTE = ("The provider's answer was lost, so this job may or may not have been made (and charged). "
                 "Look for it first (free); a resubmit is a new paid request and, if the first was made, "
                 "is paid twice. You decide.")
