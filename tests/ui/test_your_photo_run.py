@@ -125,7 +125,7 @@ async def test_your_own_photo_becomes_the_clip_by_keys(tmp_path, standin):
         assert videos.display_data["source_image"]["local_path"] == str(copy)
         await keys.press("g")
         await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
-        await keys.press("n", "enter")
+        await keys.press("enter")
 
         # Steps 6-8 as offered, then the render.
         for module in ("select_text_overlay", "select_title", "select_description", "select_music_option",
@@ -135,7 +135,7 @@ async def test_your_own_photo_becomes_the_clip_by_keys(tmp_path, standin):
         await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
         await keys.press("g")
         await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
-        await keys.press("n", "enter")
+        await keys.press("enter")
         await wait_for(pilot, lambda: waiting_at(app, "assemble_video") and screen.query("#assemble"), timeout=20)
         await keys.press("enter")
         await wait_for(pilot, lambda: screen.run.status == "completed" and screen.query("#final"), timeout=60)
@@ -150,7 +150,7 @@ async def test_your_own_photo_becomes_the_clip_by_keys(tmp_path, standin):
         assert sent.size == (720, 1280) and differs(sent, upright) < 3
         assert sent.convert("RGB").getpixel((360, 820)) == pytest.approx(GINGER, abs=12)  # the cat's body
     assert photo.read_bytes() != copy.read_bytes()  # the original, on its side, was left alone
-    assert keys.count == 26, f"the whole run took {keys.count} key presses (26 expected)"
+    assert keys.count == 24, f"the whole run took {keys.count} key presses (24 expected)"
 
 
 # ---------------------------------------------------------------------------- snapshot (80x24)
