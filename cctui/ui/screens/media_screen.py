@@ -287,6 +287,10 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         finished = self._finished_ids()
         if self.selected_id not in finished and finished:
             self.select(finished[0])
+            # Enter on a still-focused Generate button would send a second paid request: the next
+            # sensible key is Use. Someone typing in a field keeps their place.
+            if isinstance(self.focused, Button) or self.focused is None:
+                self.query_one("#media-use", Button).focus(scroll_visible=False)
         self.refresh_bindings()  # and a finished picture can now be shown full-screen
 
     def on_run_event(self, message: RunEvent) -> None:
