@@ -865,3 +865,26 @@ def test_snapshot_a_card_just_sent_is_in_view_and_alive(snap_compare, tmp_path):
     run, interaction = video_setup(tmp_path)
     assert snap_compare(Host(MediaScreen(run, interaction)), terminal_size=(80, 24),
                         run_before=generate_then_accepted)
+
+
+async def test_enter_after_a_generation_on_the_generate_button_uses_it_and_sends_nothing_more(tmp_path):
+    """The Generate button keeps the focus after a click or enter on it; when the result arrives the
+    focus moves to Use, so the next enter answers instead of paying for a second generation."""
+    run, interaction = video_setup(tmp_path)
+    app = Host(MediaScreen(run, interaction))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.media
+        screen.query_one(".media-generate").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(run.calls) == 1
+        poster = draw_png(tmp_path / "media" / "j_1_poster.png")
+        run.gens[0] = {**run.gens[0], "status": "completed", "progress": 100,
+                       "items": [video_item("c_1", tmp_path / "media", poster)]}
+        screen.post_message(RunEvent(JobChanged("run-1", "j_1", JobStatus.COMPLETED, 100, 7)))
+        await settle(pilot)
+        assert screen.selected_id == "c_1" and screen.focused is screen.query_one("#media-use")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(run.calls) == 1 and app.answers == [{"selected_content_id": "c_1"}]
