@@ -36,6 +36,8 @@ def outputs_text(outputs: dict[str, Any]) -> str:
         text = "" if str(key).startswith("_") else one_line(value)
         if text and text not in parts:
             parts.append(text)
+    if not parts and outputs and all(v in ("", None) for k, v in outputs.items() if not str(k).startswith("_")):
+        return "(left empty)"  # an optional text skipped: "(answered)" would suggest something was said
     return cut(" · ".join(parts)) or "(answered)"
 
 
