@@ -14,8 +14,8 @@ from typing import Any
 
 from cctui.errors import CctuiError
 
-# Used only when neither file measured the figure's noise: two quick runs of the same build on the
-# reference VM differed by up to about this much on most figures.
+# A stated assumption, not a measurement: used only when neither file has a measured noise for the
+# figure (results written without `--repeat`), and every such line says "(default)".
 DEFAULT_NOISE = 0.10
 
 HINT = "Give a results file written by `python -m bench` (for example bench/results.json)."
