@@ -115,3 +115,14 @@ def test_a_bad_file_is_named_with_what_is_wrong_and_exit_2(tmp_path, capsys, con
     assert captured.err.startswith(f"error: {bad}: ") and says in captured.err
     assert "written by `python -m bench`" in captured.err  # what to do next
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--against", "new.json"], "--against NEW.json needs --compare OLD.json"),
+    (["--compare", "old.json", "--against", "new.json", "--quick"], "measures nothing"),
+    (["--repeat", "0"], "--repeat: expected a count of runs, 1 or more, got 0"),
+])
+def test_option_mistakes_are_usage_errors(capsys, argv, says):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2 and says in capsys.readouterr().err
