@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import EngineError
-from cctui.engine.history import HistoryEntry, Replay
 from cctui.export import check_target, export_run
 from cctui.records import RunRecord, RunStatus
 from cctui.result_items import ResultItem, resolve_all
@@ -20,6 +19,7 @@ from cctui.workflow.errors import WorkflowError, WorkflowErrors
 from cctui.workflow.models import Workflow
 
 if TYPE_CHECKING:
+    from cctui.engine.history import HistoryEntry
     from cctui.engine.run import Run
 
 
@@ -110,6 +110,9 @@ class RunQueries:
             workflow = self._load(row.workflow_dir)
         except (WorkflowError, WorkflowErrors) as exc:
             raise EngineError(f"run {run_id}: its workflow no longer loads:\n{exc}") from None
+        # The replay imports every module: not on the runs screen's path, which lists runs only.
+        from cctui.engine.history import Replay
+
         events = await self.store.events(run_id)
         return Replay(workflow, events, row.position.get("interaction_id")).entries()
 
