@@ -13,7 +13,7 @@ import asyncio
 import importlib
 from typing import TYPE_CHECKING, Any, Callable
 
-from cctui.engine.queries import RunQueries
+from cctui.engine.queries import RunQueries, load_workflow
 from cctui.store.db import Store
 
 if TYPE_CHECKING:
@@ -23,18 +23,12 @@ if TYPE_CHECKING:
 ENGINE_MODULES = ("cctui.engine.engine", "cctui.providers.registry")
 
 
-def _load_workflow(folder: str):
-    from cctui.engine.engine import load  # every module: only once a run's titles are wanted
-
-    return load(folder)
-
-
 class DeferredEngine:
     """The store (open) and the runs' queries now; the engine on first `engine()`."""
 
     def __init__(self, store: Store, settings, providers: Any, listener: Callable[["EngineEvent"], None]):
         self.store = store
-        self.queries = RunQueries(store, _load_workflow)
+        self.queries = RunQueries(store, load_workflow)
         self._settings = settings
         self._providers = providers  # a caller's (a test's): stay the caller's to close
         self._listener = listener
