@@ -13,6 +13,7 @@ import asyncio
 import importlib
 from typing import TYPE_CHECKING, Any, Callable
 
+from cctui.costs.prices import Prices
 from cctui.engine.queries import RunQueries, load_workflow
 from cctui.store.db import Store
 
@@ -36,6 +37,10 @@ class DeferredEngine:
 
     @classmethod
     async def open(cls, settings, providers: Any, listener: Callable[["EngineEvent"], None]) -> "DeferredEngine":
+        if providers is None:
+            # A broken price list stops the start here, as the engine built at once used to (the
+            # provider registry reads it again when the engine is built: a small file).
+            Prices.load(settings.data_dir)
         return cls(await Store.open(settings.db_path), settings, providers, listener)
 
     @property
