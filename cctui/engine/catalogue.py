@@ -11,7 +11,7 @@ from typing import Iterable
 
 from cctui.settings import Settings, config_path
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
-from cctui.workflow.loader import WORKFLOW_GLOB
+from cctui.workflow.files import WORKFLOW_GLOB
 
 # Shipped beside the package in a checkout (`workflows/cc`, ...).
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "workflows"

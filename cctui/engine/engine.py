@@ -77,7 +77,7 @@ class Engine:
         self._listeners: list[EventSink] = []
         self._sink = safe_sink(self._listeners)
         self._runs: dict[str, Run] = {}
-        self._owned_providers = None  # built by `from_settings`: closed with the engine
+        self._owned_providers = None  # built by `from_settings` or `DeferredEngine`: closed with the engine
         jobs.subscribe(self._on_job)
 
     @classmethod

@@ -11,15 +11,14 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import EngineError
-from cctui.engine.history import HistoryEntry, Replay
-from cctui.export import check_target, export_run
 from cctui.records import RunRecord, RunStatus
 from cctui.result_items import ResultItem, resolve_all
 from cctui.store.db import Store
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
-from cctui.workflow.models import Workflow
 
 if TYPE_CHECKING:
+    from cctui.workflow.models import Workflow
+    from cctui.engine.history import HistoryEntry
     from cctui.engine.run import Run
 
 
@@ -110,6 +109,9 @@ class RunQueries:
             workflow = self._load(row.workflow_dir)
         except (WorkflowError, WorkflowErrors) as exc:
             raise EngineError(f"run {run_id}: its workflow no longer loads:\n{exc}") from None
+        # The replay imports every module: not on the runs screen's path, which lists runs only.
+        from cctui.engine.history import Replay
+
         events = await self.store.events(run_id)
         return Replay(workflow, events, row.position.get("interaction_id")).entries()
 
@@ -118,6 +120,8 @@ class RunQueries:
         """Write the run's bundle to `into`/RUN_ID (a folder the user named: checked first) or to
         `default`. A run whose workflow no longer loads still gets run.json and costs.json, and
         the answer's `note` says why its declared results are not there."""
+        from cctui.export import check_target, export_run  # media and more: only for an export
+
         row = await self.store.get_run(run_id)
         if row is None:
             raise EngineError(f"no run {run_id!r} (see `cctui runs`)")
@@ -134,20 +138,22 @@ class RunQueries:
         return {**result, "note": note}
 
 
+def load_workflow(folder: str) -> Workflow:
+    """`engine.load`, imported when first called: it brings every module and provider, which
+    `cctui runs` and the app's first paint do not use."""
+    from cctui.engine.engine import load
+
+    return load(folder)
+
+
 @contextlib.asynccontextmanager
 async def open_queries(db_path: Path) -> AsyncIterator[RunQueries]:
     """Queries on the database at `db_path` without an engine (the CLI's `runs` and `export`)."""
-    def load(folder: str) -> Workflow:
-        # Imported when needed: it brings every module and provider, which `cctui runs` does not use.
-        from cctui.engine.engine import load
-
-        return load(folder)
-
     store = await Store.open(db_path)
     try:
-        yield RunQueries(store, load)
+        yield RunQueries(store, load_workflow)
     finally:
         await store.close()
 
 
-__all__ = ["RunQueries", "RunSummary", "FinishView", "ResultItem", "open_queries", "money_text"]
+__all__ = ["RunQueries", "RunSummary", "FinishView", "ResultItem", "load_workflow", "open_queries", "money_text"]

@@ -6,28 +6,34 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+# Only Textual and the store before the runs screen paints: the engine imports every module, the
+# provider SDKs, jsonschema and Jinja2 (most of the start-up time). See cctui.engine.deferred.
 from cctui.engine.catalogue import Catalogue, KnownWorkflow
-from cctui.engine.engine import Engine
+from cctui.engine.deferred import DeferredEngine
 from cctui.engine.errors import EngineError, RunBusyError
 from cctui.engine.queries import RunSummary
 from cctui.safe_text import LINE_LIMIT, clean
 from cctui.settings import Settings
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
-from cctui.ui.screens.dialogs import WorkflowPickerScreen
-from cctui.ui.screens.run_screen import RunScreen
 from cctui.ui.screens.runs_screen import RunsScreen
 from cctui.ui.widgets import picture
+
+if TYPE_CHECKING:
+    from cctui.engine.engine import Engine
+    from cctui.ui.screens.run_screen import RunScreen
+
 
 class CCApp(WorkerErrorsToApp, App):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"  # absolute: subclasses live elsewhere
@@ -50,7 +56,7 @@ class CCApp(WorkerErrorsToApp, App):
         self.catalogue = catalogue or Catalogue.for_settings(settings, opened=opened)
         self.now = now
         self.demo = demo or settings.demo
-        self.engine: Engine | None = None
+        self._deferred: DeferredEngine | None = None
         picture.image_protocol = settings.image_protocol
 
     # ------------------------------------------------------------------ life cycle
@@ -61,17 +67,23 @@ class CCApp(WorkerErrorsToApp, App):
             # it too); the runs screen says what it means.
             self.title = f"{self.TITLE} DEMO"
             self.sub_title = "offline stand-ins: nothing is real or paid"
-        # Given providers (a test's) stay ours to close; the engine closes the ones it builds.
-        self.engine = await Engine.from_settings(self.settings, self.providers)
-        # Engine events arrive on the event loop's thread, after their change is committed.
-        self.engine.subscribe(lambda event: self.post_message(RunEvent(event)))
+        self._deferred = await DeferredEngine.open(self.settings, self.providers,
+                                                   lambda event: self.post_message(RunEvent(event)))
         # Paid jobs left by a previous session are followed again when their run is opened (under
         # its lease), never here: another process may be driving that run and following them.
         await self.push_screen(RunsScreen())
 
+    @property
+    def engine(self) -> "Engine | None":
+        """The engine, built on first use (None before the store is open at mount)."""
+        return self._deferred.engine() if self._deferred is not None else None
+
+    async def import_engine(self) -> None:
+        await self._deferred.import_modules()
+
     async def on_unmount(self) -> None:
-        if self.engine is not None:
-            await self.engine.close()
+        if self._deferred is not None:
+            await self._deferred.close()
         if self.providers is not None and hasattr(self.providers, "aclose"):
             await self.providers.aclose()
 
@@ -88,8 +100,11 @@ class CCApp(WorkerErrorsToApp, App):
 
     # ------------------------------------------------------------------ runs
 
-    async def run_rows(self) -> list[RunSummary]:
-        return await self.engine.queries.run_summaries()
+    async def run_rows(self, *, step_titles: bool = True) -> list[RunSummary]:
+        """`step_titles=False`: as the store has them, without loading their workflows."""
+        if step_titles:
+            await self.import_engine()
+        return await self._deferred.queries.run_summaries(step_titles=step_titles)
 
     async def known_workflows(self) -> list[KnownWorkflow]:
         # Loading checks every file of every workflow: off the event loop, so the screen stays live.
@@ -107,6 +122,8 @@ class CCApp(WorkerErrorsToApp, App):
             return None
         if len(known) == 1:
             return known[0].folder  # one that does not load says why when the run is started
+        from cctui.ui.screens.dialogs import WorkflowPickerScreen
+
         return await self.push_screen_wait(WorkflowPickerScreen(known))
 
     @work(exclusive=True, group="open-run", exit_on_error=False)
@@ -114,15 +131,19 @@ class CCApp(WorkerErrorsToApp, App):
         folder = await self._workflow_to_start()
         if folder is None:
             return
+        await self.import_engine()
         try:
             run = await self.engine.new_run(folder)
         except Exception as exc:  # a workflow error is shown, never a traceback
             self.notify(str(exc), title="Cannot start a run", severity="error", markup=False)
             return
+        from cctui.ui.screens.run_screen import RunScreen
+
         await self.push_screen(RunScreen(run, self.engine.queries))
 
     @work(exclusive=True, group="open-run", exit_on_error=False)
     async def open_run(self, run_id: str) -> None:
+        await self.import_engine()
         try:
             run = await self.engine.open_run(run_id)
         except RunBusyError as exc:  # another process drives it: its jobs are not adopted here
@@ -131,10 +152,17 @@ class CCApp(WorkerErrorsToApp, App):
         except EngineError as exc:
             self.notify(str(exc), title="Cannot open the run", severity="error", markup=False)
             return
+        from cctui.ui.screens.run_screen import RunScreen
+
         await self.push_screen(RunScreen(run, self.engine.queries))
 
-    def run_screen(self) -> RunScreen | None:
-        return next((s for s in reversed(self.screen_stack) if isinstance(s, RunScreen)), None)
+    def run_screen(self) -> "RunScreen | None":
+        # Imported when the first run is opened: before, there is no run screen (and the footer
+        # asks this on the runs screen before its first paint).
+        module = sys.modules.get("cctui.ui.screens.run_screen")
+        if module is None:
+            return None
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, module.RunScreen)), None)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "options":

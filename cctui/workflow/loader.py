@@ -15,6 +15,7 @@ import jsonschema
 from pydantic import ValidationError
 
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
+from cctui.workflow.files import WORKFLOW_FILE, WORKFLOW_GLOB
 from cctui.workflow.models import STATUS_SHAPE_TAGS, StatusField, StatusLayout, Workflow
 from cctui.workflow.module_shape import ModuleShape, input_problems, output_problems
 from cctui.workflow.seed_keys import child_problems, input_warnings, not_acted_on, sub_action_problems
@@ -22,8 +23,6 @@ from cctui.workflow.refs import LiteralText, RefResolver
 from cctui.workflow.strict_schema import strict_problems
 from cctui.workflow.templates import check_syntax, dollar_names, is_template, state_paths
 
-WORKFLOW_FILE = "workflow_v3.json"
-WORKFLOW_GLOB = "workflow*.json"  # any of these makes a folder a workflow folder
 SCHEMA_INPUT_KEYS = ("schema", "output_schema", "input_schema")
 # step ids and media tab keys become part of generated file names (`<step_id>_<tab>_<job id>`).
 FILE_NAME_PART = re.compile(r"[\w-]+")

@@ -29,7 +29,7 @@ async def test_runs_screen_lists_runs_with_step_age_and_cost(tmp_path):
     ])
     app = make_test_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.query_one("DataTable").row_count == 2)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.loaded and app.screen.query_one("DataTable").row_count == 2)
         table = app.screen.query_one("DataTable")
         first = [str(c) for c in table.get_row_at(0)]
         assert first == ["20261120-101500-aaaaaa", "Cuddle Crew: 5/9 Video Generation", "2 h ago", "$0.40 + 34 cr"]
@@ -141,7 +141,7 @@ async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
     app = make_test_app(tmp_path, providers=providers)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
-                       and app.screen.query_one("DataTable").row_count == 1)
+                       and app.screen.loaded and app.screen.query_one("DataTable").row_count == 1)
         app.engine.services.jobs.min_poll = 0.02
         table = app.screen.query_one("DataTable")
         assert str(table.get_row_at(0)[0]) == run_id and str(table.get_row_at(0)[1]) == "Cuddle Crew: 5/9 Video Generation"

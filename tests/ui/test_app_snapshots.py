@@ -44,7 +44,7 @@ def test_runs_screen(snap_compare, tmp_path, size):
 
     async def ready(pilot):
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
-                       and app.screen.query_one("DataTable").row_count == 2)
+                       and app.screen.loaded and app.screen.query_one("DataTable").row_count == 2)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cctui.engine.catalogue import KnownWorkflow
-from cctui.engine.queries import money_text
+from cctui.engine.queries import RunSummary, money_text
 from cctui.safe_text import LINE_LIMIT, clean
 from cctui.ui.worker_errors import WorkerErrorsToApp
 
@@ -47,6 +48,8 @@ class RunsTable(DataTable):
 
 
 class RunsScreen(WorkerErrorsToApp, Screen):
+    _titled = False  # the rows have been shown with their step titles once
+    loaded = False  # the rows carry their workflows' names and step titles, the intro what `n` starts
     BINDINGS = [
         Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run (asks which workflow when there are several)"),
         Binding("enter", "resume", "Resume", id="runs.resume", tooltip="Open the highlighted run where it stopped"),
@@ -103,10 +106,23 @@ class RunsScreen(WorkerErrorsToApp, Screen):
 
     @work(exclusive=True, group="runs")
     async def action_reload(self) -> None:
+        if not self._titled:
+            # The first paint shows the runs as the store has them: their workflows' names and
+            # step titles need the workflows loaded (every module imported), which follows it.
+            self._show(await self.cc.run_rows(step_titles=False))
+            painted = asyncio.Event()
+            self.call_after_refresh(painted.set)
+            await painted.wait()
+            self._titled = True
         rows = await self.cc.run_rows()
         known = await self.cc.known_workflows()
         self.query_one("#runs-intro", Static).update(Text(clean(self.intro(known, bool(rows)), LINE_LIMIT)))
+        self._show(rows, keep_cursor=True)
+        self.loaded = True
+
+    def _show(self, rows: list[RunSummary], keep_cursor: bool = False) -> None:
         table = self.query_one(DataTable)
+        cursor = table.cursor_row if keep_cursor else 0  # moved while the titles were loading
         table.clear()
         now = self.cc.now()
         # Under 100 columns the Where cell is cut so that the cost column still shows at 80.
@@ -119,6 +135,7 @@ class RunsScreen(WorkerErrorsToApp, Screen):
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
             table.focus()
         self.refresh_bindings()
 
