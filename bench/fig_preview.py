@@ -42,8 +42,9 @@ async def show(app: PreviewApp, probe: PaintProbe, path: Path) -> float:
 
     def shown() -> bool:
         image = next(iter(widget.query(".picture-image")), None)
-        return (image is not None and widget._fitted is not None and image.size.height == widget._fitted[1]
-                and image.size.width == widget._fitted[0] and not image._repaint_required)
+        fitted = widget.fitted
+        return (image is not None and fitted is not None and image.size.height == fitted[1]
+                and image.size.width == fitted[0] and not image._repaint_required)
 
     started = time.perf_counter()
     painted = probe.wait_for(shown, timeout=20)
