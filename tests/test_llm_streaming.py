@@ -17,18 +17,9 @@ from cctui.engine.partial_answer import PartialAnswers, parse_partial
 from cctui.providers import openai_llm
 from cctui.settings import Settings
 from one_step_workflow import resolved, write
+from scene_schema import SCENES_SCHEMA
 
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "scenes": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"title": {"type": "string"}, "description": {"type": "string"}},
-            "required": ["title", "description"], "additionalProperties": False}},
-    },
-    "required": ["scenes"],
-    "additionalProperties": False,
-}
+SCHEMA = SCENES_SCHEMA
 CHAT = "/openai/v1/chat/completions"
 
 

@@ -165,16 +165,20 @@ class RequestHandler(BaseHTTPRequestHandler):
                 if throttle > 0:
                     time.sleep(throttle / max(1, len(resp.events or [])))
             if truncate:
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                self._cut_connection()
                 return
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _cut_connection(self) -> None:
+        """Close mid-answer, as a dropped connection does (a truncate fault)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def write_response(self, req: Request, resp: Response, *, truncate: bool = False,
                        throttle: float = 0.0) -> None:
@@ -208,11 +212,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             if truncate:
                 self.wfile.write(payload[: len(payload) // 2])
                 self.wfile.flush()
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                self._cut_connection()
                 return
             if throttle > 0 and payload:
                 pieces = 20

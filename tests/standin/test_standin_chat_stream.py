@@ -8,18 +8,9 @@ import httpx
 import jsonschema
 import pytest
 from openai import OpenAI
+from scene_schema import SCENES_SCHEMA
 
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "scenes": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"title": {"type": "string"}, "description": {"type": "string"}},
-            "required": ["title", "description"], "additionalProperties": False}},
-    },
-    "required": ["scenes"],
-    "additionalProperties": False,
-}
+SCHEMA = SCENES_SCHEMA
 OPENAI = {"authorization": "Bearer sk-test"}
 PATH = "/openai/v1/chat/completions"
 
