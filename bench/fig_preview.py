@@ -18,7 +18,7 @@ from bench.rows import row
 from bench.stats import median
 from bench.worker import scratch, serve
 from cctui.standin.media_factory import scene_image
-from cctui.ui.widgets import picture
+from cctui.ui import terminal_images
 from cctui.ui.widgets.fitted_picture import FittedPicture
 
 SIZE = (1792, 1024)
@@ -61,7 +61,7 @@ async def _measure(config: dict[str, Any]) -> dict[str, Any]:
     image = photo_like(scene_image("a ginger cat on a window seat with a yellow knitted duck", SIZE, 0))
     image.save(big, "PNG")
     image.resize((SIZE[0] // 8, SIZE[1] // 8)).save(small, "PNG")
-    picture.image_protocol = "halfcell"
+    terminal_images.chosen = "halfcell"
     app = PreviewApp()
     large, baseline = [], []
     async with app.run_test(size=(120, 40)) as pilot:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from cctui.settings import SecretStr
 
 from cctui.batch import BatchRunner, load_answers
 from cctui.costs.ledger import Ledger

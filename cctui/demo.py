@@ -10,7 +10,7 @@ import contextlib
 import os
 from typing import Iterator
 
-from pydantic import SecretStr
+from cctui.settings import SecretStr
 
 from cctui.settings import Settings, SettingsError
 

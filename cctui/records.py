@@ -117,6 +117,22 @@ class RunRecord(_Record):
 
 
 @dataclass(frozen=True)
+class RunListing(_Record):
+    """A run as the runs list shows it: everything but its state (tens of kilobytes a run, which
+    the list never reads)."""
+
+    run_id: str
+    workflow_id: str
+    workflow_dir: str
+    status: RunStatus
+    position: dict[str, Any]
+    updated_at: float = 0.0
+
+    _json = frozenset({"position"})
+    _enums = {"status": RunStatus}
+
+
+@dataclass(frozen=True)
 class EventRecord(_Record):
     event_id: int
     run_id: str

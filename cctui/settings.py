@@ -12,12 +12,12 @@ import shlex
 import stat
 import sys
 import tomllib
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from cctui.errors import CctuiError
 from cctui.redact import redact_urls, url_userinfo
@@ -116,8 +116,86 @@ def check_key(label: str, key: str) -> None:
                              "a key is one unbroken line; copy it again from the provider's page")
 
 
-class Settings(BaseModel):
-    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir(APP_NAME)))
+class SecretStr:
+    """A key that shows as asterisks when printed, logged or put in a repr; its value only through
+    `get_secret_value()` (the name and method are pydantic's, whose SecretStr this replaces: the
+    settings are read before the first paint, and pydantic is a tenth of a second to import)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = str(value)
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')" if self._value else "SecretStr('')"
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+
+class SettingsProblems(SettingsError):
+    """Every field that could not be taken, as (field, message); `load_settings` names where each
+    value came from."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
+
+
+IMAGE_PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode")
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{ENV_VARS.get(name, (name,))[0]}: expected text, got {type(value).__name__} "
+                         f"{str(value)[:40]!r}")
+    return value
+
+
+def _secret(name: str, value: Any) -> SecretStr | None:
+    if value is None:
+        return None
+    if hasattr(value, "get_secret_value"):  # ours, or pydantic's from a caller
+        value = value.get_secret_value()
+    check_key(ENV_VARS[name][0], _text(name, value))
+    return SecretStr(value)
+
+
+def _path(name: str, value: Any) -> Path:
+    if not isinstance(value, (str, Path)) or not str(value):
+        raise ValueError(f"{ENV_VARS.get(name, (name,))[0]}: expected a folder path, got {str(value)[:40]!r}")
+    return Path(value).expanduser()
+
+
+def _protocol(name: str, value: Any) -> str:
+    if value not in IMAGE_PROTOCOLS:
+        raise ValueError(f"{ENV_VARS[name][0]}: expected one of {', '.join(IMAGE_PROTOCOLS)}, got {str(value)[:40]!r}")
+    return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false, got {str(value)[:40]!r}")
+    return value
+
+
+@dataclass(repr=False, eq=True)
+class Settings:
+    """Checked as it is made (and by `model_copy`): a SettingsProblems naming every bad field."""
+
+    data_dir: Path = field(default_factory=lambda: Path(user_data_dir(APP_NAME)))
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str = "https://api.openai.com/v1"
@@ -142,27 +220,25 @@ class Settings(BaseModel):
     image_protocol: Literal["auto", "tgp", "sixel", "halfcell", "unicode"] = "auto"
     demo: bool = False
 
-    @field_validator(*BASE_URL_FIELDS)
-    @classmethod
-    def _https_only(cls, value: str, info: ValidationInfo) -> str:
-        return check_base_url(info.field_name, value)
+    def __post_init__(self) -> None:
+        problems: list[tuple[str, str]] = []
+        for name in FIELD_NAMES:
+            try:
+                setattr(self, name, _CHECKS[name](name, getattr(self, name)))
+            except ValueError as exc:
+                problems.append((name, str(exc)))
+        if problems:
+            raise SettingsProblems(problems)
 
-    @field_validator(*KEY_FIELDS)
-    @classmethod
-    def _usable_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        if value is not None:
-            check_key(ENV_VARS[info.field_name][0], value.get_secret_value())
-        return value
-
-    @field_validator("data_dir")
-    @classmethod
-    def _expand_home(cls, value: Path) -> Path:
-        return value.expanduser()
-
-    def __repr_args__(self):
+    def __repr__(self) -> str:
         # Keys are SecretStr already; a base URL may hold a gateway's password.
-        for name, value in super().__repr_args__():
-            yield name, redact_urls(value) if name in BASE_URL_FIELDS else value
+        shown = (f"{name}={redact_urls(value) if name in BASE_URL_FIELDS else value!r}"
+                 for name, value in ((name, getattr(self, name)) for name in FIELD_NAMES))
+        return f"Settings({', '.join(shown)})"
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> "Settings":
+        """A copy with `update` applied, checked as a new one is (pydantic's name, which callers use)."""
+        return replace(self, **(update or {}))
 
     @property
     def db_path(self) -> Path:
@@ -221,6 +297,13 @@ class Settings(BaseModel):
         return out
 
 
+FIELD_NAMES = tuple(f.name for f in fields(Settings))
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    name: _secret if name in KEY_FIELDS else (lambda n, v: check_base_url(n, _text(n, v))) if name in BASE_URL_FIELDS
+    else _text for name in FIELD_NAMES}
+_CHECKS.update(data_dir=_path, image_protocol=_protocol, demo=_flag)
+
+
 def _close_tree(root: Path) -> None:
     # Once the folder itself is 0700 nobody else can reach inside; this is for when it is opened again.
     for name in DATA_ENTRIES:
@@ -241,7 +324,7 @@ def config_path() -> Path:
     return Path(os.environ.get("CCTUI_CONFIG", Path(user_config_dir(APP_NAME)) / "config.toml")).expanduser()
 
 
-CONFIG_KEYS = tuple(name for name in Settings.model_fields if name != "demo")  # --demo is a flag only
+CONFIG_KEYS = tuple(name for name in FIELD_NAMES if name != "demo")  # --demo is a flag only
 _warned: set[tuple[str, str]] = set()
 
 
@@ -254,12 +337,9 @@ def _warn_unknown(path: Path, keys: list[str]) -> None:
               f"the known settings are {', '.join(CONFIG_KEYS)}", file=sys.stderr)
 
 
-def _problem(error: dict, from_file: dict[str, str]) -> str:
-    field = str(error["loc"][0]) if error["loc"] else ""
-    where = f" (set by {from_file[field]})" if field in from_file else ""
-    if error["type"] == "value_error":  # our own checks, whose message names the variable
-        return f"{error['ctx']['error']}{where}"
-    return f"{ENV_VARS.get(field, (field,))[0]}: {error['msg']}{where}"
+def _problem(name: str, message: str, from_file: dict[str, str]) -> str:
+    # The checks' messages name the variable; the file's line says where a value came from.
+    return message + (f" (set by {from_file[name]})" if name in from_file else "")
 
 
 def load_settings(env: dict[str, str] | None = None, config_file: Path | None = None,
@@ -289,8 +369,8 @@ def load_settings(env: dict[str, str] | None = None, config_file: Path | None = 
         from_file.pop(name, None)
     try:
         settings = Settings(**values)
-    except ValidationError as exc:
-        raise SettingsError("; ".join(_problem(e, from_file) for e in exc.errors())) from None
+    except SettingsProblems as exc:
+        raise SettingsError("; ".join(_problem(name, message, from_file) for name, message in exc.problems)) from None
     settings.make_data_dir_private()
     from cctui.costs.prices import Prices  # here, not at the top: prices imports SettingsError
 

@@ -165,7 +165,7 @@ async def test_the_example_answers_make_the_clip_from_your_photo_over_http(tmp_p
     """`examples/cc-your-photo-answers.json` in batch mode against the stand-in with the real clients:
     no image is generated; the analysis, Leonardo's init image and Sora's reference start from the
     photo (turned upright); the render ends in an MP4."""
-    from pydantic import SecretStr
+    from cctui.settings import SecretStr
 
     from cctui.batch import load_answers
     from cctui.engine.engine import Engine

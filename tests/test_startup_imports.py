@@ -1,5 +1,6 @@
 """Issue 15: the runs screen paints with only Textual and the store imported. The engine (every
-module), the provider SDKs, jsonschema and Jinja2 come after the first paint.
+module), the provider SDKs, jsonschema, Jinja2, pydantic (the typed contract) and the pictures'
+libraries (Pillow, textual-image) come after the first paint.
 
 A subprocess: this test process has them all imported already.
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 from ui.app_harness import seed_runs
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("openai", "jsonschema", "jinja2", "cctui.providers")
+HEAVY = ("openai", "jsonschema", "jinja2", "cctui.providers", "pydantic", "PIL", "textual_image.widget",
+         "cctui.result_items", "cctui.media")
 
 # Starts the real app (`make_app`, as `cctui` does) headless and records sys.modules at the first
 # paint that shows the runs table with its rows; then lets it finish loading and records again.
@@ -27,11 +29,13 @@ from textual.widgets import DataTable
 
 import cctui.cli  # the `cctui` command's module, as it starts the app
 from cctui.settings import load_settings
+from cctui.ui.terminal_images import prepare
 from cctui.ui.app import make_app
 from cctui.ui.screens.runs_screen import RunsScreen
 
 tmp = Path(sys.argv[1])
 settings = load_settings(env={}, config_file=tmp / "none.toml", data_dir=tmp / "data", image_protocol="halfcell")
+prepare("halfcell")  # as `cctui` does before the app
 app = make_app(settings)
 seen = {}
 display = app._display

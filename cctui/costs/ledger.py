@@ -73,13 +73,17 @@ class Ledger:
             row["detail"] = json.loads(row["detail"])
         return rows
 
-    async def totals(self, run_id: str | None = None) -> dict[str, dict[str, float]]:
-        """{run_id: {currency: total}} for one run or all."""
+    async def totals(self, run_id: str | None = None, *,
+                     run_ids: list[str] | None = None) -> dict[str, dict[str, float]]:
+        """{run_id: {currency: total}} for one run, for `run_ids`, or for all."""
         sql = "SELECT run_id, currency, SUM(amount) AS total FROM costs"
         args: tuple = ()
         if run_id:
             sql += " WHERE run_id = ?"
             args = (run_id,)
+        elif run_ids is not None:
+            sql += f" WHERE run_id IN ({', '.join('?' * len(run_ids))})"
+            args = tuple(run_ids)
         out: dict[str, dict[str, float]] = {}
         async with self.store.db.execute(sql + " GROUP BY run_id, currency", args) as cur:
             for row in await cur.fetchall():

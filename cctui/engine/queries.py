@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from cctui.costs.ledger import Ledger, money_text
 from cctui.engine.errors import EngineError
-from cctui.records import RunRecord, RunStatus
-from cctui.result_items import ResultItem, resolve_all
+from cctui.records import RunListing, RunStatus
 from cctui.store.db import Store
 from cctui.workflow.errors import WorkflowError, WorkflowErrors
 
 if TYPE_CHECKING:
+    from cctui.result_items import ResultItem  # pydantic and the media code: not before the first paint
     from cctui.workflow.models import Workflow
     from cctui.engine.history import HistoryEntry
     from cctui.engine.run import Run
@@ -45,7 +45,7 @@ class FinishView:
     spent: dict[str, float]
 
 
-def _summary(row: RunRecord, costs: dict[str, float], loaded: tuple[str, list[str]] | None) -> RunSummary:
+def _summary(row: RunListing, costs: dict[str, float], loaded: tuple[str, list[str]] | None) -> RunSummary:
     name, titles = loaded or (row.workflow_id, None)
     step = row.position.get("step", 0)
     title = titles[step].split(": ", 1)[-1] if titles and step < len(titles) else ""
@@ -59,6 +59,8 @@ def _summary(row: RunRecord, costs: dict[str, float], loaded: tuple[str, list[st
 def _last_step_texts(run: "Run") -> list[ResultItem]:
     """A workflow that declares no results (one written for the seed system): its last step's
     texts, so the finish screen shows what the run made rather than nothing."""
+    from cctui.result_items import ResultItem
+
     step = run.workflow.steps[-1]
     keys = [key for spec in step.modules for key in spec.outputs_to_state.values()]
     return [ResultItem(id=key, kind="text", label=key.replace("_", " ").capitalize(), value=run.state[key],
@@ -82,12 +84,20 @@ class RunQueries:
                                           [wf.step_title(i) for i in range(len(wf.steps))])
         return self._titles[workflow_dir]
 
-    async def run_summaries(self, *, step_titles: bool = True) -> list[RunSummary]:
-        """Every run, newest first, with its ledger totals (one query for all of them)."""
-        totals = await Ledger(self.store).totals()
+    async def run_summaries(self, *, step_titles: bool = True, limit: int | None = None,
+                            offset: int = 0) -> list[RunSummary]:
+        """Runs newest first (`limit` of them from `offset`; all when None), with their ledger
+        totals (one query for all of them)."""
+        rows = await self.store.run_listings(limit, offset)
+        # A page's totals only; every run's in one pass when all are listed.
+        page = [row.run_id for row in rows] if limit is not None else None
+        totals = await Ledger(self.store).totals(run_ids=page) if rows else {}
         return [_summary(row, totals.get(row.run_id, {}),
                          self._name_and_titles(row.workflow_dir) if step_titles else None)
-                for row in await self.store.list_runs()]
+                for row in rows]
+
+    async def run_count(self) -> int:
+        return await self.store.count_runs()
 
     async def spent(self, run_id: str) -> dict[str, float]:
         """What the run has cost so far, by currency."""
@@ -95,6 +105,8 @@ class RunQueries:
 
     async def finish_view(self, run: "Run") -> FinishView:
         if run.workflow.results:
+            from cctui.result_items import resolve_all
+
             items = [item for item in resolve_all(run.workflow.results, run.state) if item.show]
         else:
             items = _last_step_texts(run)
@@ -156,4 +168,4 @@ async def open_queries(db_path: Path) -> AsyncIterator[RunQueries]:
         await store.close()
 
 
-__all__ = ["RunQueries", "RunSummary", "FinishView", "ResultItem", "load_workflow", "open_queries", "money_text"]
+__all__ = ["RunQueries", "RunSummary", "FinishView", "load_workflow", "open_queries", "money_text"]

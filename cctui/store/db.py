@@ -21,7 +21,8 @@ from typing import Any
 import aiosqlite
 
 from cctui.errors import CctuiError
-from cctui.records import FINAL_JOB_STATUSES, ContentRecord, EventRecord, JobRecord, JobStatus, RunRecord, RunStatus
+from cctui.records import (FINAL_JOB_STATUSES, ContentRecord, EventRecord, JobRecord, JobStatus, RunListing,
+                           RunRecord, RunStatus)
 from cctui.store.migrations import MIGRATIONS
 
 BUSY_SECONDS = 5.0  # how long a statement waits for another process's lock before giving up
@@ -60,6 +61,11 @@ class NewerStoreError(CctuiError):
     """The database is from a newer cctui: reading it could lose what that version wrote."""
 
 
+class StoreOpenError(CctuiError):
+    """The database file could not be opened or set up (not a file, no permission, a full disk,
+    not an SQLite database)."""
+
+
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -72,10 +78,16 @@ class Store:
         store = cls(path)
         try:
             await store._connect()
-        except BaseException:
+        except BaseException as exc:
             # aiosqlite's thread is not a daemon: a connection left open keeps the process alive.
             with contextlib.suppress(Exception):
                 await store.close()
+            if isinstance(exc, (sqlite3.Error, OSError)) and not isinstance(exc, CctuiError):
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise StoreOpenError(
+                    f"cannot open the database {store.path} ({reason}): check that {store.path.parent} is a "
+                    "folder you can write to and that nothing else replaced the file, or choose another data "
+                    "folder with --data-dir or CCTUI_DATA_DIR") from None
             raise
         store._loop = asyncio.get_running_loop()
         _OPENED.add(store)
@@ -231,6 +243,17 @@ class Store:
 
     async def list_runs(self, limit: int = 200) -> list[RunRecord]:
         return await self._all(RunRecord, "SELECT * FROM runs ORDER BY updated_at DESC LIMIT ?", (limit,))
+
+    async def run_listings(self, limit: int | None = None, offset: int = 0) -> list[RunListing]:
+        """Runs newest first, without their state (from the `runs_listed` index alone); all of
+        them when `limit` is None."""
+        return await self._all(RunListing, "SELECT run_id, workflow_id, workflow_dir, status, position, updated_at "
+                               "FROM runs INDEXED BY runs_listed ORDER BY updated_at DESC LIMIT ? OFFSET ?",
+                               (-1 if limit is None else limit, offset))
+
+    async def count_runs(self) -> int:
+        async with self.db.execute("SELECT COUNT(*) FROM runs") as cur:
+            return (await cur.fetchone())[0]
 
     async def save_run(self, run_id: str, *, state: dict, position: dict, status: RunStatus, branch: int,
                        error: str | None = None) -> None:

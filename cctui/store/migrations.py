@@ -171,3 +171,11 @@ MIGRATIONS.append(
     CREATE INDEX workflow_files_by_name ON workflow_files(run_id, category, group_id, filename)
     """
 )
+MIGRATIONS.append(
+    # 6: the runs list, newest first, read from this index alone: the state column sits before
+    # the listed ones in each row, and reading past it walks tens of kilobytes of overflow pages
+    # per run.
+    """
+    CREATE INDEX runs_listed ON runs(updated_at DESC, run_id, workflow_id, workflow_dir, status, position)
+    """
+)

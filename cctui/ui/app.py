@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
 import time
 from functools import partial
@@ -19,6 +21,7 @@ from textual.screen import Screen
 
 # Only Textual and the store before the runs screen paints: the engine imports every module, the
 # provider SDKs, jsonschema and Jinja2 (most of the start-up time). See cctui.engine.deferred.
+from cctui.errors import CctuiError
 from cctui.engine.catalogue import Catalogue, KnownWorkflow
 from cctui.engine.deferred import DeferredEngine
 from cctui.engine.errors import EngineError, RunBusyError
@@ -28,11 +31,13 @@ from cctui.settings import Settings
 from cctui.ui.messages import RunEvent
 from cctui.ui.worker_errors import WorkerErrorsToApp
 from cctui.ui.screens.runs_screen import RunsScreen
-from cctui.ui.widgets import picture
+from cctui.ui import terminal_images
 
 if TYPE_CHECKING:
     from cctui.engine.engine import Engine
     from cctui.ui.screens.run_screen import RunScreen
+
+log = logging.getLogger(__name__)
 
 
 class CCApp(WorkerErrorsToApp, App):
@@ -57,7 +62,8 @@ class CCApp(WorkerErrorsToApp, App):
         self.now = now
         self.demo = demo or settings.demo
         self._deferred: DeferredEngine | None = None
-        picture.image_protocol = settings.image_protocol
+        self._opening: asyncio.Task[DeferredEngine] | None = None
+        terminal_images.chosen = settings.image_protocol  # pictures are imported with the first run screen
 
     # ------------------------------------------------------------------ life cycle
 
@@ -67,11 +73,41 @@ class CCApp(WorkerErrorsToApp, App):
             # it too); the runs screen says what it means.
             self.title = f"{self.TITLE} DEMO"
             self.sub_title = "offline stand-ins: nothing is real or paid"
-        self._deferred = await DeferredEngine.open(self.settings, self.providers,
-                                                   lambda event: self.post_message(RunEvent(event)))
+        # The store opens in its thread while the runs screen is composed and painted; the
+        # screen's first read waits for it (`store_open`).
+        self._opening = asyncio.create_task(DeferredEngine.open(
+            self.settings, self.providers, lambda event: self.post_message(RunEvent(event))))
+        self._opening.add_done_callback(self._store_opened)
         # Paid jobs left by a previous session are followed again when their run is opened (under
         # its lease), never here: another process may be driving that run and following them.
         await self.push_screen(RunsScreen())
+
+    def _store_opened(self, task: "asyncio.Task[DeferredEngine]") -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None:
+            self._deferred = task.result()
+            return
+        # Nothing can be shown or saved without the store: leave with the reason, as the
+        # commands do, instead of a screen that waits forever (or a traceback).
+        if isinstance(error, CctuiError):
+            text = error.report()
+        else:
+            log.error("the store did not open", exc_info=error)
+            text = f"unexpected {type(error).__name__}: {error}"
+        self.exit(return_code=2, message=f"error: {clean(text)}")
+
+    async def store_open(self) -> DeferredEngine:
+        """The store and its queries, once open (at once after the first time)."""
+        if self._deferred is None:
+            self._deferred = await asyncio.shield(self._opening)  # its error, if any, is the exit's
+        return self._deferred
+
+    @property
+    def store_ready(self) -> bool:
+        """The store is open: the runs can be read and `engine` built."""
+        return self._deferred is not None
 
     @property
     def engine(self) -> "Engine | None":
@@ -79,9 +115,12 @@ class CCApp(WorkerErrorsToApp, App):
         return self._deferred.engine() if self._deferred is not None else None
 
     async def import_engine(self) -> None:
-        await self._deferred.import_modules()
+        await (await self.store_open()).import_modules()
 
     async def on_unmount(self) -> None:
+        if self._opening is not None and not self._opening.done():
+            with contextlib.suppress(Exception):
+                await self._opening  # a store still opening is closed, not left to a thread
         if self._deferred is not None:
             await self._deferred.close()
         if self.providers is not None and hasattr(self.providers, "aclose"):
@@ -100,11 +139,14 @@ class CCApp(WorkerErrorsToApp, App):
 
     # ------------------------------------------------------------------ runs
 
-    async def run_rows(self, *, step_titles: bool = True) -> list[RunSummary]:
-        """`step_titles=False`: as the store has them, without loading their workflows."""
+    async def run_rows(self, *, step_titles: bool = True, limit: int | None = None,
+                       offset: int = 0) -> list[RunSummary]:
+        """Runs newest first, `limit` from `offset`; `step_titles=False`: as the store has them,
+        without loading their workflows."""
         if step_titles:
             await self.import_engine()
-        return await self._deferred.queries.run_summaries(step_titles=step_titles)
+        return await (await self.store_open()).queries.run_summaries(step_titles=step_titles, limit=limit,
+                                                                     offset=offset)
 
     async def known_workflows(self) -> list[KnownWorkflow]:
         # Loading checks every file of every workflow: off the event loop, so the screen stays live.
@@ -217,8 +259,9 @@ def run_app(settings: Settings, demo: bool = False, image_protocol: str | None =
 
     setup_logging(settings)
     try:
-        make_app(settings, demo=demo, workflow_dir=workflow_dir).run()
+        app = make_app(settings, demo=demo, workflow_dir=workflow_dir)
+        app.run()
     finally:
         if standin is not None:
             standin.stop()
-    return 0
+    return app.return_code or 0

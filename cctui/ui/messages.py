@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from cctui.engine.events import EngineEvent, JobChanged, PartialAnswer
+if TYPE_CHECKING:  # the engine's events module comes with the engine, after the first paint
+    from cctui.engine.events import EngineEvent
 
 
 # The app hands a copy to each screen: a screen that does not handle it must not send it back up.
@@ -20,6 +23,7 @@ class RunEvent(Message, bubble=False):
         # collapses into one repaint (each part holds all of the answer so far).
         if not isinstance(message, RunEvent):
             return False
+        from cctui.engine.events import JobChanged, PartialAnswer  # imported: an event exists
         new, old = self.event, message.event
         if isinstance(new, JobChanged) and isinstance(old, JobChanged):
             return old.job_id == new.job_id

@@ -7,7 +7,8 @@ without passthrough) costs those waits at every start, and the failed cell-size 
 warning with a traceback that is left on the screen after the app exits. Here the protocol comes
 from the setting, or else from what the environment says the terminal is; the cell size comes
 from the terminal's window-size ioctl (no wait) or a common default; and textual-image is then
-imported so that it has nothing left to ask.
+imported, when a picture is first shown, so that it has nothing left to ask (not before the
+first paint: it brings Pillow and its own renderers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import sys
 from collections.abc import Mapping
 
 PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode")
+# The protocol pictures are drawn with: set by `prepare` (the `cctui` command) or by the app from
+# its settings; "auto" lets textual-image choose.
+chosen = "auto"
 DEFAULT_CELL = (10, 20)  # pixels of a cell when the terminal does not say (a VT340's, as textual-image)
 
 
@@ -70,22 +74,30 @@ class _NotATerminal:
 
 
 def prepare(requested: str, env: Mapping[str, str] | None = None) -> str:
-    """Decide the protocol and import textual-image with nothing left to ask; call it before
-    anything imports `textual_image.widget` (the app's widgets do). Returns the protocol."""
+    """Decide the protocol and the cell size, asking the terminal nothing; call it before the app
+    starts. Returns the protocol (also kept in `chosen`)."""
+    global chosen
     env = os.environ if env is None else env
     out = sys.__stdout__
     is_tty = bool(out) and out.isatty()
-    protocol = decide(requested, env, is_tty)
-    if "textual_image.widget" in sys.modules:
-        return protocol  # already imported (a test, a second app in one process)
-    from textual_image import _terminal
+    chosen = decide(requested, env, is_tty)
+    if "textual_image.widget" not in sys.modules:
+        from textual_image import _terminal
 
-    size = (cell_size(out.fileno()) if is_tty else None) or DEFAULT_CELL
-    # Its cache: filled here, get_cell_size() never sends its query.
-    _terminal.get_cell_size._result = _terminal.CellSize(*size)
+        size = (cell_size(out.fileno()) if is_tty else None) or DEFAULT_CELL
+        # Its cache: filled here, get_cell_size() never sends its query.
+        _terminal.get_cell_size._result = _terminal.CellSize(*size)
+    return chosen
+
+
+def import_quietly() -> None:
+    """Import textual-image's widgets with stdout not a terminal, so that its import sends no
+    Sixel or kitty query (whose answers would arrive as keys in the running app)."""
+    if "textual_image.widget" in sys.modules:
+        return  # already imported (a test, a second app in one process)
+    out = sys.__stdout__
     sys.__stdout__ = _NotATerminal(out)
     try:
         import textual_image.widget  # noqa: F401  (its Sixel and TGP queries run only on a terminal)
     finally:
         sys.__stdout__ = out
-    return protocol

@@ -192,13 +192,13 @@ async def test_a_hostile_provider_error_is_shown_harmless(tmp_path):
 
 
 async def test_hostile_generation_cards_are_shown_harmless(tmp_path, monkeypatch):
-    import cctui.ui.widgets.picture as picture
+    from cctui.ui import terminal_images
     from app_harness import settle, wait_for
     from cctui.ui.screens.media_screen import MediaScreen
     from cctui.ui.widgets.media_form import MediaForm
     from test_media_screen import VIDEO_PROMPTS, FakeRun, Host, generation, make_interaction
 
-    monkeypatch.setattr(picture, "image_protocol", "halfcell")
+    monkeypatch.setattr(terminal_images, "chosen", "halfcell")
     bad = "\x1b]52;c;SGVsbG8=\x07\x1b[2J\x9b31m\u202e"
     gens = [generation("j_1", "leonardo", status="failed", error=f"Leonardo said {bad}",
                        params={"prompt": f"a corgi {bad}", "model": f"M{bad}"}),

@@ -109,7 +109,7 @@ async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
     providers = FakeProviders(polls=40)  # a video that takes a while
     app = make_test_app(tmp_path, providers=providers)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.store_ready)
         app.engine.services.jobs.min_poll = 0.02
         await pilot.press("n")
         for module in ("select_pet_type", "select_aesthetic", "select_duration"):
@@ -151,3 +151,26 @@ async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
         assert len(providers.media_providers["leonardo"].submits) == submits  # polled again, not resubmitted
         await pilot.press("enter")
         await until_interaction(pilot, app, "select_text_overlay")
+
+
+async def test_the_runs_list_reads_pages_as_the_cursor_goes_down(tmp_path):
+    # 230 runs: the first page (100) paints; going down reads the next ones, oldest last.
+    seed_runs(tmp_path, [{"run_id": f"run-{i:03d}", "status": "waiting", "position": {"step": 1}, "age": 60 * i}
+                         for i in range(230)])
+    app = make_test_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.loaded)
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 100
+        await pilot.press("end")  # the last row read: the next page follows it
+        await wait_for(pilot, lambda: table.row_count == 200)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: table.row_count == 230)
+        rows = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert rows == [f"run-{i:03d}" for i in range(230)]  # newest first, each once
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert table.row_count == 230
+        await pilot.press("enter")  # the oldest opens like any other
+        await wait_for(pilot, lambda: any(isinstance(s, RunScreen) for s in app.screen_stack))
+        assert run_screen(app).run.run_id == "run-229"

@@ -80,7 +80,7 @@ def test_streaming_step_half_filled(snap_compare, tmp_path, size):
 async def test_a_real_stream_fills_the_cards_in_before_the_question(tmp_path):
     """The real client, the stand-in streaming over HTTP (each answer spread over 1.5 s): the
     scenes are seen arriving on the run screen, then the question shows the whole answer."""
-    from pydantic import SecretStr
+    from cctui.settings import SecretStr
 
     from app_harness import NOW, WORKFLOW, TestApp, settings_for
     from cctui.providers.registry import Providers

@@ -44,7 +44,7 @@ async def test_the_default_path_takes_at_most_25_keys(tmp_path, standin):
             await wait_for(pilot, lambda: media_finished(app, module), timeout=30)
             await press("enter")
 
-        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.store_ready)
         app.engine.services.jobs.min_poll = 0.05
         await press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, WorkflowPickerScreen))

@@ -26,14 +26,14 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
         "openai_api_key": "demo", "openai_base_url": urls["openai"], "leonardo_api_key": "demo",
         "leonardo_base_url": urls["leonardo"], "elevenlabs_api_key": "demo",
         "elevenlabs_base_url": urls["elevenlabs"], "sora_base_url": urls["sora"], "demo": True})
-    from pydantic import SecretStr
+    from cctui.settings import SecretStr
 
     for name in ("openai_api_key", "leonardo_api_key", "elevenlabs_api_key"):
         settings = settings.model_copy(update={name: SecretStr("demo-key")})
     app = TestApp(settings, providers=Providers(settings), workflow_dir=WORKFLOW, now=lambda: NOW)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.store_ready)
             app.engine.services.jobs.min_poll = 0.05
             await pilot.press("n")
             for module in ("select_pet_type", "select_aesthetic", "select_duration"):

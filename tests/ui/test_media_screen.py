@@ -16,7 +16,7 @@ from textual.app import App
 from textual.widgets import Button, Input, ProgressBar, Select, Static, TabbedContent, TextArea
 
 import cctui.ui.widgets.generation_card as generation_card
-import cctui.ui.widgets.picture as picture
+from cctui.ui import terminal_images
 from app_harness import wait_for
 from cctui.engine.engine import Engine, load
 from cctui.engine.errors import AnswerError
@@ -76,7 +76,7 @@ def halfcell_images(monkeypatch):
     """Pictures in half-cell blocks at a fixed cell size: no terminal queries, same output anywhere."""
     from textual_image._terminal import CellSize, get_cell_size
 
-    monkeypatch.setattr(picture, "image_protocol", "halfcell")
+    monkeypatch.setattr(terminal_images, "chosen", "halfcell")
     monkeypatch.setattr(get_cell_size, "_result", CellSize(10, 20), raising=False)
 
 

@@ -12,7 +12,7 @@ import pytest
 from textual.app import App
 
 import app_harness
-import cctui.ui.widgets.picture as picture
+from cctui.ui import terminal_images
 from app_harness import NOW, ROOT, WORKFLOW, settle, wait_for, waiting_at
 from cctui.engine.catalogue import Catalogue
 from cctui.providers.registry import Providers
@@ -32,7 +32,7 @@ def halfcell_images(monkeypatch):
     """Pictures in half-cell blocks at a fixed cell size: no terminal queries, same output anywhere."""
     from textual_image._terminal import CellSize, get_cell_size
 
-    monkeypatch.setattr(picture, "image_protocol", "halfcell")
+    monkeypatch.setattr(terminal_images, "chosen", "halfcell")
     monkeypatch.setattr(get_cell_size, "_result", CellSize(10, 20), raising=False)
 
 
@@ -47,7 +47,7 @@ def showing(app, path: Path | str) -> bool:
 
 
 async def to_the_image_step(pilot, app) -> MediaScreen:
-    await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+    await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.store_ready)
     app.engine.services.jobs.min_poll = 0.05
     await pilot.press("n")
     for module in ("select_pet_type", "select_aesthetic", "select_duration"):

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from pydantic import SecretStr
+from cctui.settings import SecretStr
 from textual.widgets import OptionList
 
 import app_harness

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
-import cctui.ui.widgets.picture as picture
+from cctui.ui import terminal_images
 from cctui.engine.ux import find_selectable
 from cctui.ui.widgets.picture import Picture
 from cctui.ui.widgets.schema_card import SchemaCard
@@ -516,7 +516,7 @@ async def test_index_badge_only_when_asked():
 
 @pytest.fixture
 def halfcell(monkeypatch):
-    monkeypatch.setattr(picture, "image_protocol", "halfcell")
+    monkeypatch.setattr(terminal_images, "chosen", "halfcell")
 
 
 async def test_image_field_renders_a_picture(tmp_path, halfcell):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
-from pydantic import SecretStr
+from cctui.settings import SecretStr
 from textual import events
 
 import app_harness
@@ -84,7 +84,7 @@ async def test_your_own_photo_becomes_the_clip_by_keys(tmp_path, standin):
     app = app_harness.TestApp(settings, providers=Providers(settings), workflow_dir=WORKFLOW, now=lambda: NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         keys = Keys(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.store_ready)
         app.engine.services.jobs.min_poll = 0.05
         await keys.press("n")
         for module in ("select_pet_type", "select_aesthetic", "select_duration", "get_user_direction"):

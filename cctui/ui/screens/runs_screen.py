@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 
 NARROW_WHERE = 30  # characters
+PAGE = 100  # runs read at a time: more than a tall terminal shows; the next page as the cursor nears the end
+NEAR_END = 10  # rows
 
 
 def age(seconds: float) -> str:
@@ -44,11 +46,16 @@ class RunsTable(DataTable):
     hidden `enter` would hide the screen's)."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Resume", id="runs.resume_row",
-                        tooltip="Open the highlighted run where it stopped")]
+                        tooltip="Open the highlighted run where it stopped"),
+                # A list of rows: home and end go to the first and the last run (reading the next
+                # page when there is one), not to the first and last column.
+                Binding("home", "scroll_top", "First run", show=False),
+                Binding("end", "scroll_bottom", "Last run", show=False)]
 
 
 class RunsScreen(WorkerErrorsToApp, Screen):
     _titled = False  # the rows have been shown with their step titles once
+    _more = False  # the last read filled its page: older runs may follow
     loaded = False  # the rows carry their workflows' names and step titles, the intro what `n` starts
     BINDINGS = [
         Binding("n", "new_run", "New run", id="runs.new", tooltip="Start a new run (asks which workflow when there are several)"),
@@ -59,7 +66,8 @@ class RunsScreen(WorkerErrorsToApp, Screen):
 
     DEFAULT_CSS = """
     RunsScreen #runs-intro { padding: 0 1; color: $text-muted; height: auto; }
-    RunsScreen #runs-empty { padding: 1 2; height: auto; }
+    RunsScreen #runs-empty { padding: 1 2; height: auto; display: none; }
+    RunsScreen DataTable { display: none; }
     RunsScreen DataTable { height: 1fr; }
     """
 
@@ -79,9 +87,9 @@ class RunsScreen(WorkerErrorsToApp, Screen):
         table = self.query_one(DataTable)
         # Four narrow columns fit 80 terminal columns: the workflow's name leads the Where column.
         table.add_columns("Run", "Where", "Age", "Cost")
-        self.action_reload()
 
     def on_screen_resume(self) -> None:
+        # Also when the screen is first shown: the runs are read then, and again on coming back.
         self.action_reload()
 
     def intro(self, known: list[KnownWorkflow], has_runs: bool = True) -> str:
@@ -104,26 +112,38 @@ class RunsScreen(WorkerErrorsToApp, Screen):
             return self.query_one(DataTable).row_count > 0
         return True
 
-    @work(exclusive=True, group="runs")
+    @work(exclusive=True, group="runs", exit_on_error=False)
     async def action_reload(self) -> None:
+        shown = max(PAGE, self.query_one(DataTable).row_count)  # a reload keeps the pages already read
         if not self._titled:
             # The first paint shows the runs as the store has them: their workflows' names and
             # step titles need the workflows loaded (every module imported), which follows it.
-            self._show(await self.cc.run_rows(step_titles=False))
+            self._show(await self.cc.run_rows(step_titles=False, limit=shown), shown)
             painted = asyncio.Event()
             self.call_after_refresh(painted.set)
             await painted.wait()
             self._titled = True
-        rows = await self.cc.run_rows()
+        rows = await self.cc.run_rows(limit=shown)
         known = await self.cc.known_workflows()
         self.query_one("#runs-intro", Static).update(Text(clean(self.intro(known, bool(rows)), LINE_LIMIT)))
-        self._show(rows, keep_cursor=True)
+        self._show(rows, shown, keep_cursor=True)
         self.loaded = True
 
-    def _show(self, rows: list[RunSummary], keep_cursor: bool = False) -> None:
+    @on(DataTable.RowHighlighted)
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if self._more and event.cursor_row >= event.data_table.row_count - NEAR_END:
+            self._more = False  # one page at a time
+            self.read_more()
+
+    @work(group="runs-more", exit_on_error=False)
+    async def read_more(self) -> None:
         table = self.query_one(DataTable)
-        cursor = table.cursor_row if keep_cursor else 0  # moved while the titles were loading
-        table.clear()
+        rows = await self.cc.run_rows(step_titles=self._titled, limit=PAGE, offset=table.row_count)
+        known = {str(key.value) for key in table.rows}
+        self._add_rows(table, [row for row in rows if row.run_id not in known])  # one updated meanwhile moved up
+        self._more = len(rows) == PAGE
+
+    def _add_rows(self, table: DataTable, rows: list[RunSummary]) -> None:
         now = self.cc.now()
         # Under 100 columns the Where cell is cut so that the cost column still shows at 80.
         where_limit = NARROW_WHERE if self.app.size.width < 100 else LINE_LIMIT
@@ -132,6 +152,13 @@ class RunsScreen(WorkerErrorsToApp, Screen):
             cells = (clean(row.run_id, LINE_LIMIT), clean(f"{row.workflow_name}: {row.where}", where_limit),
                      age(now - row.updated_at), cost_text(row.costs))
             table.add_row(*cells, key=row.run_id)
+
+    def _show(self, rows: list[RunSummary], asked: int, keep_cursor: bool = False) -> None:
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row if keep_cursor else 0  # moved while the titles were loading
+        table.clear()
+        self._add_rows(table, rows)
+        self._more = len(rows) == asked
         self.query_one("#runs-empty").display = not rows
         table.display = bool(rows)
         if rows:

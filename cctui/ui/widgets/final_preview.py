@@ -13,7 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Markdown, Static
 
-from cctui.engine.queries import FinishView, ResultItem, money_text
+from cctui.engine.queries import FinishView, money_text
+from cctui.result_items import ResultItem
 from cctui.safe_text import clean, clean_deep
 from cctui.ui.widgets.fitted_picture import FittedPicture
 from cctui.ui.widgets.overlay_timeline import OverlayTimeline

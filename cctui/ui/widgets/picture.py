@@ -14,13 +14,15 @@ from PIL import UnidentifiedImageError
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.widgets import Static
-from textual_image.widget import AutoImage, HalfcellImage, SixelImage, TGPImage, UnicodeImage
+
+from cctui.ui import terminal_images
+
+terminal_images.import_quietly()  # before textual_image.widget is imported below: it must ask nothing
+from textual_image.widget import AutoImage, HalfcellImage, SixelImage, TGPImage, UnicodeImage  # noqa: E402
 
 PROTOCOLS = {"auto": AutoImage, "tgp": TGPImage, "sixel": SixelImage, "halfcell": HalfcellImage,
              "unicode": UnicodeImage}
 
-# The App sets this once from settings (or --image-protocol) before anything is mounted.
-image_protocol = "auto"
 
 
 class Picture(Container):
@@ -44,7 +46,7 @@ class Picture(Container):
         if problem:
             yield Static(problem, classes="picture-missing", markup=False)
         else:
-            cls = PROTOCOLS.get(image_protocol, AutoImage)
+            cls = PROTOCOLS.get(terminal_images.chosen, AutoImage)
             yield cls(str(self.path), classes="picture-image")
         if self.caption:
             yield Static(self.caption, classes="picture-caption", markup=False)
