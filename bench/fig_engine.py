@@ -23,7 +23,7 @@ from cctui.providers.registry import MEDIA_ROUTES, Providers
 from cctui.records import EventRecord
 from cctui.settings import Settings
 
-TARGET = 1.3
+TARGET = 1.2
 
 
 def _ids(value: Any, out: set[str]) -> set[str]:

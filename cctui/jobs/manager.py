@@ -28,7 +28,10 @@ from cctui.store.db import Store
 log = logging.getLogger(__name__)
 
 JobListener = Callable[[JobRecord], Awaitable[None] | None]
-FIRST_POLL = 0.1  # seconds after submit
+# Seconds from an accepted submit to the first look, when the provider gives no hint: at once. A
+# job already finished (a quick one, a stand-in's, one a provider answers from its cache) costs no
+# wait; one still running costs one free GET, after which the interval grows.
+FIRST_POLL = 0.0
 DEFAULT_RESULT_WINDOW = 6 * 3600.0  # how long a provider keeps a finished job's files, unless it says
 SUBMIT_REFUSED_TRIES = 5  # a paid submit answered 429/503: nothing was accepted, send again
 SUBMIT_MAX_WAIT = 60.0  # the longest single wait before sending a refused submit again
@@ -347,8 +350,8 @@ class JobManager:
         provider = self._provider(request)
         job = await self.store.get_job(job_id)
         give_up_at = (job.submitted_at or time.time()) + self._window(provider)
-        # The first look comes soon (a quick job, or a stand-in, is often done already); after
-        # that the interval grows, so a ten-minute video is not polled hundreds of times.
+        # The first look follows the submit's own answer (its hint, else at once); after that the
+        # interval grows, so a ten-minute video is not polled hundreds of times.
         delay = poll_after if poll_after is not None else min(self.min_poll, FIRST_POLL)
         backoff = self.min_poll
         retrying = False

@@ -185,23 +185,30 @@ class OpenAILLM:
 
     async def _streamed(self, model: str, messages: list[dict[str, Any]], response_format: dict[str, Any],
                         on_text: TextListener | None) -> StreamedAnswer:
-        """One streamed request, read to its end: the first choice's text and how it ended."""
+        """One streamed request, read to its end: the first choice's text and how it ended.
+
+        The SDK sends it (its retries, its errors for a refused request); its events are read
+        here as JSON: the SDK would build a typed object for each of the hundreds of chunks of
+        an answer, most of the time its reading takes."""
         answer = StreamedAnswer(model=model)
-        stream = await self.client.chat.completions.create(
-            model=model, messages=messages, response_format=response_format,
-            stream=True, stream_options={"include_usage": True})
-        async with stream:
-            answer.request_id = stream.response.headers.get("x-request-id")
-            try:
-                async for chunk in stream:
-                    answer.add(chunk, on_text)
-            except openai.APIConnectionError as exc:
-                cause = exc.__cause__
-                if isinstance(exc, openai.APITimeoutError) or not isinstance(cause, TRANSFER_ERRORS):
-                    raise
-                # The SDK calls a stream broken off mid-way a connection error; it is an answer
-                # cut off in transit, asked again as one (see `complete`).
-                raise cause from None
+        async with self.client.chat.completions.with_streaming_response.create(
+                model=model, messages=messages, response_format=response_format,
+                stream=True, stream_options={"include_usage": True}) as response:
+            answer.request_id = response.headers.get("x-request-id")
+            async for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue  # blank separators, `event:`, `id:` and `:` comments
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                chunk = json.loads(data)  # a garbled event is an unreadable answer, asked again
+                if isinstance(chunk, dict) and chunk.get("error"):
+                    # An error reported inside the stream, as the SDK's own reader raises it.
+                    error = chunk["error"]
+                    message = error.get("message") if isinstance(error, dict) else None
+                    raise openai.APIError(str(message or "An error occurred during streaming"),
+                                          response.http_request, body=error)
+                answer.add(chunk, on_text)
         return answer
 
 
@@ -216,19 +223,22 @@ class StreamedAnswer:
     usage: LLMUsage = field(default_factory=LLMUsage)
     request_id: str | None = None
 
-    def add(self, chunk: Any, on_text: TextListener | None) -> None:
-        self.model = chunk.model or self.model
-        if chunk.usage is not None:
-            self.usage = LLMUsage(input_tokens=chunk.usage.prompt_tokens or 0,
-                                  output_tokens=chunk.usage.completion_tokens or 0)
-        for choice in chunk.choices:
-            if choice.index != 0:
+    def add(self, chunk: dict[str, Any], on_text: TextListener | None) -> None:
+        """One `chat.completion.chunk` event, as JSON."""
+        self.model = chunk.get("model") or self.model
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self.usage = LLMUsage(input_tokens=usage.get("prompt_tokens") or 0,
+                                  output_tokens=usage.get("completion_tokens") or 0)
+        for choice in chunk.get("choices") or ():
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
-            if choice.delta.refusal:
-                self.refusal += choice.delta.refusal
-            if choice.delta.content:
-                self.content += choice.delta.content
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+            delta = choice.get("delta") or {}
+            if delta.get("refusal"):
+                self.refusal += delta["refusal"]
+            if delta.get("content"):
+                self.content += delta["content"]
                 if on_text is not None:
                     on_text(self.content)

@@ -16,7 +16,8 @@ from cctui.safe_text import LINE_LIMIT, clean
 log = logging.getLogger(__name__)
 
 # What a failed worker is about, by group, for the toast's title.
-TITLES = {"open-file": "Could not open the file", "runs": "Could not read the runs", "runs-more": "Could not read the runs", "engine": "The step stopped", "open-run": "Cannot open the run"}
+TITLES = {"open-file": "Could not open the file", "runs": "Could not read the runs",
+          "runs-more": "Could not read the runs", "engine": "The step stopped", "open-run": "Cannot open the run"}
 
 
 def report_worker_error(app, worker: Worker) -> None:

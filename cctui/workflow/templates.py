@@ -12,6 +12,7 @@ missing key instead of sending an empty prompt to a paid model. A context built 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -205,6 +206,19 @@ def build_context(state: dict, step: dict | None = None, module: dict | None = N
     }
 
 
+# A workflow renders the same few templates at every step, every retry and every run: each is
+# compiled (parsed, bounded, turned into Python) once per process. Templates hold no state of a
+# render, so one compiled template serves every render.
+@functools.lru_cache(maxsize=1024)
+def _template(env: SandboxedEnvironment, text: str) -> Any:
+    return env.from_string(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _expression(env: SandboxedEnvironment, expr: str) -> Any:
+    return env.compile_expression(expr, undefined_to_none=False)
+
+
 def render_string(text: str, context: dict[str, Any], where: str, *, lenient: bool = False) -> Any:
     """`lenient`: a missing key prints as nothing (a single expression gives None) instead of
     failing, as the seed format's `transform.reshape` reads its data; syntax errors still fail."""
@@ -215,14 +229,14 @@ def render_string(text: str, context: dict[str, Any], where: str, *, lenient: bo
     token = BUDGET.set(Budget())
     try:
         if match and "{{" not in match.group("expr") and "{%" not in text:
-            value = env.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
+            value = _expression(env, match.group("expr"))(**context)
             if isinstance(value, StrictUndefined):
                 value._fail_with_undefined_error()
             if isinstance(value, Undefined):
                 return None  # lenient: a path nothing set is null, as the seed system reads it
             limit(size_of(value), "the value")
             return _plain(value)
-        return made(env.from_string(text).render(**context), "the rendered text")
+        return made(_template(env, str(text)).render(**context), "the rendered text")
     except UndefinedError as exc:
         raise TemplateError(f"{where}: {exc}") from None
     except SecurityError as exc:
@@ -242,7 +256,7 @@ def render_shown(text: str, context: dict[str, Any]) -> str:
         return text
     token = BUDGET.set(Budget())
     try:
-        return str(made(SHOWN_ENV.from_string(text).render(**context), "the rendered text"))
+        return str(made(_template(SHOWN_ENV, str(text)).render(**context), "the rendered text"))
     except Exception:  # noqa: BLE001 - display text must never stop a run; the author sees it unrendered
         return text
     finally:
