@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cctui.store import db as store_db
-from cctui.store.db import Store
+from cctui.store.db import Store, StoreOpenError
 from cctui.store.migrations import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,7 +195,7 @@ def _workers() -> set[threading.Thread]:
 async def test_store_open_closes_the_connection_when_a_migration_fails(tmp_path, monkeypatch):
     before, opened = _workers(), set(store_db._OPENED)
     monkeypatch.setattr(store_db, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE runs (x)"])
-    with pytest.raises(sqlite3.OperationalError, match="already exists"):
+    with pytest.raises(StoreOpenError, match="already exists"):
         await Store.open(tmp_path / "cctui.db")
     for thread in _workers() - before:
         thread.join(timeout=HANG)
@@ -215,7 +215,7 @@ async def test_store_open_closes_the_connection_when_a_pragma_fails(tmp_path, mo
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(Store, "_wal", broken_wal)
-    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+    with pytest.raises(StoreOpenError, match="disk I/O"):
         await Store.open(tmp_path / "cctui.db")
     for thread in _workers() - before:
         thread.join(timeout=HANG)

@@ -73,14 +73,23 @@ class CCApp(WorkerErrorsToApp, App):
             # it too); the runs screen says what it means.
             self.title = f"{self.TITLE} DEMO"
             self.sub_title = "offline stand-ins: nothing is real or paid"
+        self._start_opening()
+
+    def _start_opening(self) -> "asyncio.Task[DeferredEngine]":
         # The store opens in its thread while the runs screen is composed and painted; the
-        # screen's first read waits for it (`store_open`).
-        self._opening = asyncio.create_task(DeferredEngine.open(
-            self.settings, self.providers, lambda event: self.post_message(RunEvent(event))))
-        self._opening.add_done_callback(self._store_opened)
-        # Paid jobs left by a previous session are followed again when their run is opened (under
-        # its lease), never here: another process may be driving that run and following them.
-        await self.push_screen(RunsScreen())
+        # screen's first read waits for it (`store_open`), whichever of the two comes first.
+        if self._opening is None:
+            self._opening = asyncio.create_task(DeferredEngine.open(
+                self.settings, self.providers, lambda event: self.post_message(RunEvent(event))))
+            self._opening.add_done_callback(self._store_opened)
+        return self._opening
+
+    def get_default_screen(self) -> Screen:
+        # The runs screen is the app's first screen, not one pushed over a blank default: one
+        # screen composed and painted before the runs show. Paid jobs left by a previous session
+        # are followed again when their run is opened (under its lease), never at start: another
+        # process may be driving that run and following them.
+        return RunsScreen()
 
     def _store_opened(self, task: "asyncio.Task[DeferredEngine]") -> None:
         if task.cancelled():
@@ -96,12 +105,14 @@ class CCApp(WorkerErrorsToApp, App):
         else:
             log.error("the store did not open", exc_info=error)
             text = f"unexpected {type(error).__name__}: {error}"
-        self.exit(return_code=2, message=f"error: {clean(text)}")
+        # After the screen has mounted: leaving in the middle of its mount breaks Textual's own
+        # widgets (the header's title), whose traceback would follow the line.
+        self.call_after_refresh(self.exit, return_code=2, message=f"error: {clean(text)}")
 
     async def store_open(self) -> DeferredEngine:
         """The store and its queries, once open (at once after the first time)."""
         if self._deferred is None:
-            self._deferred = await asyncio.shield(self._opening)  # its error, if any, is the exit's
+            self._deferred = await asyncio.shield(self._start_opening())  # its error, if any, is the exit's
         return self._deferred
 
     @property

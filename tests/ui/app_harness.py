@@ -77,10 +77,19 @@ def seed_runs(tmp_path: Path, rows: list[dict]) -> None:
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
-    """Wait until predicate() is true, letting workers and timers run; never a fixed sleep."""
+    """Wait until predicate() is true, letting workers and timers run; never a fixed sleep. A
+    widget the predicate queries that is not mounted yet counts as not yet."""
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(predicate())
+        except NoMatches:
+            return False
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not predicate():
+    while not holds():
         if loop.time() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.02)
