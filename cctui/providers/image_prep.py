@@ -127,7 +127,8 @@ def fit_exact(path: str | Path, size: tuple[int, int], provider: str) -> Prepare
     resized = upright.size != size
     fitted = ImageOps.fit(upright, size, method=Image.Resampling.LANCZOS, centering=(0.5, 0.5))
     out = io.BytesIO()
-    fitted.convert("RGB").save(out, "PNG")
+    # zlib level 3: within a few per cent of the default's size in about two thirds of its time.
+    fitted.convert("RGB").save(out, "PNG", compress_level=3)
     return PreparedImage(out.getvalue(), "png", "image/png", size[0], size[1],
                          cropped=resized, resized=resized)
 

@@ -18,8 +18,8 @@ from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.forms import FormError, form_values
 from cctui.engine.modules.base import Module, ModuleContext, register
 from cctui.engine.modules.contract import Answer, Inputs, ModuleContract, shown
-from cctui.media import (AssemblySpec, MediaError, OverlayCue, assemble, extract_frame, overlay_cues, probe,
-                         target_size)
+from cctui.media import (AssemblySpec, MediaError, OverlayCue, assemble, encoding, extract_frame, overlay_cues,
+                         probe, target_size)
 
 MUSIC_SOURCES = ("generated", "file", "none")
 
@@ -105,6 +105,10 @@ class MediaAssemble(Module):
             settings = form_values(inputs.get("settings_schema") or {}, prefill(inputs), values or {})
         except FormError as exc:
             raise AnswerError(str(exc)) from None
+        try:
+            settings["encoding"] = encoding(settings.get("encoding")).name
+        except MediaError as exc:
+            raise AnswerError(f"Encoding: {exc}") from None
         source = settings.get("music_source", "none")
         if source not in MUSIC_SOURCES:
             raise AnswerError(f"Music: {source!r} is not one of {', '.join(MUSIC_SOURCES)}")
@@ -149,7 +153,7 @@ class MediaAssemble(Module):
         spec = AssemblySpec(clip=clip, output=out_dir / "final.mp4", duration=duration, width=width, height=height,
                             loop_mode=str(settings.get("loop_mode") or "loop"), cues=list(cues),
                             music=Path(settings["music_path"]) if settings["music_path"] else None,
-                            keep_clip_audio=bool(settings.get("keep_clip_audio")))
+                            keep_clip_audio=bool(settings.get("keep_clip_audio")), encoding=settings["encoding"])
         started = time.monotonic()
         ctx.report({"phase": "render", "fraction": 0.0})
         try:
@@ -164,7 +168,7 @@ class MediaAssemble(Module):
         final = {
             "path": str(result.output), "cover_path": str(cover), "duration": result.duration,
             "width": result.width, "height": result.height, "aspect_ratio": settings.get("aspect_ratio"),
-            "loop_mode": spec.loop_mode, "keep_clip_audio": spec.keep_clip_audio,
+            "loop_mode": spec.loop_mode, "keep_clip_audio": spec.keep_clip_audio, "encoding": spec.encoding,
             "music": {"source": settings.get("music_source"), "path": settings["music_path"]},
             "clip_path": str(clip), "cues": [_cue_json(c) for c in cues],
             "render_seconds": round(time.monotonic() - started, 2),
