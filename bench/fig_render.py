@@ -38,10 +38,10 @@ ASSEMBLE_MODULE = importlib.import_module("cctui.media.assemble")
 COVER_MODULE = importlib.import_module("cctui.media.cover")
 
 
-def make_inputs(tmp: Path, seconds: float) -> tuple[Path, Path]:
+def make_inputs(tmp: Path, seconds: float, clip_seconds: float) -> tuple[Path, Path]:
     picture = photo_like(scene_image("a corgi sniffing fresh snow in a garden", (720, 1280), 0))
     clip, music = tmp / "clip.mp4", tmp / "music.mp3"
-    make_video(picture, clip, (720, 1280), 5.0, fps=24)
+    make_video(picture, clip, (720, 1280), clip_seconds, fps=24)
     make_music(music, "gentle piano, playful", int(seconds * 1000))
     return clip, music
 
@@ -122,7 +122,7 @@ def spec_for(tmp: Path, clip: Path, music: Path, seconds: float, name: str) -> A
 async def _measure(config: dict[str, Any]) -> dict[str, Any]:
     n, seconds = int(config.get("n", 5)), float(config.get("seconds", 15.0))
     tmp = scratch("render")
-    clip, music = make_inputs(tmp, seconds)
+    clip, music = make_inputs(tmp, seconds, float(config.get("clip_seconds", 5.0)))
     spec = spec_for(tmp, clip, music, seconds, "standard")
     keep = tmp / "plates"
     keep.mkdir()

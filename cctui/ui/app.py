@@ -138,10 +138,11 @@ class CCApp(WorkerErrorsToApp, App):
             await self.providers.aclose()
 
     def on_run_event(self, message: RunEvent) -> None:
-        # Every screen of the stack hears it: the run screen under a media screen keeps its
-        # spent figure current too.
-        for screen in self.screen_stack:
-            screen.post_message(RunEvent(message.event))
+        # Only the screen on top hears it. Textual repaints the whole top screen after any message
+        # a screen under it handles (it may show through), so 200 jobs' updates reaching the runs
+        # list underneath cost a full repaint each: a third of the app's CPU. A screen that comes
+        # back on top reads what it shows again (RunScreen.on_screen_resume).
+        self.screen.post_message(RunEvent(message.event))
 
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         # Every toast passes here (widgets' and screens' `notify` call the app's), and many carry

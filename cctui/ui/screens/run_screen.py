@@ -121,6 +121,12 @@ class RunScreen(WorkerErrorsToApp, Screen):
         self.sub_title = clean(self.run.workflow.name)  # from the workflow file: outside text too
         self.drive(None)
 
+    def on_screen_resume(self) -> None:
+        # Back from a media or picture screen: what was spent there (events reach the top screen only).
+        if self.is_mounted and not self._spent_due:
+            self._spent_due = True
+            self.call_later(self.refresh_spent)
+
     # ------------------------------------------------------------------ engine calls
 
     @work(exclusive=True, group="engine", exit_on_error=False)
