@@ -16,7 +16,7 @@ FULL = {
 QUICK = {
     "startup": {"n": 3, "runs": 100},
     "engine": {"n": 2, "warmup": 1, "render": False},
-    "render": {"n": 1, "seconds": 2.0, "clip_seconds": 1.0},
+    "render": {"n": 1, "seconds": 1.0, "clip_seconds": 1.0},
     "jobs": {"jobs": 20, "min_seconds": 1.0, "max_seconds": 3.0, "baseline_presses": 20},
     "resume": {"n": 2, "events": 1000},
     "preview": {"n": 5},
