@@ -14,8 +14,8 @@ from cctui.media.probe import MediaInfo, StreamInfo, aprobe, probe
 from cctui.media.timeline import FADE, OverlayCue, at, cue_fade, overlay_cues, to_srt
 
 __all__ = [
-    "ASPECTS", "DEFAULT_ENCODING", "ENCODINGS", "Encoding", "FADE", "LOOP_MODES", "MAX_DURATION", "AssemblyResult", "AssemblySpec", "MediaError", "MediaInfo",
-    "OverlayCue", "StreamInfo", "aprobe", "assemble", "at", "cue_fade", "default_font_size", "encoding", "extract_frame",
-    "ffmpeg_exe", "overlay_cues", "plate_image", "plate_position", "probe", "render_plate", "safe_area",
-    "target_size", "to_srt",
+    "ASPECTS", "DEFAULT_ENCODING", "ENCODINGS", "Encoding", "FADE", "LOOP_MODES", "MAX_DURATION", "AssemblyResult",
+    "AssemblySpec", "MediaError", "MediaInfo", "OverlayCue", "StreamInfo", "aprobe", "assemble", "at", "cue_fade",
+    "default_font_size", "encoding", "extract_frame", "ffmpeg_exe", "overlay_cues", "plate_image", "plate_position",
+    "probe", "render_plate", "safe_area", "target_size", "to_srt",
 ]

@@ -115,9 +115,12 @@ async def test_render_again_goes_back_to_the_form_with_the_run_kept(tmp_path):
         screen = await open_form(pilot, app)
         form = screen.query_one("#assemble-form")
         form.widget_for("loop_mode").value = "loop"
+        assert form.widget_for("encoding").value == "standard"
+        form.widget_for("encoding").value = "draft"  # the form's Encoding select reaches the render
         await pilot.pause()
         form.request_generate()
         await wait_for(pilot, lambda: screen.query("#final"), timeout=120)
+        assert screen.run.state["final_video"]["encoding"] == "draft"
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.query("#assemble") and screen.interaction is not None, timeout=20)
         assert screen.run.run_id == run_id and "final_video" not in screen.run.state

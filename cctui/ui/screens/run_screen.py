@@ -400,7 +400,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
 
     async def _show_assemble(self, interaction: Interaction) -> None:
         display = interaction.display
-        hint = "Set the loop, frame and music, then Render (enter on the button).  x: cancel a render"
+        hint = "Set the loop, frame, music and encoding, then Render (enter on the button).  x: cancel a render"
         await self._replace_body(Static(display.get("title", "Assemble"), classes="pane-title", markup=False),
                                  Static(hint + self._options_hint(interaction), classes="pane-hint", markup=False),
                                  AssemblePane(display, id="assemble"))
