@@ -21,10 +21,3 @@ QUICK = {
     "resume": {"n": 2, "events": 1000},
     "preview": {"n": 5},
 }
-
-# Every figure a run reports (the render is timed in full mode only).
-KEYS = ("startup_ms", "startup_ready_ms", "engine_ms", "engine_first_poll_wait_ms", "engine_workflow_load_ms",
-        "engine_clients_ms",
-        "engine_rest_ms", "render_ms",
-        "jobs_requests_per_job", "jobs_lag_p50_ms", "jobs_lag_p95_ms", "jobs_done_to_row_p95_ms", "jobs_cpu_s",
-        "jobs_peak_rss_mb", "keys_p95_ms", "keys_cpu_p95_ms", "resume_ms", "preview_ms")

@@ -21,7 +21,7 @@ class Encoding:
 
 ENCODINGS = {e.name: e for e in (
     Encoding("standard", "veryfast", 20),
-    # ultrafast turns off most of x264's tools: about a third less time, a file several times bigger.
+    # ultrafast turns off most of x264's tools: about a third less time, more than twice the bytes.
     Encoding("draft", "ultrafast", 23),
     Encoding("small", "veryfast", 25),
     Encoding("detailed", "medium", 18),
