@@ -165,6 +165,28 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _gb(value) -> str:
+    return f"{value / 1024 ** 3:.1f} GB" if isinstance(value, (int, float)) else "? GB"
+
+
+def comfyui_lines(hosts: list[dict]) -> list[str]:
+    """`cctui doctor`'s lines for the ComfyUI hosts: each one's GPU and free VRAM, or why not."""
+    if not hosts:
+        return ["comfyui     missing      no host set; set COMFYUI_URLS to use your own GPUs (leave it unset if "
+                "you do not)"]
+    lines = []
+    for host in hosts:
+        if host.get("problem"):
+            lines.append(f"comfyui     unreachable  {host['problem']} Check COMFYUI_URLS ({host['host']})")
+            continue
+        slots = host.get("slots", 1)
+        runs = "1 graph at a time" if slots == 1 else f"{slots} graphs at a time"
+        version = f", ComfyUI {host['version']}" if host.get("version") else ""
+        lines.append(f"comfyui     ready        {host['gpu']}: {_gb(host.get('vram_free'))} free of "
+                     f"{_gb(host.get('vram_total'))} VRAM{version}, {runs} ({host['host']})")
+    return lines
+
+
 async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     """One line per provider: its state, what to do next, and the base URL (no credentials).
     Exit 0 when every provider that has a key is usable (a missing key alone is fine), else 1."""
@@ -174,12 +196,13 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     providers = _providers(settings)
     try:
         checks = await providers.check_providers()
+        hosts = await providers.comfyui_report()
     finally:
         await providers.aclose()
     key_vars = {"openai": "OPENAI_API_KEY", "sora": "CCTUI_SORA_API_KEY (or OPENAI_API_KEY)",
-                "leonardo": "LEONARDO_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY"}
+                "leonardo": "LEONARDO_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY", "fal": "FAL_KEY"}
     url_vars = {"openai": "OPENAI_BASE_URL", "sora": "CCTUI_SORA_BASE_URL",
-                "leonardo": "LEONARDO_BASE_URL", "elevenlabs": "ELEVENLABS_BASE_URL"}
+                "leonardo": "LEONARDO_BASE_URL", "elevenlabs": "ELEVENLABS_BASE_URL", "fal": "FAL_BASE_URL"}
 
     def hint(name: str, state: str, status: int | None, detail: str) -> str:
         key, url = key_vars.get(name, "its key"), url_vars.get(name, "its base URL")
@@ -208,8 +231,11 @@ async def _doctor(args: argparse.Namespace, settings: Settings) -> int:
         # base_url comes without credentials; the line is redacted again in case a detail quotes one.
         line = f"{name:11} {shown:12} {hint(name, state, check.status, check.detail)} ({check.base_url})"
         print(redact_urls(line))
+    for line in comfyui_lines(hosts):
+        print(redact_urls(line))
     print(f"data dir    {settings.data_dir}")
     unusable = [name for name, check in checks.items() if check.state not in ("configured", "missing")]
+    unusable += [f"comfyui {host['host']}" for host in hosts if host.get("problem")]
     if unusable:
         print(f"not usable: {', '.join(unusable)}", file=sys.stderr)
     return 1 if unusable else 0

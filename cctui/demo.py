@@ -36,11 +36,14 @@ def start_demo(settings: Settings, job_seconds: float = 3.0):
     # Video jobs take minutes for real; the demo makes them take seconds (tests make it shorter).
     job_seconds = _job_seconds(os.environ.get("CCTUI_DEMO_JOB_SECONDS"), job_seconds)
     # LLM answers stream in over a moment, so the demo shows them arriving as a real model's do.
+    # Two ComfyUI hosts, one with someone else's graph already queued: a job goes to the free one.
     standin = StandIn(keys=None, job_seconds=job_seconds, data_dir=settings.ensure_data_dir() / "demo-standin",
-                      stream_seconds=min(2.0, job_seconds / 2))
+                      stream_seconds=min(2.0, job_seconds / 2),
+                      comfy_hosts={"gpu1": {"busy": 1, "busy_seconds": 45}, "gpu2": {}})
     standin.start()
     try:
-        return standin, _pointed_at(settings, standin.base_urls)
+        return standin, _pointed_at(settings, {**standin.base_urls,
+                                               "comfyui": ", ".join(standin.comfy_urls.values())})
     except BaseException:
         standin.stop()
         raise
@@ -56,6 +59,10 @@ def _pointed_at(settings: Settings, urls: dict[str, str]) -> Settings:
         "elevenlabs_base_url": urls["elevenlabs"],
         "sora_api_key": SecretStr(DEMO_KEY),
         "sora_base_url": urls["sora"],
+        "fal_api_key": SecretStr(DEMO_KEY),
+        "fal_base_url": urls["fal"],
+        "comfyui_urls": urls["comfyui"],
+        "comfyui_token": None,
         "demo": True,
     })
 

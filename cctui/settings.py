@@ -42,6 +42,10 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "sora_api_key": ("CCTUI_SORA_API_KEY",),
     "leonardo_video_model": ("CCTUI_LEONARDO_VIDEO_MODEL",),
     "image_protocol": ("CCTUI_IMAGE_PROTOCOL",),
+    "comfyui_urls": ("COMFYUI_URLS", "COMFYUI_URL"),
+    "comfyui_token": ("COMFYUI_TOKEN",),
+    "fal_api_key": ("FAL_KEY", "FAL_API_KEY"),
+    "fal_base_url": ("FAL_BASE_URL",),
 }
 
 
@@ -49,8 +53,9 @@ class SettingsError(CctuiError):
     pass
 
 
-BASE_URL_FIELDS = ("openai_base_url", "leonardo_base_url", "elevenlabs_base_url", "sora_base_url")
-KEY_FIELDS = ("openai_api_key", "leonardo_api_key", "elevenlabs_api_key", "sora_api_key")
+BASE_URL_FIELDS = ("openai_base_url", "leonardo_base_url", "elevenlabs_base_url", "sora_base_url", "fal_base_url")
+KEY_FIELDS = ("openai_api_key", "leonardo_api_key", "elevenlabs_api_key", "sora_api_key", "comfyui_token",
+              "fal_api_key")
 # What cctui itself puts in its data folder: only a folder holding nothing else is made private
 # without asking (`--data-dir ~` must not close the home folder).
 DATA_ENTRIES = {"cctui.db", "cctui.db-wal", "cctui.db-shm", "cctui.db-journal", "prices.json", "logs", "runs",
@@ -185,6 +190,13 @@ def _protocol(name: str, value: Any) -> str:
     return value
 
 
+def _comfyui_urls(name: str, value: Any) -> str:
+    from cctui.comfyui_hosts import parse_hosts
+
+    parse_hosts(_text(name, value))  # a ValueError naming the entry; the text is kept as given
+    return value
+
+
 def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{name}: expected true or false, got {str(value)[:40]!r}")
@@ -216,6 +228,14 @@ class Settings:
     sora_base_url: str = "https://api.openai.com/v1"
     sora_model: str = "sora-2"
     sora_api_key: SecretStr | None = None  # falls back to openai_api_key
+
+    # One or more ComfyUI servers (or fronts such as SwarmUI): "URL[*N], URL[*N], ..." where N
+    # is how many graphs that URL runs at once (default 1). See `cctui.comfyui_hosts`.
+    comfyui_urls: str = ""
+    comfyui_token: SecretStr | None = None  # sent as a Bearer token, for a ComfyUI behind a proxy
+
+    fal_api_key: SecretStr | None = None
+    fal_base_url: str = "https://queue.fal.run"
 
     image_protocol: Literal["auto", "tgp", "sixel", "halfcell", "unicode"] = "auto"
     demo: bool = False
@@ -293,15 +313,23 @@ class Settings:
             value = getattr(self, name)
             if value is not None and value.get_secret_value():
                 out.append(value.get_secret_value())
-        out.extend(info for info in map(url_userinfo, (getattr(self, f) for f in BASE_URL_FIELDS)) if info)
+        urls = [getattr(self, f) for f in BASE_URL_FIELDS] + [host.url for host in self.comfyui_hosts()]
+        out.extend(info for info in map(url_userinfo, urls) if info)
         return out
+
+    def comfyui_hosts(self):
+        """The configured ComfyUI hosts, in the order given (already checked when these settings
+        were made)."""
+        from cctui.comfyui_hosts import parse_hosts
+
+        return parse_hosts(self.comfyui_urls, token=bool(self.comfyui_token))
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     name: _secret if name in KEY_FIELDS else (lambda n, v: check_base_url(n, _text(n, v))) if name in BASE_URL_FIELDS
     else _text for name in FIELD_NAMES}
-_CHECKS.update(data_dir=_path, image_protocol=_protocol, demo=_flag)
+_CHECKS.update(data_dir=_path, image_protocol=_protocol, demo=_flag, comfyui_urls=_comfyui_urls)
 
 
 def _close_tree(root: Path) -> None:

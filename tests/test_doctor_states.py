@@ -12,10 +12,12 @@ import cctui.providers.registry as registry
 from cctui.cli import main
 from cctui.standin import StandIn
 
-KEYS = {"openai": "sk-doctor-good-3f9a", "leonardo": "leo-doctor-good-71c2", "elevenlabs": "el-doctor-good-0b5e"}
-ENV_KEYS = {"openai": "OPENAI_API_KEY", "leonardo": "LEONARDO_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY"}
+KEYS = {"openai": "sk-doctor-good-3f9a", "leonardo": "leo-doctor-good-71c2", "elevenlabs": "el-doctor-good-0b5e",
+        "fal": "fal-doctor-good-5d1e"}
+ENV_KEYS = {"openai": "OPENAI_API_KEY", "leonardo": "LEONARDO_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY",
+            "fal": "FAL_KEY"}
 ENV_URLS = {"openai": "OPENAI_BASE_URL", "sora": "CCTUI_SORA_BASE_URL", "leonardo": "LEONARDO_BASE_URL",
-            "elevenlabs": "ELEVENLABS_BASE_URL"}
+            "elevenlabs": "ELEVENLABS_BASE_URL", "fal": "FAL_BASE_URL"}
 
 
 @pytest.fixture
@@ -71,7 +73,8 @@ def closed_port() -> int:
 def test_configured_everywhere_exits_0(doctor, standin):
     code, lines, output = doctor()
     assert {name: state for name, (state, _) in lines.items()} == {
-        "openai": "configured", "sora": "configured", "leonardo": "configured", "elevenlabs": "configured"}
+        "openai": "configured", "sora": "configured", "leonardo": "configured", "elevenlabs": "configured",
+        "fal": "configured"}
     assert code == 0, output
     for key in KEYS.values():
         assert key not in output
@@ -88,7 +91,7 @@ def test_missing_keys_alone_are_fine(doctor):
 
 
 def test_a_missing_key_sends_nothing(doctor, standin):
-    code, lines, output = doctor(keys={"openai": None, "leonardo": None, "elevenlabs": None})
+    code, lines, output = doctor(keys={"openai": None, "leonardo": None, "elevenlabs": None, "fal": None})
     assert {state for state, _ in lines.values()} == {"missing"}
     assert code == 0, output
     assert standin.requests == []

@@ -10,6 +10,7 @@ from typing import Any
 
 from cctui.records import ContentRecord
 from cctui.store.db import Store
+from cctui.engine.attachments import attached_name
 
 SELECTABLE_KINDS = ("image", "video", "audio")
 
@@ -46,7 +47,7 @@ async def module_generations(store: Store, run_id: str, step_id: str, module: st
             "provider": job.provider,
             "action": job.action,
             "tab": job.prompt_key,
-            "params": request.get("params", {}),
+            "params": {k: attached_name(v) for k, v in (request.get("params") or {}).items()},
             "status": job.status,
             "progress": job.progress,
             "error": job.error,

@@ -13,6 +13,8 @@ from cctui.providers.base import Cost, MediaRequest
 
 
 def describe(cost: Cost) -> str:
+    if cost.per == "graph" and not cost.amount:
+        return "No charge: it runs on your own ComfyUI"
     money = f"${cost.amount:.2f}" if cost.unit == "usd" else f"{cost.amount:g} credits"
     model = f", {cost.model}" if cost.model else ""
     if cost.per == "second" and cost.unit_price is not None and cost.quantity is not None:

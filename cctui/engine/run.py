@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from cctui.engine.attachments import attached, attached_name
 from cctui.engine.errors import AnswerError, EngineError, ModuleError
 from cctui.errors import CctuiError
 from cctui.engine.events import (EngineEvent, EventSink, InteractionWaiting, ModuleFailed, ModuleFinished,
@@ -569,6 +570,7 @@ class Run:
         except FormError as exc:
             raise AnswerError(str(exc)) from None
         action, params = REGISTRY[spec.module_id]().generation(inputs, sub, tab, params)
+        params = attached(tabs[tab], params, ux(tabs[tab]).get("tab_label") or tab)
         source = SourceImage.from_value(inputs.get("source_image")) if action in ("img2vid", "img2img") else None
         if action in ("img2vid", "img2img"):
             if source is None:
@@ -586,7 +588,8 @@ class Run:
             raise AnswerError(f"{ux(tabs[tab]).get('tab_label') or tab}: {exc}") from None
         await self._event("sub_action_started", {"interaction_id": interaction_id, "sub_action": sub.id,
                                                  "tab": tab, "provider": provider, "job_id": job_id,
-                                                 "params": params}, spec)
+                                                 "params": {k: attached_name(v) for k, v in params.items()}},
+                          spec)
         return job_id
 
     async def own_file(self, interaction_id: int, tab: str, given: str) -> str:

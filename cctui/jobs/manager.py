@@ -164,6 +164,7 @@ class JobManager:
                                 if job is not None and can_fetch_again(job.status, job.accepted, job.error_kind)
                                 else ""))
         request = MediaRequest.from_json(job.request)
+        request.placement = {}  # a new send goes wherever is best now (the old host may be down)
         await self._update(job_id, status=JobStatus.SUBMITTING, error=None, error_kind=None, provider_job_id=None,
                            retry_reason=None, retry_at=None, finished_at=None, progress=None)
         self._spawn(job_id, self._submit_and_follow(job_id, request))
@@ -261,6 +262,7 @@ class JobManager:
                 job = await self.store.get_job(job_id)
                 await self._update(job_id, attempts=job.attempts + 1, submit_started_at=time.time())
                 try:
+                    await self._place(job_id, provider, request)
                     submitted: Submitted = await provider.submit(request)
                     break
                 except ProviderError as exc:
@@ -304,6 +306,16 @@ class JobManager:
             await self._finish(job_id, request, submitted.files)
             return
         await self._follow(job_id, request, submitted.provider_job_id, submitted.poll_after)
+
+    async def _place(self, job_id: str, provider, request: MediaRequest) -> None:
+        """Let a provider with several places to send to (ComfyUI hosts) choose one, and store the
+        choice with the job before the request leaves: a crash after sending then still knows where
+        the job went. A job placed before (a send that was refused, then tried again) stays put."""
+        place = getattr(provider, "place", None)
+        if place is None or request.placement:
+            return
+        request.placement = dict(await place(request))
+        await self.store.update_job(job_id, request=request.to_json())
 
     async def _settle(self, job_id: str, request: MediaRequest) -> None:
         """A submit whose answer was lost: look for it in the provider's own list of jobs. Found:

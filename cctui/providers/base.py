@@ -129,6 +129,9 @@ class MediaRequest:
     source_image: SourceImage | None = None
     media_dir: str = ""  # where downloaded files go (the run's media folder)
     stem: str = ""  # file name stem for this job's files; never taken from a URL or prompt
+    # Where the provider put the job (a ComfyUI host), from its `place()`; stored with the job
+    # before the request is sent, so a crash after sending still knows where to look.
+    placement: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A content item from the state (a dict) becomes the typed record the providers read.
@@ -143,6 +146,7 @@ class MediaRequest:
             "source_image": self.source_image.to_json() if self.source_image else None,
             "media_dir": self.media_dir,
             "stem": self.stem,
+            "placement": self.placement,
         }
 
     @classmethod
@@ -193,3 +197,6 @@ class MediaProvider(Protocol):
 
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         """Fetch the finished job's files into request.media_dir, complete or not at all."""
+
+    # Optional: `async def place(request) -> dict` chooses where the job goes (before anything is
+    # sent; the manager stores the answer as `request.placement` with the job, then submits).

@@ -14,6 +14,10 @@ from ..costs.prices import Prices
 from ..settings import Settings
 from .base import LLMProvider, MediaProvider, ProviderError
 from .elevenlabs import ElevenLabsMusic
+from .comfyui import ComfyUIClient
+from .fal import FalClient
+from .fal_finder import platform_base
+from .fal_models import DEFAULT_MODEL as FAL_CHECK_MODEL
 from .http_errors import redact
 from .leonardo import LeonardoClient
 from .openai_images import OpenAIImages
@@ -62,6 +66,9 @@ MEDIA_ROUTES: dict[tuple[str, str], str] = {
     ("openai", "img2vid"): "sora",
     ("sora", "img2vid"): "sora",
     ("elevenlabs", "txt2music"): "elevenlabs",
+    ("fal", "img2vid"): "fal",
+    ("comfyui", "img2vid"): "comfyui",
+    ("comfyui", "txt2img"): "comfyui",
 }
 
 
@@ -84,6 +91,8 @@ class Providers:
             "leonardo": lambda: LeonardoClient(settings),
             "sora": lambda: SoraClient(settings, prices=self.prices),
             "elevenlabs": lambda: ElevenLabsMusic(settings, prices=self.prices),
+            "fal": lambda: FalClient(settings, prices=self.prices),
+            "comfyui": lambda: ComfyUIClient(settings),
         }
 
     def _client(self, name: str) -> Any:
@@ -106,6 +115,24 @@ class Providers:
                                 f"{offers}).", "unsupported", provider=provider_name)
         return self._client(route)
 
+    async def comfyui_report(self) -> list[dict[str, Any]]:
+        """Each configured ComfyUI host's GPU and free VRAM (`/system_stats`), for `cctui doctor`."""
+        if not self.settings.comfyui_hosts():
+            return []
+        return await self._client("comfyui").host_report()
+
+    def setup_needed(self, provider_name: str, action: str) -> str | None:
+        """How to configure `provider_name` when it is not, for a form to show instead of a
+        Generate that can only fail; None when it is configured (or is no provider cctui has)."""
+        if (provider_name, action) not in MEDIA_ROUTES:
+            return None
+        try:
+            client = self.media(provider_name, action)
+        except ProviderError as exc:
+            return str(exc) if exc.kind == "auth" else None
+        needed = getattr(client, "setup_needed", None)
+        return needed() if needed else None
+
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
@@ -120,8 +147,10 @@ class Providers:
     async def check_providers(self) -> dict[str, KeyCheck]:
         """One cheap, free, authenticated GET per provider that has a key: OpenAI's model list,
         Sora's video list (the endpoint the videos are made at, so a retired or wrong `/videos`
-        shows, even where the rest of the OpenAI API answers), Leonardo's `/me` and ElevenLabs'
-        `/v1/user`. A provider without a key is "missing" and is sent nothing."""
+        shows, even where the rest of the OpenAI API answers), Leonardo's `/me`, ElevenLabs'
+        `/v1/user` and fal's Platform API list of one model's requests (the queue host has no
+        free authenticated GET; that list needs the key and costs nothing). A provider without a
+        key is "missing" and is sent nothing."""
         s = self.settings
         secrets = s.secret_values()
         bearer = "authorization", "Bearer "
@@ -130,6 +159,8 @@ class Providers:
             "sora": (s.sora_base_url, "/videos?limit=1", s.sora_api_key or s.openai_api_key, bearer),
             "leonardo": (s.leonardo_base_url, "/me", s.leonardo_api_key, bearer),
             "elevenlabs": (s.elevenlabs_base_url, "/v1/user", s.elevenlabs_api_key, ("xi-api-key", "")),
+            "fal": (platform_base(s.fal_base_url), f"/models/requests/by-endpoint?endpoint_id={FAL_CHECK_MODEL}"
+                    "&limit=1", s.fal_api_key, ("authorization", "Key ")),
         }
         names = list(checks)
         results = await asyncio.gather(*(

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
 MAX_BODY = 200 * 1024 * 1024
@@ -95,6 +95,9 @@ class Response:
     file: Path | None = None  # serve this file's bytes instead of `body`
     # Server-sent events: each frame goes out as its own HTTP chunk (`transfer-encoding: chunked`).
     events: list[bytes] | None = None
+    # A protocol switch (101): the handler sends the headers, then gives this the raw socket
+    # and its buffered reader, and closes the connection when it returns.
+    upgrade: Callable[[Any, Any], None] | None = None
 
     @classmethod
     def json(cls, status: int, data: Any, headers: dict[str, str] | None = None) -> "Response":
@@ -110,6 +113,10 @@ class Response:
     def event_stream(cls, status: int, frames: list[bytes], headers: dict[str, str] | None = None) -> "Response":
         return cls(status, b"", {"content-type": "text/event-stream; charset=utf-8", **(headers or {})},
                    events=list(frames))
+
+    @classmethod
+    def websocket(cls, headers: dict[str, str], take_over: Callable[[Any, Any], None]) -> "Response":
+        return cls(101, b"", dict(headers), upgrade=take_over)
 
     @classmethod
     def send_file(cls, path: Path, content_type: str | None = None,

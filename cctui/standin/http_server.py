@@ -180,12 +180,29 @@ class RequestHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _switch_protocols(self, resp: Response) -> None:
+        """Send the 101 and hand the connection to `resp.upgrade` until it is done with it."""
+        self.close_connection = True
+        try:
+            self.send_response(resp.status)
+            for key, value in resp.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.flush()
+            self.connection.settimeout(None)  # a websocket may sit idle for long; stop() shuts it
+            resp.upgrade(self.connection, self.rfile)
+        except OSError:
+            pass
+
     def write_response(self, req: Request, resp: Response, *, truncate: bool = False,
                        throttle: float = 0.0) -> None:
         """Send `resp`; with `truncate`, announce the full length, send half, close; with
         `throttle`, spread the body over that many seconds."""
         if resp.events is not None and req.method != "HEAD":
             self.write_events(resp, truncate=truncate, throttle=throttle)
+            return
+        if resp.upgrade is not None:
+            self._switch_protocols(resp)
             return
         payload = resp.payload()
         status = resp.status

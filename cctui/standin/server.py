@@ -9,13 +9,18 @@
     srv.stop()
 
 Paths: OpenAI (and Sora) under `/openai/v1`, Leonardo under `/leonardo/api/rest/v1`, ElevenLabs
-under `/elevenlabs`; the presigned upload target is `/_bucket/upload`, Leonardo's CDN files are
+under `/elevenlabs`, fal.ai's queue under `/fal` (its CDN files under `/_fal_media/`, see
+`fal_routes`); the presigned upload target is `/_bucket/upload`, Leonardo's CDN files are
 under `/_files/`, and the stand-in's own control endpoints under `/_standin/`:
 `GET /_standin/requests` (persisted submit counts), `GET /_standin/log` (recorded requests),
 `POST /_standin/inject` (a fault, JSON with the `inject` arguments), `DELETE /_standin/faults`,
 `GET /_standin/served` (sha256 and size of every file served, see `served`),
 `GET /_standin/fault-log` (the random fault mode's draws, see `fault_mode`),
 `POST /_standin/fault-mode` (`{"enabled": false}` pauses the random fault mode).
+
+`StandIn(comfy_hosts={"gpu1": {}, "gpu2": {"busy": 3}})` serves each ComfyUI host under
+`/comfyui/<name>` (`srv.comfy_urls`; default one host, `gpu1`); see `comfyui_hosts` for the options
+and `comfyui_routes` for the API.
 
 `StandIn(stream_seconds=S)` spreads every streamed answer (`stream: true`) over S seconds.
 
@@ -35,9 +40,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from . import elevenlabs_routes, leonardo_routes, openai_routes, sora_routes
+from . import comfyui_routes, elevenlabs_routes, fal_routes, leonardo_routes, openai_routes, sora_routes
 from .errors import RouteError, default_body, leonardo_body, openai_body
 from .fault_mode import BEFORE, MALFORMED_BODY, RandomFaults
+from .comfyui_hosts import ComfyHosts
 from .faults import Fault, FaultBook
 from .http_layer import BadRequestBody, Request, Response
 from .http_server import HTTPServer, RequestHandler, Router
@@ -49,6 +55,8 @@ PREFIXES = {
     "openai": "/openai/v1",
     "leonardo": "/leonardo/api/rest/v1",
     "elevenlabs": "/elevenlabs",
+    "fal": "/fal",  # https://queue.fal.run
+    "comfyui": "/comfyui",  # then /<host>: each host is a ComfyUI server of its own
 }
 
 
@@ -60,7 +68,8 @@ class StandIn:
                  upload_expiry_seconds: float = 120.0, retry_after_seconds: float = 1.0,
                  clip_seconds: float = 2.0, video_short_side: int = 360, verbose: bool = False,
                  fault_rate: float = 0.0, fault_seed: int = 0, fault_kinds: list[str] | None = None,
-                 fault_timeout: float = 5.0, fault_paths: str | None = None, stream_seconds: float = 0.0):
+                 fault_timeout: float = 5.0, fault_paths: str | None = None, stream_seconds: float = 0.0,
+                 comfy_hosts: dict[str, dict[str, Any]] | None = None):
         self.keys = dict(keys) if keys else None
         self.job_seconds = float(job_seconds)
         self.host = host
@@ -84,6 +93,7 @@ class StandIn:
                               if fault_rate > 0 else None)
         self.served = ServedFiles(self.data_dir)
         self.log = RequestLog()
+        self.comfy = ComfyHosts(self, comfy_hosts)  # see comfyui_hosts for the options
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.router = Router()
@@ -91,6 +101,8 @@ class StandIn:
         sora_routes.register(self.router, PREFIXES["openai"])
         leonardo_routes.register(self.router, PREFIXES["leonardo"])
         elevenlabs_routes.register(self.router, PREFIXES["elevenlabs"])
+        fal_routes.register(self.router, PREFIXES["fal"])
+        comfyui_routes.register(self.router, PREFIXES["comfyui"])
         self.router.add("GET", "/_standin/requests", lambda srv, req: Response.json(200, srv.control_counts()))
         self.router.add("GET", "/_standin/log", lambda srv, req: Response.json(
             200, {"requests": [r.to_json() for r in srv.requests]}))
@@ -119,6 +131,7 @@ class StandIn:
         server, self._server = self._server, None
         if server is None:
             return
+        self.comfy.close()  # open websockets would keep their handler threads
         server.shutdown()
         server.server_close()
         server.close_connections()
@@ -148,7 +161,13 @@ class StandIn:
     def base_urls(self) -> dict[str, str]:
         base = self.base_url
         return {"openai": base + PREFIXES["openai"], "sora": base + PREFIXES["openai"],
-                "leonardo": base + PREFIXES["leonardo"], "elevenlabs": base + PREFIXES["elevenlabs"]}
+                "leonardo": base + PREFIXES["leonardo"], "elevenlabs": base + PREFIXES["elevenlabs"],
+                "fal": base + PREFIXES["fal"]}
+
+    @property
+    def comfy_urls(self) -> dict[str, str]:
+        """ComfyUI host name -> its base URL (`<base>/prompt`, `<base>/ws`, ...)."""
+        return self.comfy.urls(self.base_url + PREFIXES["comfyui"])
 
     # ------------------------------------------------------------------ observing and faults
 
@@ -204,6 +223,9 @@ class StandIn:
     def key_ok(self, provider: str, req: Request) -> bool:
         if provider == "elevenlabs":
             got = req.header("xi-api-key")
+        elif provider == "fal":
+            auth = req.header("authorization") or ""
+            got = auth[4:].strip() if auth[:4].lower() == "key " else None
         else:
             auth = req.header("authorization") or ""
             got = auth[7:].strip() if auth[:7].lower() == "bearer " else None
@@ -213,7 +235,7 @@ class StandIn:
         return expected is None or got == expected
 
     def auth_error(self, provider: str, req: Request) -> Response | None:
-        if self.key_ok(provider, req):
+        if provider == "comfyui" or self.key_ok(provider, req):  # a ComfyUI host checks its own token
             return None
         if provider == "openai":
             missing = not req.header("authorization")
@@ -225,15 +247,22 @@ class StandIn:
         if provider == "leonardo":
             return Response.json(401, leonardo_body("authentication hook unauthorized this request",
                                                     "access-denied"))
+        if provider == "fal":
+            # unconfirmed: fal's exact wording for a missing and for a wrong key
+            missing = not req.header("authorization")
+            return Response.json(401, {"detail": "Authentication is required to perform this action" if missing
+                                       else "No user found for Key ID and Secret"})
         return Response.json(401, {"detail": {"status": "invalid_api_key", "message": "Invalid API key"}})
 
     def not_found(self, provider: str | None, req: Request, known_path: bool) -> Response:
         status = 405 if known_path else 404
+        if provider == "comfyui":
+            return comfyui_routes.plain(status)
         if provider == "openai":
             return Response.json(status, openai_body(f"Invalid URL ({req.method} {req.path[len('/openai'):]})"))
         if provider == "leonardo":
             return Response.json(status, leonardo_body("no such endpoint", "not-found"))
-        if provider == "elevenlabs":
+        if provider in ("elevenlabs", "fal"):
             return Response.json(status, {"detail": "Not Found" if status == 404 else "Method Not Allowed"})
         return Response.json(status, {"error": "not found"})
 
@@ -349,7 +378,7 @@ class StandIn:
                     f"using your HTTP library correctly.) {exc}"))
             if provider == "leonardo":
                 return Response.json(400, leonardo_body(str(exc), "bad-request"))
-            if provider == "elevenlabs":
+            if provider in ("elevenlabs", "fal"):
                 return Response.json(422, {"detail": [{"type": "json_invalid", "loc": ["body"], "msg": str(exc),
                                                        "input": None}]})
             return Response.json(400, {"error": str(exc)})

@@ -16,12 +16,16 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 
 
-def start_standin(state_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_standin_with(state_dir: Path, *args: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "cctui.standin", "--port", "0", "--state-dir", str(state_dir),
-                             "--job-seconds", "3"], stdout=subprocess.PIPE, text=True)
+                             *args], stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     assert line.startswith("READY "), line
     return proc, line.split()[1]
+
+
+def start_standin(state_dir: Path) -> tuple[subprocess.Popen, str]:
+    return start_standin_with(state_dir, "--job-seconds", "3")
 
 
 def test_killed_worker_resumes_the_same_job_without_a_second_submit(tmp_path):

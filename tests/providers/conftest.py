@@ -14,7 +14,7 @@ from PIL import Image
 from cctui.providers.base import MediaFile, MediaProvider, MediaRequest
 from cctui.settings import Settings
 
-KEYS = {"openai": "sk-test", "leonardo": "leo-test", "elevenlabs": "el-test"}
+KEYS = {"openai": "sk-test", "leonardo": "leo-test", "elevenlabs": "el-test", "fal": "fal-test"}
 
 
 @pytest.fixture
@@ -38,6 +38,8 @@ def make_settings(srv, tmp_path: Path, **overrides) -> Settings:
         elevenlabs_api_key=KEYS["elevenlabs"],
         elevenlabs_base_url=srv.base_urls["elevenlabs"],
         sora_base_url=srv.base_urls["sora"],
+        fal_api_key=KEYS["fal"],
+        fal_base_url=srv.base_urls["fal"],
     )
     values.update(overrides)
     return Settings(**values)

@@ -89,7 +89,8 @@ async def test_music_server_error(settings, standin, media_dir):
 async def test_check_keys(standin, tmp_path, h):
     providers = Providers(h.make_settings(standin, tmp_path))
     assert await providers.check_keys() == {"openai": "configured", "leonardo": "configured",
-                                            "elevenlabs": "configured", "sora": "configured"}
+                                            "elevenlabs": "configured", "sora": "configured",
+                                            "fal": "configured"}
     bad = Providers(h.make_settings(standin, tmp_path, leonardo_api_key="nope",
                                     elevenlabs_api_key=None,
                                     openai_base_url="http://127.0.0.1:9/v1"))

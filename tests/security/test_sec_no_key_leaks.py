@@ -171,7 +171,7 @@ def test_a_password_in_a_base_url_is_never_shown(tmp_path, keyed_standin, cctui_
     monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
     monkeypatch.setenv("LEONARDO_API_KEY", KEYS["leonardo"])
     variables = {"openai": "OPENAI_BASE_URL", "sora": "CCTUI_SORA_BASE_URL", "leonardo": "LEONARDO_BASE_URL",
-                 "elevenlabs": "ELEVENLABS_BASE_URL"}
+                 "elevenlabs": "ELEVENLABS_BASE_URL", "fal": "FAL_BASE_URL"}
     for provider, url in keyed_standin.base_urls.items():
         monkeypatch.setenv(variables[provider], url.replace("http://", "http://gateway-user:PASS-5e1d90@"))
     settings = load_settings(data_dir=tmp_path / "data")

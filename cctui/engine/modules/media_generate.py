@@ -6,6 +6,7 @@ source image; the generations themselves are read from the jobs and content tabl
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import Field
@@ -15,7 +16,29 @@ from cctui.engine.errors import AnswerError, ModuleError
 from cctui.engine.generations import for_state, module_generations, selectable_items
 from cctui.engine.modules.base import Module, ModuleContext, register
 from cctui.engine.modules.contract import INDEX, Answer, Inputs, ModuleContract, shown
-from cctui.engine.ux import media_tabs
+from cctui.engine.ux import OWN_FILE_PROVIDER, media_tabs, ux
+from cctui.providers.offers import route_action
+
+
+def with_setup_notes(schema: dict[str, Any], tabs: dict[str, Any], action: str | None,
+                     providers: Any) -> dict[str, Any]:
+    """The display schema with `_ux.unavailable` on each tab whose provider is not configured,
+    saying how to configure it: the form shows that instead of a Generate that can only fail."""
+    setup = getattr(providers, "setup_needed", None)
+    if setup is None or not action:
+        return schema
+    notes = {key: setup(ux(tab).get("provider") or key, route_action(action)) for key, tab in tabs.items()
+             if not ux(tab).get("unavailable") and ux(tab).get("provider") != OWN_FILE_PROVIDER}
+    notes = {key: note for key, note in notes.items() if note}
+    if not notes:
+        return schema
+    shown = copy.deepcopy(schema)
+    for key, note in notes.items():
+        tab = shown["properties"][key]
+        tab["_ux"] = {**ux(tab), "unavailable": note}
+        for dotted in [k for k in tab if k.startswith("_ux.")]:
+            del tab[dotted]
+    return shown
 
 
 def source_content_id(inputs: dict[str, Any]) -> str | None:
@@ -56,10 +79,12 @@ class MediaGenerate(Module):
         if not isinstance(prompts, dict):
             raise ModuleError(f"{ctx.where}: `prompts` must be an object keyed by provider tab")
         source = inputs.get("source_image")
+        action = next((s.action_type for s in ctx.spec.sub_actions if getattr(s, "action_type", None)), None)
+        providers = getattr(getattr(ctx, "services", None), "providers", None)  # a bare context has none
         return {
             "title": inputs.get("title", "Generate"),
             "data": dict(prompts),
-            "schema": schema,
+            "schema": with_setup_notes(schema, tabs, action, providers),
             "tabs": list(tabs),
             "sub_actions": [s.model_dump() for s in ctx.spec.sub_actions],
             "source_image": source,

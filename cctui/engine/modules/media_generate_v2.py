@@ -116,8 +116,9 @@ class MediaGenerateV2(Module):
         if not isinstance(display_schema, dict) or not display_schema:
             display_schema = default_schema(providers, action)
         source = inputs.get("source_image") if isinstance(inputs.get("source_image"), dict) else None
+        setup = getattr(ctx.services.providers, "setup_needed", None) or (lambda p, a: None)
         schema, prompts = media_tabs_of(display_schema, answer, lambda p: offers(p, action),
-                                        lambda p: unavailable(p, action), source)
+                                        lambda p: unavailable(p, action) or setup(p, route_action(action)), source)
         if not prompts:
             raise ModuleError(f"{ctx.where}: the display schema has no `render_as: tab.media` node over the "
                               f"model's prompts (under a `render_as: tabs` node)", retryable=False)
