@@ -32,7 +32,8 @@ def bench_settings(data_dir: Path, urls: dict[str, str] | None = None) -> Settin
     return settings.model_copy(update={
         "openai_api_key": key, "openai_base_url": urls["openai"], "leonardo_api_key": key,
         "leonardo_base_url": urls["leonardo"], "elevenlabs_api_key": key, "elevenlabs_base_url": urls["elevenlabs"],
-        "sora_api_key": key, "sora_base_url": urls["sora"], "demo": True})
+        "sora_api_key": key, "sora_base_url": urls["sora"], "fal_api_key": key, "fal_base_url": urls["fal"],
+        "demo": True})
 
 
 class Paused(Exception):

@@ -198,7 +198,7 @@ class StandInProcess:
     def base_urls(self) -> dict[str, str]:
         base = self.base_url
         return {"openai": base + "/openai/v1", "sora": base + "/openai/v1",
-                "leonardo": base + "/leonardo/api/rest/v1", "elevenlabs": base + "/elevenlabs"}
+                "leonardo": base + "/leonardo/api/rest/v1", "elevenlabs": base + "/elevenlabs", "fal": base + "/fal"}
 
     def capture(self) -> list[dict[str, Any]]:
         return self.http.get("/_bench/capture").json()

@@ -97,7 +97,7 @@ class ComfyUIClient:
         if self.pool.hosts:
             return None
         return ("ComfyUI is not configured: set COMFYUI_URLS to your server's address (e.g. "
-                "COMFYUI_URLS=http://127.0.0.1:8188; several hosts separated by commas), then open this step again.")
+                "COMFYUI_URLS=http://127.0.0.1:8188; several hosts separated by commas), then start cctui again.")
 
     # ------------------------------------------------------------------ checks
 
@@ -132,8 +132,10 @@ class ComfyUIClient:
             require_source_file(request.source_image, self.name)
 
     def estimate(self, request: MediaRequest) -> Cost:
-        return Cost(0.0, "usd", quantity=1, per="graph", unit_price=0.0,
-                    model=str((request.params.get("graph") or {}).get("name") or "graph"), source="provider")
+        graph = request.params.get("graph")
+        name = graph.get("name") if isinstance(graph, dict) else graph  # the form prices the option's name
+        return Cost(0.0, "usd", quantity=1, per="graph", unit_price=0.0, model=str(name or "graph"),
+                    source="provider")
 
     async def place(self, request: MediaRequest) -> dict[str, Any]:
         """Where the job goes, stored with it before its graph is sent: the host that runs it."""

@@ -136,6 +136,8 @@ class ComfyGraph:
             values["width"], values["height"] = size
         if params.get("duration") not in (None, ""):
             values["frames"] = self.frames_for(float(params["duration"]))
+        if params.get("batch_size") not in (None, ""):
+            values["batch_size"] = max(1, min(8, int(params["batch_size"])))
         values["fps"] = self.fps
         values["frame_rate"] = self.fps
         if image_name is not None:

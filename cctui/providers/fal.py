@@ -60,6 +60,7 @@ API_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 TRANSFER_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 MAX_IMAGE_BYTES = 8 * 2**20  # before base64; unconfirmed: fal documents no data-URI limit
 POLL_AFTER = 5.0  # seconds to the first status look: a video takes a minute or more
+_WHOLE = re.compile(r"\d{1,10}")
 _REQUEST_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -162,7 +163,7 @@ class FalClient(FalFinder):
                      else "takes no resolution setting")
             raise self._refuse(f"{model.label} on fal.ai {takes}, not {resolution}.")
         seed = params.get("seed")
-        if seed not in (None, "") and (isinstance(seed, bool) or _seconds(seed) is None):
+        if seed not in (None, "") and (isinstance(seed, bool) or not _WHOLE.fullmatch(str(seed).strip())):
             raise self._refuse(f"The seed must be a whole number, not {seed!r}.", "bad_request")
         return model, seconds
 
@@ -291,8 +292,9 @@ class FalClient(FalFinder):
         url = video.get("url") if isinstance(video, dict) else None
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             got = ", ".join(sorted(map(str, result))) or "nothing"
+            # The request ended: asking again cannot bring a video, so this is no transient error.
             raise ProviderError(f"{what}: the finished request has no video (it holds: "
-                                f"{short(got, 120)}).", "invalid_output", provider=self.name)
+                                f"{short(got, 120)}).", "bad_request", provider=self.name)
         model, _ = self.plan(request)
         saved: list[MediaFile] = []
         try:

@@ -184,7 +184,9 @@ def request_status(srv: "StandIn", req: Request, owner: str, app: str, request_i
 
 
 def _video_path(srv: "StandIn", job: dict[str, Any]):
-    source = load_image(srv.data_dir / job["source"]) if job.get("source") else scene_image(job["prompt"], (720, 1280), 0)
+    # An https image_url is not fetched: the clip is drawn from the prompt instead.
+    source = (load_image(srv.data_dir / job["source"]) if job.get("source")
+              else scene_image(job["prompt"], (720, 1280), 0))
     size = small_size(source.size, srv.video_short_side)
     return ensure_file(srv.state.files_dir / "fal" / job["id"] / "video.mp4",
                        lambda out: make_video(source, out, size, srv.clip_seconds or 2.0))
@@ -216,10 +218,14 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _query_error(name: str, msg: str, type_: str) -> RouteError:
+    return fal_error(422, [{"loc": ["query", name], "msg": msg, "type": type_}])
+
+
 def list_requests(srv: "StandIn", req: Request) -> Response:
     endpoint = req.query_value("endpoint_id")
     if not endpoint:
-        raise fal_error(422, [{"loc": ["query", "endpoint_id"], "msg": "Field required", "type": "missing"}])
+        raise _query_error("endpoint_id", "Field required", "missing")
     try:
         limit = int(req.query_value("limit", "50"))
         page = int(base64.b64decode(req.query_value("cursor") or "MA==").decode())
@@ -227,9 +233,9 @@ def list_requests(srv: "StandIn", req: Request) -> Response:
         start = (datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw
                  else datetime.now(timezone.utc) - timedelta(hours=24))
     except (ValueError, binascii.Error):
-        raise fal_error(422, [{"loc": ["query"], "msg": "Invalid limit, cursor or start", "type": "value_error"}]) from None
+        raise _query_error("limit", "Invalid limit, cursor or start", "value_error") from None
     if not 1 <= limit <= 100:
-        raise fal_error(422, [{"loc": ["query", "limit"], "msg": "Input should be between 1 and 100", "type": "value_error"}])
+        raise _query_error("limit", "Input should be between 1 and 100", "value_error")
     if start.tzinfo is None:
         start = start.replace(tzinfo=timezone.utc)
     jobs = [j for j in srv.state.jobs("fal") if j["model"] == endpoint and j["created"] >= start.timestamp()]

@@ -195,3 +195,20 @@ async def test_progress_comes_over_the_hosts_websocket(tmp_path, standin):
     assert any(0 < p < 100 for p in seen), seen
     sockets = [r for r in standin.requests if r.path == "/comfyui/free/ws"]
     assert len(sockets) == 1 and "clientId=cctui-" in sockets[0].query
+
+
+async def test_pictures_from_the_bundled_sdxl_graph(tmp_path, standin):
+    sdxl = GRAPHS.parents[1] / "3_image_prompts" / "comfyui" / "sdxl_txt2img.json"
+    request = MediaRequest(action="txt2img", provider="comfyui",
+                           params={"graph": {"name": "sdxl_txt2img", **json.loads(sdxl.read_text())},
+                                   "prompt": "a tabby cat on a window seat", "negative_prompt": "blurry",
+                                   "aspect_ratio": "9:16", "batch_size": 2},
+                           media_dir=str(tmp_path / "data" / "media"))
+    job, content = await run_one(tmp_path, [standin.comfy_urls["free"]], request)
+    assert job.status is JobStatus.COMPLETED, job.error
+    images = [c for c in content if c.kind == "image"]
+    assert len(images) == 2
+    for image in images:
+        with Image.open(image.local_path) as picture:
+            width, height = picture.size
+        assert height > width  # 9:16, scaled down by the stand-in

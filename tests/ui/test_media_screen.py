@@ -50,6 +50,15 @@ VIDEO_PROMPTS = {
                   "does not move.",
         "style_notes": "Soft natural light, cozy afternoon, 35mm look.",
     },
+    "comfyui": {
+        "prompt": "A static shot of a sunlit room: the curtains sway slowly and dust drifts in the light; the "
+                  "corgi on the rug stays still.",
+        "negative_prompt": "morphing, deformation, camera movement, the dog moving",
+    },
+    "fal": {
+        "prompt": "Static camera. The curtains sway gently in the sunlight; the corgi stays still.",
+        "negative_prompt": "morphing, camera movement",
+    },
 }
 IMAGE_PROMPTS = {
     "leonardo": {
@@ -99,7 +108,7 @@ def module_spec(step_id: str):
 
 
 def make_interaction(step_id: str, prompts: dict, *, source: dict | None = None,
-                     generations: list | None = None, interaction_id: int = 7) -> Interaction:
+                     generations: list | None = None, interaction_id: int = 7, providers=None) -> Interaction:
     """The interaction the engine would pause with, its display made by the real module."""
     step, spec = module_spec(step_id)
     inputs = {"prompts": prompts, "schema": spec.inputs["schema"], "title": spec.inputs.get("title")}
@@ -108,7 +117,7 @@ def make_interaction(step_id: str, prompts: dict, *, source: dict | None = None,
             inputs[key] = spec.inputs[key]
     if source is not None:
         inputs["source_image"] = source
-    ctx = SimpleNamespace(spec=spec, where=f"{step_id}/{spec.name}")
+    ctx = SimpleNamespace(spec=spec, where=f"{step_id}/{spec.name}", services=SimpleNamespace(providers=providers))
     coro = MediaGenerate().display(ctx, inputs)
     try:
         coro.send(None)
@@ -132,7 +141,8 @@ def real_clients(tmp: Path):
     from cctui.settings import load_settings
 
     settings = load_settings(env={}, config_file=tmp / "none.toml", data_dir=tmp / "data",
-                             openai_api_key="sk-test-estimate", leonardo_api_key="leo-test-estimate")
+                             openai_api_key="sk-test-estimate", leonardo_api_key="leo-test-estimate",
+                             fal_api_key="fal-test-estimate")
     return SimpleNamespace(providers=Providers(settings))
 
 
@@ -198,8 +208,11 @@ def image_item(content_id: str, path: str, tab: str = "leonardo") -> dict[str, A
 
 def video_setup(tmp_path: Path, gens: list[dict] | None = None):
     source = {"content_id": "c_src", "kind": "image", "local_path": draw_png(tmp_path / "media" / "source.png")}
-    interaction = make_interaction("video_generation", VIDEO_PROMPTS, source=source, generations=gens)
-    return FakeRun(gens), interaction
+    run = FakeRun(gens)
+    # The real clients: the tabs whose provider is not configured (ComfyUI here) say how to configure it.
+    interaction = make_interaction("video_generation", VIDEO_PROMPTS, source=source, generations=gens,
+                                   providers=run.services.providers)
+    return run, interaction
 
 
 def running_and_finished(tmp_path: Path) -> list[dict[str, Any]]:
@@ -260,7 +273,7 @@ async def test_video_form_is_prefilled_from_the_prompt_data(tmp_path):
         screen = app.media
         assert app.screen is screen
         tabs = screen.query_one("#media-tabs", TabbedContent)
-        assert [str(t.label) for t in tabs.query("ContentTab")] == ["Leonardo", "Sora 2"]
+        assert [str(t.label) for t in tabs.query("ContentTab")] == ["Leonardo", "Sora 2", "ComfyUI", "fal"]
         leo = form(screen, "leonardo")
         assert leo.widget_for("prompt").text == VIDEO_PROMPTS["leonardo"]["positive_prompt"]
         assert leo.widget_for("negative_prompt").text == VIDEO_PROMPTS["leonardo"]["negative_prompt"]
@@ -818,6 +831,44 @@ async def sora_tab_with_a_choice(pilot) -> None:
 
 def test_snapshot_video_sora_tab_with_a_choice(snap_compare, tmp_path):
     assert snap_compare(video_screen(tmp_path), terminal_size=(120, 40), run_before=sora_tab_with_a_choice)
+
+
+async def comfyui_tab(pilot) -> None:
+    await settle(pilot)
+    await show_tab(pilot, pilot.app.media, "comfyui")
+
+
+async def fal_tab(pilot) -> None:
+    await settle(pilot)
+    await show_tab(pilot, pilot.app.media, "fal")
+
+
+def test_snapshot_video_comfyui_tab_not_configured(snap_compare, tmp_path):
+    assert snap_compare(video_screen(tmp_path), terminal_size=(80, 24), run_before=comfyui_tab)
+
+
+def test_snapshot_video_fal_tab_with_its_price(snap_compare, tmp_path):
+    assert snap_compare(video_screen(tmp_path), terminal_size=(120, 40), run_before=fal_tab)
+
+
+async def test_a_tab_whose_provider_is_not_configured_says_how_and_sends_nothing(tmp_path):
+    run, interaction = video_setup(tmp_path)
+    app = Host(MediaScreen(run, interaction))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.media
+        await show_tab(pilot, screen, "comfyui")
+        comfy = form(screen, "comfyui")
+        note = str(comfy.query_one(".media-unavailable", Static).content)
+        assert "COMFYUI_URLS" in note and "http://127.0.0.1:8188" in note
+        assert comfy.query_one(".media-generate", Button).disabled
+        await pilot.press("g")
+        await settle(pilot)
+        assert run.calls == []  # nothing was started
+        fal = form(screen, "fal")
+        assert not fal.query(".media-unavailable") and not fal.query_one(".media-generate", Button).disabled
+        # The fal tab prices the chosen model: Kling 2.5 Turbo Pro, 5 s at $0.07/s.
+        assert "$0.35" in str(fal.query_one(".media-estimate", Static).content)
 
 
 @pytest.mark.parametrize("focused", ["#media-tabs", ".media-generate"])

@@ -86,7 +86,7 @@ class MediaForm(Vertical):
         background: $warning-muted;
         padding: 0 1;
         height: auto;
-        margin-top: 1;
+        margin-bottom: 1;
     }
     MediaForm > .media-form-actions { height: auto; margin-top: 1; }
     MediaForm > .media-form-actions > Button { margin-right: 2; }
@@ -171,6 +171,8 @@ class MediaForm(Vertical):
     # ------------------------------------------------------------------ building
 
     def compose(self) -> ComposeResult:
+        if self.unavailable:  # first: the creator reads why before reading the form
+            yield Static(self.unavailable, classes="media-unavailable", markup=False)
         with Container(classes="media-fields"):
             for f in self.fields:
                 with Vertical(classes="media-field", id=dom_id("field", self.tab_key, f.key)):
@@ -187,8 +189,6 @@ class MediaForm(Vertical):
         if notes:
             with Vertical(classes="media-notes"):
                 yield from notes
-        if self.unavailable:
-            yield Static(self.unavailable, classes="media-unavailable", markup=False)
         yield Static("", classes="media-form-error", markup=False)
         with Horizontal(classes="media-form-actions"):
             yield Button(self.generate_label, variant="primary", classes="media-generate",
