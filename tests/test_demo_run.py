@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from cctui.batch import BatchRunner, load_answers
 from cctui.cli import main
@@ -73,3 +76,34 @@ async def test_no_key_reaches_the_database_logs_or_exports(tmp_path, cc_workflow
             for key in keys.values():
                 assert key.encode() not in blob, f"{key} found in {path}"
     assert scanned > 10
+
+
+@pytest.mark.parametrize("tab, params", [
+    ("comfyui", {"graph": "ltxv_i2v", "duration": "3"}),
+    ("fal", {"model": "fal-ai/wan/v2.2-a14b/image-to-video", "duration": "5"}),
+])
+def test_a_demo_run_made_with_comfyui_or_fal_ends_with_their_clip(tmp_path, cc_workflow, capsys, monkeypatch,
+                                                                  tab, params):
+    monkeypatch.setenv("CCTUI_DEMO_JOB_SECONDS", "0.5")
+    answers = json.loads(EXAMPLE.read_text())
+    answers["generate_and_select_videos"] = {"sub_actions": [{"id": "generate", "tab": tab, "params": params}],
+                                             "select": 0}
+    given = tmp_path / "answers.json"
+    given.write_text(json.dumps(answers))
+    data = tmp_path / "data"
+    code = main(["--data-dir", str(data), "run", str(cc_workflow), "--answers", str(given), "--demo"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    db = sqlite3.connect(data / "cctui.db")
+    (status, state) = db.execute("SELECT status, state FROM runs").fetchone()
+    assert status == "completed"
+    (clip, request) = db.execute("SELECT c.local_path, j.request FROM content c JOIN jobs j ON c.job_id = j.job_id "
+                                 "WHERE c.kind = 'video' AND j.provider = ?", (tab,)).fetchone()
+    final = json.loads(state)["final_video"]
+    assert final["clip_path"] == clip and Path(final["path"]).stat().st_size > 10_000
+    sent = json.loads(request)
+    if tab == "comfyui":
+        assert sent["params"]["graph"]["name"] == "ltxv_i2v" and "/comfyui/" in sent["placement"]["host"]
+    else:
+        (cost,) = db.execute("SELECT cost_amount FROM jobs WHERE provider = 'fal'").fetchone()
+        assert cost == pytest.approx(0.40)  # 5 s of Wan 2.2 at 720p, $0.08 a second

@@ -146,9 +146,11 @@ async def test_a_model_file_the_host_does_not_list_is_named_before_queueing(tmp_
     assert prompt_posts(standin, "free") == 0
 
 
-async def test_an_ambiguous_queue_request_is_settled_from_the_host(tmp_path, standin):
-    # The server queues the graph, then the connection is reset before its answer arrives.
-    standin.inject(r"^/comfyui/free/prompt$", method="POST", action="reset", times=1)
+@pytest.mark.parametrize("hold", [0.0, 1.5], ids=["found-in-the-queue", "found-in-the-history"])
+async def test_an_ambiguous_queue_request_is_settled_from_the_host(tmp_path, standin, hold):
+    # The server queues the graph, then the connection is reset before its answer arrives; held
+    # for longer than the job takes, the graph has finished (it is only in the history) by then.
+    standin.inject(r"^/comfyui/free/prompt$", method="POST", action="reset", times=1, hold=hold)
     job, content = await run_one(tmp_path, [standin.comfy_urls["free"]])
     assert job.status is JobStatus.COMPLETED, job.error
     assert prompt_posts(standin, "free") == 1  # found by its marker, never queued again
@@ -212,3 +214,24 @@ async def test_pictures_from_the_bundled_sdxl_graph(tmp_path, standin):
         with Image.open(image.local_path) as picture:
             width, height = picture.size
         assert height > width  # 9:16, scaled down by the stand-in
+
+
+async def test_a_host_that_runs_several_graphs_at_once_counts_its_queue_per_slot(tmp_path):
+    srv = StandIn(job_seconds=0.5, data_dir=tmp_path / "standin",
+                  comfy_hosts={"single": {"busy": 1, "busy_seconds": 30}, "multi": {"busy": 3, "slots": 4,
+                                                                                     "busy_seconds": 30}})
+    srv.start()
+    try:
+        urls = [srv.comfy_urls["single"], f"{srv.comfy_urls['multi']}*4"]
+        settings = load_settings(env={}, config_file=tmp_path / "none.toml", data_dir=tmp_path / "data",
+                                 comfyui_urls=", ".join(urls))
+        providers = Providers(settings)
+        try:
+            client = providers.media("comfyui", "img2vid")
+            # One queued on a one-slot host (1 per slot) against three on four slots (0.75 per slot).
+            assert await client.place(request_for(tmp_path)) == {"host": srv.comfy_urls["multi"],
+                                                                 "queued_there": 3}
+        finally:
+            await providers.aclose()
+    finally:
+        srv.stop()
