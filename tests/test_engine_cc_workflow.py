@@ -75,7 +75,7 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
 
     # Step 3: two image generations on two tabs, pick the second image.
     inter = await run.pending()
-    assert inter.kind == "media" and inter.display["tabs"] == ["leonardo", "openai", "your_photo", "stable_diffusion"]
+    assert inter.kind == "media" and inter.display["tabs"] == ["leonardo", "openai", "stable_diffusion", "your_photo"]
     with pytest.raises(AnswerError, match="nothing has been generated"):
         await run.answer(inter.interaction_id, {"select": 0})
     await generate(engine, run, "leonardo", {"num_images": 1})
