@@ -18,7 +18,7 @@ from cctui.records import JobRecord
 from cctui.store.db import Store
 
 KIND_OF_ACTION = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",
-                  "txt2music": "music"}
+                  "txt2music": "music", "txt2speech": "speech"}
 
 
 class Ledger:

@@ -40,7 +40,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise PricesError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(data, dict):
         raise PricesError(f"{path}: at $: the price file must be a JSON object")
-    for section in ("llm", "image", "video", "music"):
+    for section in ("llm", "image", "video", "music", "speech"):
         if section in data and not isinstance(data[section], dict):
             raise PricesError(f"{path}: at $.{section}: must be an object")
         _check_amounts(path, data.get(section, {}), f"$.{section}")
@@ -126,6 +126,22 @@ class Prices:
             return None
         price = float(entry["per_minute"])
         return Cost(round(price * seconds / 60, 6), "usd", seconds, "second", round(price / 60, 6), model, "prices")
+
+    def speech(self, provider: str, model: str | None, *, characters: int = 0,
+               seconds: float | None = None) -> Cost | None:
+        """Text to speech (or a transcription) at the list's price: per 1000 characters of text,
+        or per minute of audio (None when the entry is per minute and no length is known)."""
+        entry = self._entry("speech", f"{provider}/{model}")
+        if entry is None:
+            return None
+        if "per_1k_characters" in entry:
+            price = float(entry["per_1k_characters"]) / 1000
+            return Cost(round(price * characters, 6), "usd", characters, "character", price, model, "prices")
+        if "per_minute" in entry and seconds is not None:
+            price = float(entry["per_minute"]) / 60
+            return Cost(round(price * seconds, 6), "usd", round(seconds, 3), "second", round(price, 6), model,
+                        "prices")
+        return None
 
 
 __all__ = ["Prices", "PricesError", "BUNDLED"]

@@ -1,5 +1,5 @@
 """The post-ready video: the chosen clip looped to length, framed for the platform, with overlay
-lines and a soundtrack, rendered by ffmpeg.
+lines, a soundtrack and optionally a narration voice with its captions, rendered by ffmpeg.
 
 The render writes to a hidden temporary file beside the final one and is moved into place only
 once ffmpeg has finished and the result checks out, so a failed or cancelled render never leaves
@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from cctui.media.captions import (CAPTION_STYLES, as_words, ass_text, band_height, bundled_font,
+                                  caption_font_size, fit_words, phrases)
 from cctui.media.encodings import DEFAULT_ENCODING, encoding
 from cctui.media.errors import MediaError
 from cctui.media.files import part_path
 from cctui.media.ffmpeg_run import FfmpegFailed, last_lines, run_ffmpeg
+from cctui.media.layout import caption_band, plate_position
 from cctui.media.plates import default_font_size, plate_image
 from cctui.media.probe import MediaInfo, aprobe
 from cctui.media.timeline import OverlayCue, cue_fade
@@ -42,6 +45,11 @@ MIN_PINGPONG_CLIP = 0.5  # below this there is no motion to reverse: the clip is
 
 CLIP_AUDIO_UNDER_MUSIC = 0.5  # gain of the clip's own sound when music plays over it
 CLIP_AUDIO_FADE = 0.3  # the clip's sound alone: just enough fade to avoid a click at the cut
+MAX_VOLUME = 4.0  # +12 dB: beyond this a volume is a typo, and the limiter would flatten it anyway
+# The music ducks under the voice by what the voice itself does (sidechain), so it also dips for
+# sounds the word timings miss, and comes back within half a second of a pause.
+DUCKING = "sidechaincompress=threshold=0.03:ratio=4:attack=15:release=350:knee=2:makeup=1"
+LOUDNESS = "loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000"
 STALL_TIMEOUT = 30.0
 
 
@@ -56,18 +64,27 @@ class AssemblySpec:
     loop_mode: str = "loop"  # "loop" | "pingpong" (forward then backward, repeated)
     cues: list[OverlayCue] = field(default_factory=list)
     music: Path | None = None  # trimmed to duration, faded out, loudness-normalised
-    keep_clip_audio: bool = False  # mix the clip's own sound (if it has any) under the music
+    keep_clip_audio: bool = False  # mix the clip's own sound (if it has any) under the music and voice
     music_fade: float = 2.0
     encoding: str = DEFAULT_ENCODING  # a name in cctui.media.encodings: render time against file size
     # A render whose output time stops advancing this long is stuck (a damaged input can make a
     # looped input spin forever), and fails rather than hanging the run.
     stall_timeout: float = STALL_TIMEOUT
+    narration: Path | None = None  # the voice, starting with the video; loudness-normalised, over the music
+    # When each narration word is spoken (video seconds): Word or {"text", "start", "end"} dicts.
+    words: list | None = None
+    caption_style: str = "off"  # "words" (each word lit as spoken) | "phrases" | "off"
+    voice_volume: float = 1.0  # gains on top of the normalised levels: 0.5 is about -6 dB
+    music_volume: float = 1.0
+    clip_volume: float = 1.0
 
     def __post_init__(self) -> None:
         self.clip = Path(self.clip)
         self.output = Path(self.output)
         self.music = Path(self.music) if self.music else None
+        self.narration = Path(self.narration) if self.narration else None
         self.cues = list(self.cues or [])
+        self.words = list(self.words) if self.words is not None else None
 
 
 @dataclass
@@ -94,26 +111,6 @@ def target_size(aspect: str | None) -> tuple[int, int]:
         raise MediaError(f"unknown aspect ratio {aspect!r}: use 9:16, 16:9, 1:1, 4:5 or a size like 720x1280")
     ratio = math.log(float(m[1]) / float(m[2]))
     return min(ASPECTS.values(), key=lambda wh: abs(math.log(wh[0] / wh[1]) - ratio))
-
-
-def safe_area(width: int, height: int) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of the part of the frame no platform UI covers.
-
-    On tall (9:16-like) videos TikTok, Reels and Shorts put the caption, account name and
-    progress bar over the bottom ~22%, search and tabs over the top ~14%, and buttons down the
-    right side. Feed formats (1:1, 4:5, 16:9) are covered much less.
-    """
-    top, bottom, side = (0.14, 0.22, 0.06) if height / width >= 1.5 else (0.08, 0.12, 0.05)
-    return round(width * side), round(height * top), width - round(width * side), height - round(height * bottom)
-
-
-def plate_position(plate_w: int, plate_h: int, width: int, height: int) -> tuple[int, int]:
-    """Top-left corner for a plate: centred across, in the lower middle of the safe area, inside it."""
-    x0, y0, x1, y1 = safe_area(width, height)
-    x = x0 + (x1 - x0 - plate_w) // 2
-    y = round(y0 + (y1 - y0) * 0.70 - plate_h / 2)  # below the subject (usually centre), above the UI
-    y = max(y0, min(y, y1 - plate_h))
-    return max(0, x - x % 2), max(0, y - y % 2)
 
 
 # -- input checks ---------------------------------------------------------------------------------
@@ -146,6 +143,18 @@ def _check_spec(spec: AssemblySpec) -> None:
         raise MediaError(f"The frame rate must be 1..120 frames per second, not {spec.fps!r}")
     if spec.music_fade < 0:
         raise MediaError(f"The music fade must not be negative, not {spec.music_fade!r}")
+    for name in ("voice_volume", "music_volume", "clip_volume"):
+        value = getattr(spec, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_VOLUME:
+            raise MediaError(f"{name} must be a number from 0 to {MAX_VOLUME:g}, not {value!r}")
+    if spec.caption_style not in CAPTION_STYLES:
+        raise MediaError(f"caption_style must be {', '.join(CAPTION_STYLES)}, not {spec.caption_style!r}")
+    try:
+        as_words(spec.words)
+    except ValueError as exc:
+        raise MediaError(f"words: {exc}") from None
+    if spec.caption_style != "off" and not spec.words:
+        raise MediaError(f"caption_style {spec.caption_style!r} needs the narration's word timings in words")
     encoding(spec.encoding)
 
 
@@ -201,6 +210,8 @@ class _Plate:
     cue: OverlayCue
     x: int
     y: int
+    w: int = 0
+    h: int = 0
 
 
 def _render_plates(spec: AssemblySpec, work: Path) -> list[_Plate]:
@@ -217,12 +228,73 @@ def _render_plates(spec: AssemblySpec, work: Path) -> list[_Plate]:
         path = work / f"plate-{n}.png"
         image.save(path, format="PNG")
         x, y = plate_position(image.width, image.height, spec.width, spec.height)
-        plates.append(_Plate(path, OverlayCue(cue.index, cue.text, start, end, cue.fade), x, y))
+        plates.append(_Plate(path, OverlayCue(cue.index, cue.text, start, end, cue.fade), x, y,
+                             image.width, image.height))
     return plates
 
 
+@dataclass
+class _Captions:
+    script: Path
+    fonts: Path
+
+
+def _render_captions(spec: AssemblySpec, work: Path, plates: list[_Plate]) -> _Captions | None:
+    """The ASS script and its font in work, laid out clear of the plates on screen with them."""
+    words = fit_words(spec.words, spec.duration)
+    if spec.caption_style == "off" or not words:
+        return None
+    fonts = work / "fonts"
+    font = bundled_font(fonts)
+    size = caption_font_size(spec.width)
+    spans = [(p.start, p.end) for p in phrases(words)]
+    beside = [(p.x, p.y, p.w, p.h) for p in plates
+              if any(start < p.cue.end and p.cue.start < end for start, end in spans)]
+    _, bottom = caption_band(spec.width, spec.height, band_height(size), beside)
+    script = work / "captions.ass"
+    script.write_text(ass_text(words, spec.width, spec.height, style=spec.caption_style,
+                               font_name=font[1] if font else "sans-serif", font_size=size,
+                               margin_v=spec.height - bottom), encoding="utf-8")
+    return _Captions(script, fonts)
+
+
+def _filter_value(text: str) -> str:
+    """text as one filter option value inside a filtergraph: escaped for the option parser, then
+    for the graph parser (paths can hold ':', ',', quotes and brackets)."""
+    for ch in "\\':":
+        text = text.replace(ch, "\\" + ch)
+    for ch in "\\'[],;":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _gain(volume: float) -> str:
+    return f",volume={volume:g}" if volume != 1 else ""
+
+
+def _voice_mix(spec: AssemblySpec, sounds: list[str]) -> list[str]:
+    """Filters mixing the voice over the other sounds into [vmix], the music ducked under it.
+
+    The music fades out on its own here, before the mix, so the voice's last words are not faded
+    with it.
+    """
+    d, graph, beds = spec.duration, [], []
+    for sound in sounds:
+        if sound == "music":
+            fade = min(spec.music_fade, d / 2)
+            faded = f"[music]afade=t=out:st={d - fade:.3f}:d={fade:.3f}[mfade];" if fade > 0 else ""
+            graph.append(f"{faded}[{'mfade' if faded else 'music'}][duckkey]{DUCKING}[ducked]")
+            beds.append("ducked")
+        else:
+            beds.append(sound)
+    inputs = "".join(f"[{name}]" for name in ["voice", *beds])
+    graph.append(f"{inputs}amix=inputs={1 + len(beds)}:duration=first:dropout_transition=0:normalize=0,"
+                 f"alimiter=limit=0.89:level=false[vmix]")
+    return graph
+
+
 def _main_args(spec: AssemblySpec, source: Path, plates: list[_Plate], clip_audio: bool,
-               out: Path) -> list[str]:
+               out: Path, captions: _Captions | None = None) -> list[str]:
     d, w, h = spec.duration, spec.width, spec.height
     args = ["-stream_loop", "-1", "-i", f"file:{source}"]
     graph = [f"[0:v]setpts=PTS-STARTPTS,fps={spec.fps},"
@@ -239,6 +311,10 @@ def _main_args(spec: AssemblySpec, source: Path, plates: list[_Plate], clip_audi
         graph.append(f"[{last}][p{k}]overlay=x={plate.x}:y={plate.y}:eof_action=pass:"
                      f"enable='between(t,{cue.start:.3f},{cue.end:.3f})'[v{k}]")
         last = f"v{k}"
+    if captions:
+        graph.append(f"[{last}]ass=filename={_filter_value(str(captions.script))}:"
+                     f"fontsdir={_filter_value(str(captions.fonts))}[vcap]")
+        last = "vcap"
     graph.append(f"[{last}]format=yuv420p[vout]")
 
     to_stereo = "asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
@@ -247,8 +323,15 @@ def _main_args(spec: AssemblySpec, source: Path, plates: list[_Plate], clip_audi
     if spec.music:
         args += ["-stream_loop", "-1", "-i", f"file:{spec.music}"]
         graph.append(f"[{next_input}:a]{to_stereo},atrim=duration={d:.3f},"
-                     f"loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000[music]")
+                     f"{LOUDNESS}{_gain(spec.music_volume)}[music]")
         sounds.append("music")
+        next_input += 1
+    if spec.narration:
+        # Padded to the full length: the mix and the ducking both run for as long as the video.
+        args += ["-i", f"file:{spec.narration}"]
+        split = ",asplit=2[voice][duckkey]" if spec.music else "[voice]"
+        graph.append(f"[{next_input}:a]{to_stereo},atrim=duration={d:.3f},{LOUDNESS}{_gain(spec.voice_volume)},"
+                     f"apad=whole_dur={d:.3f}{split}")
         next_input += 1
     if clip_audio:
         if spec.loop_mode == "loop":
@@ -256,12 +339,15 @@ def _main_args(spec: AssemblySpec, source: Path, plates: list[_Plate], clip_audi
         else:  # the ping-pong unit has no sound: the clip's sound loops forwards, unreversed
             args += ["-stream_loop", "-1", "-vn", "-i", f"file:{spec.clip}"]
             src = f"{next_input}:a"
-        volume = f",volume={CLIP_AUDIO_UNDER_MUSIC}" if spec.music else ""
-        graph.append(f"[{src}]{to_stereo},atrim=duration={d:.3f}{volume}[clipa]")
+        under = CLIP_AUDIO_UNDER_MUSIC if spec.music or spec.narration else 1.0
+        graph.append(f"[{src}]{to_stereo},atrim=duration={d:.3f}{_gain(under * spec.clip_volume)}[clipa]")
         sounds.append("clipa")
+    if spec.narration:
+        graph += _voice_mix(spec, sounds)
+        sounds = ["vmix"]
     # The fade-out comes after loudnorm, which adapts its gain as it goes and would undo it, and
     # after the mix, so the clip's sound does not end in a click either.
-    fade = min(spec.music_fade if spec.music else CLIP_AUDIO_FADE, d / 2)
+    fade = min(spec.music_fade if spec.music and not spec.narration else CLIP_AUDIO_FADE, d / 2)
     fade_out = f",afade=t=out:st={d - fade:.3f}:d={fade:.3f}" if fade > 0 else ""
     if len(sounds) == 2:
         graph.append("[music][clipa]amix=inputs=2:duration=first:dropout_transition=0:normalize=0,"
@@ -298,6 +384,8 @@ async def assemble(spec: AssemblySpec, on_progress: Callable[[float], None] | No
     clip_info = await _checked_media(spec.clip, "clip", "video")
     if spec.music is not None:
         await _checked_media(spec.music, "music file", "audio")
+    if spec.narration is not None:
+        await _checked_media(spec.narration, "narration", "audio")
     clip_audio = spec.keep_clip_audio and bool(clip_info.audio)
     pingpong = spec.loop_mode == "pingpong" and (clip_info.duration or 0) >= MIN_PINGPONG_CLIP
 
@@ -316,6 +404,10 @@ async def assemble(spec: AssemblySpec, on_progress: Callable[[float], None] | No
             plates = await asyncio.to_thread(_render_plates, spec, work)
         except OSError as exc:
             raise MediaError(f"Could not write the overlay images in {work}: {exc.strerror or exc}") from None
+        try:
+            captions = await asyncio.to_thread(_render_captions, spec, work, plates)
+        except OSError as exc:
+            raise MediaError(f"Could not write the captions in {work}: {exc.strerror or exc}") from None
         source, done = spec.clip, 0.0
         if pingpong:
             unit_fps = min(float(spec.fps), clip_info.video[0].fps or float(spec.fps))
@@ -329,7 +421,7 @@ async def assemble(spec: AssemblySpec, on_progress: Callable[[float], None] | No
             except FfmpegFailed as exc:
                 raise MediaError(f"Could not make the ping-pong loop from {spec.clip}: {exc.details()}") from None
         try:
-            tail = await run_ffmpeg(_main_args(spec, source, plates, clip_audio, part),
+            tail = await run_ffmpeg(_main_args(spec, source, plates, clip_audio, part, captions),
                                     on_time=progress.span(done, 1.0 - done, spec.duration),
                                     stall_timeout=spec.stall_timeout)
         except FfmpegFailed as exc:

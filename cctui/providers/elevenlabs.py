@@ -14,13 +14,9 @@ from typing import Any, AsyncIterator
 
 import httpx
 
-from ..costs.prices import Prices
-from ..settings import Settings
 from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState, Submitted
 from .downloads import EXTENSION_MIMES, Stream, save_download
-from .http_errors import (not_configured, redact, response_json, retry_after_seconds, short,
-                          status_kind)
-from .tls import ssl_context
+from .elevenlabs_api import ElevenLabsClient, api_error
 
 MODEL_ID = "music_v1"
 MIN_MS, MAX_MS = 3_000, 600_000
@@ -49,33 +45,15 @@ def music_length_ms(params: dict[str, Any]) -> int:
     return DEFAULT_MS
 
 
-class ElevenLabsMusic:
+class ElevenLabsMusic(ElevenLabsClient):
     """`MediaProvider` for ("elevenlabs", "txt2music").
 
     settings: elevenlabs_api_key (required), elevenlabs_base_url.
     params: prompt, music_length_ms (3000-600000; or duration in seconds), force_instrumental.
     """
 
-    name = "elevenlabs"
-
-    def __init__(self, settings: Settings, *, http: httpx.AsyncClient | None = None,
-                 prices: Prices | None = None):
-        key = settings.elevenlabs_api_key
-        if http is None and (key is None or not key.get_secret_value()):
-            raise not_configured("ElevenLabs", "ELEVENLABS_API_KEY", "elevenlabs")
-        self.settings = settings
-        self.base_url = settings.elevenlabs_base_url.rstrip("/")
-        self.prices = prices or Prices.load(settings.data_dir)
-        self._secrets = settings.secret_values()
-        self.http = http or httpx.AsyncClient(
-            base_url=self.base_url + "/", headers={"xi-api-key": key.get_secret_value()},
-            timeout=TIMEOUT, verify=ssl_context())
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    def supports(self, action: str) -> bool:
-        return action == "txt2music"
+    timeout = TIMEOUT
+    action = "txt2music"
 
     def estimate(self, request: MediaRequest) -> Cost | None:
         """The price list's price for this much music (the API answer carries no price)."""
@@ -101,51 +79,7 @@ class ElevenLabsMusic:
                                 provider=self.name)
 
     def _error(self, response: httpx.Response) -> ProviderError:
-        """ElevenLabs errors: {"detail": {"status", "message"}} or {"detail": "..."} or, for a
-        422, {"detail": [{"loc", "msg"}, ...]}."""
-        body = response_json(response)
-        detail = body.get("detail") if isinstance(body, dict) else None
-        code, message = "", ""
-        if isinstance(detail, dict):
-            code = str(detail.get("status") or detail.get("code") or "")
-            message = str(detail.get("message") or "")
-            suggestion = (detail.get("data") or {}).get("prompt_suggestion") \
-                if isinstance(detail.get("data"), dict) else None
-            if suggestion:
-                message += f" Suggested prompt: {suggestion}"
-        elif isinstance(detail, list) and detail:
-            first = detail[0] if isinstance(detail[0], dict) else {}
-            where = ".".join(str(p) for p in first.get("loc", []) if p != "body")
-            message = f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
-        elif isinstance(detail, str):
-            message = detail
-        message = short(message or response.text or response.reason_phrase or "no details", 400)
-        status = response.status_code
-        what = "ElevenLabs music"
-        retry_after = None
-        if code in ("quota_exceeded", "insufficient_credits", "payment_required") or status == 402:
-            # ElevenLabs answers an exhausted quota with 401 and status quota_exceeded.
-            kind, text = "quota", f"{what}: the account is out of credits ({message})."
-        elif status == 401:
-            kind, text = "auth", (f"{what}: the API key was refused (401: {message}). Check "
-                                  f"ELEVENLABS_API_KEY.")
-        elif code in ("bad_prompt", "bad_composition_plan"):
-            # The music API refuses prompts naming artists or songs, with a suggested rewrite.
-            kind, text = "moderation", f"{what}: the prompt was refused ({message})."
-        elif status == 429:
-            retry_after = retry_after_seconds(response.headers)
-            kind, text = "rate_limit", f"{what}: too many requests at once (429: {message})."
-        elif status == 403:
-            kind, text = "auth", (f"{what}: access denied (403: {message}). Check that the key may "
-                                  f"use the music API.")
-        elif status >= 500:
-            kind, text = "server", f"{what}: ElevenLabs had a server error ({status}: {message})."
-        else:
-            kind = status_kind(status)
-            text = f"{what}: the request was refused ({status}: {message})."
-        request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
-        return ProviderError(redact(text, self._secrets), kind, provider=self.name, status=status,
-                             request_id=request_id, retry_after=retry_after)
+        return api_error(response, what="ElevenLabs music", api="the music API", secrets=self._secrets)
 
     async def submit(self, request: MediaRequest) -> Submitted:
         self.check(request)

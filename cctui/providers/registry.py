@@ -14,6 +14,7 @@ from ..costs.prices import Prices
 from ..settings import Settings
 from .base import LLMProvider, MediaProvider, ProviderError
 from .elevenlabs import ElevenLabsMusic
+from .elevenlabs_speech import ElevenLabsSpeech
 from .comfyui import ComfyUIClient
 from .fal import FalClient
 from .fal_finder import platform_base
@@ -22,6 +23,7 @@ from .http_errors import redact
 from .leonardo import LeonardoClient
 from .openai_images import OpenAIImages
 from .openai_llm import OpenAILLM
+from .openai_speech import OpenAISpeech
 from .sora import SoraClient
 from .tls import ssl_context
 
@@ -66,6 +68,8 @@ MEDIA_ROUTES: dict[tuple[str, str], str] = {
     ("openai", "img2vid"): "sora",
     ("sora", "img2vid"): "sora",
     ("elevenlabs", "txt2music"): "elevenlabs",
+    ("elevenlabs", "txt2speech"): "elevenlabs_speech",
+    ("openai", "txt2speech"): "openai_speech",
     ("fal", "img2vid"): "fal",
     ("comfyui", "img2vid"): "comfyui",
     ("comfyui", "txt2img"): "comfyui",
@@ -91,6 +95,8 @@ class Providers:
             "leonardo": lambda: LeonardoClient(settings),
             "sora": lambda: SoraClient(settings, prices=self.prices),
             "elevenlabs": lambda: ElevenLabsMusic(settings, prices=self.prices),
+            "elevenlabs_speech": lambda: ElevenLabsSpeech(settings, prices=self.prices),
+            "openai_speech": lambda: OpenAISpeech(settings, prices=self.prices),
             "fal": lambda: FalClient(settings, prices=self.prices),
             "comfyui": lambda: ComfyUIClient(settings),
         }

@@ -40,7 +40,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from . import comfyui_routes, elevenlabs_routes, fal_routes, leonardo_routes, openai_routes, sora_routes
+from . import (comfyui_routes, elevenlabs_routes, fal_routes, leonardo_routes, openai_audio_routes, openai_routes,
+               sora_routes)
 from .errors import RouteError, default_body, leonardo_body, openai_body
 from .fault_mode import BEFORE, MALFORMED_BODY, RandomFaults
 from .comfyui_hosts import ComfyHosts
@@ -98,6 +99,7 @@ class StandIn:
         self._thread: threading.Thread | None = None
         self.router = Router()
         openai_routes.register(self.router, PREFIXES["openai"])
+        openai_audio_routes.register(self.router, PREFIXES["openai"])
         sora_routes.register(self.router, PREFIXES["openai"])
         leonardo_routes.register(self.router, PREFIXES["leonardo"])
         elevenlabs_routes.register(self.router, PREFIXES["elevenlabs"])
