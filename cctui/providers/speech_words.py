@@ -8,7 +8,6 @@ non-overlapping, with their text stripped; `fit_words` also keeps them inside th
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Iterable, TypedDict
 
 
@@ -17,16 +16,6 @@ class Word(TypedDict):
     start: float
     end: float
 
-
-class Phrase(TypedDict):
-    text: str
-    start: float
-    end: float
-    words: list[Word]
-
-
-# A caption phrase ends after a word that ends a sentence, whatever its length.
-_SENTENCE_END = re.compile(r"[.!?…。！？]['\"’”)\]]*$")
 
 
 def _number(value: Any) -> float | None:
@@ -156,27 +145,5 @@ def fit_words(words: Iterable[Word], duration: float) -> list[Word]:
     return _tidy(kept)
 
 
-def phrases(words: list[Word], max_words: int = 4, max_gap: float = 0.6) -> list[Phrase]:
-    """Words grouped into caption phrases: a new phrase after `max_words` words, after a pause
-    longer than `max_gap` seconds, or after a word that ends a sentence."""
-    max_words = max(1, int(max_words))
-    out: list[Phrase] = []
-    current: list[Word] = []
-
-    def close() -> None:
-        if current:
-            out.append(Phrase(text=" ".join(w["text"] for w in current), start=current[0]["start"],
-                              end=current[-1]["end"], words=list(current)))
-            current.clear()
-
-    for word in words:
-        if current and (len(current) >= max_words or word["start"] - current[-1]["end"] > max_gap
-                        or _SENTENCE_END.search(current[-1]["text"])):
-            close()
-        current.append(word)
-    close()
-    return out
-
-
-__all__ = ["Phrase", "Word", "even_words", "fit_words", "phrases", "words_from_alignment",
+__all__ = ["Word", "even_words", "fit_words", "words_from_alignment",
            "words_from_transcription"]

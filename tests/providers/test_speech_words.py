@@ -1,4 +1,5 @@
-"""Word timing for captions: alignment, transcription, even spreading, fitting and phrases."""
+"""Word timing from a voice provider: alignment, transcription, even spreading, fitting to the audio
+(the render groups them into phrases: `cctui.media.captions`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 
 import pytest
 
-from cctui.providers.speech_words import (even_words, fit_words, phrases, words_from_alignment,
+from cctui.providers.speech_words import (even_words, fit_words, words_from_alignment,
                                           words_from_transcription)
 
 
@@ -112,12 +113,3 @@ def test_fit_words_holds_for_random_provider_times(seed):
     assert all(not math.isnan(w["start"]) for w in fitted)
 
 
-def test_phrases_split_on_count_gap_and_sentence_end():
-    words = [{"text": t, "start": s, "end": s + 0.3} for t, s in
-             [("I", 0.0), ("am", 0.4), ("a", 0.8), ("calm", 1.2), ("cat.", 1.6), ("This", 2.0), ("sofa", 2.4),
-              ("is", 4.0), ("mine!", 4.4)]]
-    groups = phrases(words, max_words=4, max_gap=0.6)
-    assert [g["text"] for g in groups] == ["I am a calm", "cat.", "This sofa", "is mine!"]
-    assert groups[0]["start"] == 0.0 and groups[0]["end"] == 1.5 and len(groups[0]["words"]) == 4
-    assert phrases([]) == []
-    assert [g["text"] for g in phrases(words[:3], max_words=1)] == ["I", "am", "a"]
