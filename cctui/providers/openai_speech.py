@@ -36,9 +36,9 @@ MAX_INPUT = 4096
 MAX_INSTRUCTIONS = 4096
 TRANSCRIBE_MODEL = "whisper-1"
 TIMEOUT = 180.0
-# The transcription may be retried by the SDK: it only reads audio already paid for and saved,
-# and a retry costs cents where giving up costs the captions' real timing.
-TRANSCRIBE_RETRIES = 2
+# The transcription is a paid request too, so it is sent once like every other: when its answer
+# is lost, the timing is estimated from the saved audio instead of paying again.
+TRANSCRIBE_RETRIES = 0
 WORDS_PER_SECOND = 2.5  # speaking pace for a price before the audio exists
 
 
