@@ -1,7 +1,8 @@
 """The export bundle: one folder per run with everything a creator posts or keeps.
 
 The files are the results the workflow declares with an export name (the CC workflow's final.mp4,
-cover.jpg, clip.*, source_image.*, music.*, captions.txt, overlays.srt, summary.md), and for every
+cover.jpg, clip.*, source_image.*, music.*, narration.* with its word-timed captions.srt and .ass,
+captions.txt, overlays.srt, summary.md), and for every
 workflow run.json (the machine-readable state) and costs.json.
 
 The folder is written beside its final place and swapped in, so an export that fails half-way
@@ -96,7 +97,8 @@ async def export_run(store: Store, run_id: str, target: Path, *, results: list[R
                 _copy(item, staging, written, missing)
         rows = await Ledger(store).rows(run_id)
         jobs = await store.jobs_of_run(run_id)
-        texts = {item.export: clean(_text_file(item, state)) for item in items if not item.is_file}
+        texts = {item.export: clean(_text_file(item, state)) for item in items
+                 if not item.is_file and (item.exists or not item.optional)}
         texts.update({
             "run.json": _json_text({
                 "run_id": run_id, "workflow_id": run.workflow_id, "status": run.status,

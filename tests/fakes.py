@@ -74,7 +74,7 @@ class FakeMedia:
         self.jobs: dict[str, MediaRequest] = {}
 
     def supports(self, action: str) -> bool:
-        return action in ("txt2img", "img2vid", "txt2music")
+        return action in ("txt2img", "img2vid", "txt2music", "txt2speech")
 
     def check(self, request: MediaRequest) -> None:
         if request.params.get("aspect_ratio") == "1:1":
@@ -97,7 +97,7 @@ class FakeMedia:
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         media = Path(request.media_dir)
         media.mkdir(parents=True, exist_ok=True)
-        if request.action == "txt2music":
+        if request.action in ("txt2music", "txt2speech"):
             import wave
 
             path = media / f"{request.stem}.wav"
@@ -106,7 +106,14 @@ class FakeMedia:
                 out.setsampwidth(2)
                 out.setframerate(8000)
                 out.writeframes(b"\x00\x01" * 8000)
-            return [MediaFile("audio", str(path), mime="audio/wav")]
+            metadata = {}
+            if request.action == "txt2speech":  # a word every 0.2 s of the one-second file
+                words = str(request.params.get("text") or "").split()[:5]
+                metadata = {"words": [{"text": w, "start": 0.2 * i, "end": 0.2 * i + 0.15} for i, w in enumerate(words)],
+                            "timing_source": "alignment", "duration": 1.0, "text": request.params.get("text"),
+                            "voice": request.params.get("voice") or "fake-voice", "model": "fake-tts",
+                            "characters": len(str(request.params.get("text") or ""))}
+            return [MediaFile("audio", str(path), mime="audio/wav", metadata=metadata)]
         if request.action == "txt2img":
             files = []
             for i in range(int(request.params.get("num_images", 1))):

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cc-answers.json"
 
 
-async def test_example_answers_run_all_nine_steps(tmp_path, cc_workflow):
+async def test_example_answers_run_all_ten_steps(tmp_path, cc_workflow):
     engine = await Engine.open(tmp_path / "db", FakeProviders(), tmp_path / "runs")
     engine.services.jobs.min_poll = 0.01
     lines: list[str] = []
@@ -23,7 +23,7 @@ async def test_example_answers_run_all_nine_steps(tmp_path, cc_workflow):
     assert run.status == "completed"
     assert lines[0].startswith(f"run {run.run_id}")
     done = [line for line in lines if " done: " in line]
-    assert len(done) == 9 and "[workflow_summary]" in done[-1]
+    assert len(done) == 10 and "[workflow_summary]" in done[-1]
     assert Path(run.state["summary_file_path"]).is_file()
 
 

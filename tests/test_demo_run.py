@@ -20,25 +20,30 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cc-answers.json"
 
 
-def test_demo_batch_run_completes_all_nine_steps(tmp_path, cc_workflow, capsys, monkeypatch):
+def test_demo_batch_run_completes_all_ten_steps(tmp_path, cc_workflow, capsys, monkeypatch):
     monkeypatch.setenv("CCTUI_DEMO_JOB_SECONDS", "0.5")
     data = tmp_path / "data"
     code = main(["--data-dir", str(data), "run", str(cc_workflow), "--answers", str(EXAMPLE), "--demo"])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert sum(" done: " in line for line in out.out.splitlines()) == 9
+    assert sum(" done: " in line for line in out.out.splitlines()) == 10
     db = sqlite3.connect(data / "cctui.db")
     jobs = db.execute("SELECT provider, action, status, cost_amount, cost_unit, provider_job_id FROM jobs").fetchall()
-    assert sorted((p, a) for p, a, *_ in jobs) == [("elevenlabs", "txt2music"), ("leonardo", "img2vid"),
+    assert sorted((p, a) for p, a, *_ in jobs) == [("elevenlabs", "txt2music"), ("elevenlabs", "txt2speech"),
+                                                   ("leonardo", "img2vid"),
                                                    ("leonardo", "txt2img"), ("openai", "img2vid"),
                                                    ("openai", "txt2img")]
     assert all(status == "completed" and job_id for _, _, status, _, _, job_id in jobs)
     costs = {(p, a): (amount, unit) for p, a, _, amount, unit, _ in jobs}
     assert costs[("openai", "img2vid")] == (0.4, "usd")  # 4 s of sora-2
     assert costs[("leonardo", "img2vid")][1] == "credits" and costs[("leonardo", "img2vid")][0] > 0
+    (narration,) = db.execute("SELECT state FROM runs").fetchone()
+    characters = len(json.loads(narration)["narration_text"])
+    # Multilingual v2 at $0.10 per 1000 characters of the narration.
+    assert costs[("elevenlabs", "txt2speech")] == (pytest.approx(characters * 0.10 / 1000, abs=1e-4), "usd")
     content = db.execute("SELECT kind, provider, local_path FROM content").fetchall()
     kinds = sorted(k for k, _, _ in content)
-    assert kinds.count("video") == 2 and kinds.count("image") >= 2 and kinds.count("audio") == 1
+    assert kinds.count("video") == 2 and kinds.count("image") >= 2 and kinds.count("audio") == 2  # music, voice
     for _, _, path in content:
         assert Path(path).is_file() and Path(path).stat().st_size > 0
     (status,) = db.execute("SELECT status FROM runs").fetchone()

@@ -159,10 +159,21 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     assert video["kind"] == "video" and video["prompt_key"] == "sora"
     assert video["metadata"]["source_content_id"] == second_image["content_id"]
 
-    # Steps 6-8.
+    # Steps 6-7.
     await answer_select(run, [2])
     await answer_select(run, [0])
     await answer_select(run, [1])
+    # Step 8: the narration as the LLM wrote it (an empty answer keeps it), then a voice.
+    inter = await run.pending()
+    assert inter.module_name == "review_narration" and inter.display["default"] == run.state["narration_draft"]["narration"]
+    await run.answer(inter.interaction_id, {"text": ""})
+    assert run.state["narration_text"] == run.state["narration_draft"]["narration"]
+    inter = await run.pending()
+    assert inter.module_name == "generate_narration" and inter.display["optional"] is True
+    await generate(engine, run, "elevenlabs")
+    await run.answer(inter.interaction_id, {"select": 0})
+    assert run.state["selected_narration"]["metadata"]["words"]
+    # Step 9.
     await answer_select(run, [0])
     await answer_select(run, [1])
     # The soundtrack is optional: skipping it still completes the step with its prompts.
@@ -172,13 +183,20 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     status = await run.answer(inter.interaction_id, {"skip": True})
     assert status == "waiting"
 
-    # Step 9: the render form, pre-filled from the run; a bad value is refused before ffmpeg runs.
+    # Step 10: the render form, pre-filled from the run; a bad value is refused before ffmpeg runs.
     inter = await run.pending()
     assert inter.module_name == "assemble_video" and inter.kind == "assemble"
     lines = run.state["selected_text_overlay"]["lines"]
     assert [c["text"] for c in inter.display["cues"]] == lines
     assert inter.display["duration"] == run.state["duration_selection"]["video_duration"]
     assert inter.display["prefill"]["music_source"] == "none"  # the soundtrack was skipped
+    assert inter.display["prefill"]["narration_source"] == "generated"  # and the voice was made
+    assert inter.display["prefill"]["caption_style"] == "words"
+    with pytest.raises(AnswerError, match="Captions: they follow the narration's words, and this render has no "
+                                          "narration; choose Off"):
+        await run.answer(inter.interaction_id, {"values": {"narration_source": "none"}})
+    with pytest.raises(AnswerError, match=r"Voice volume \(%\): 250 is outside 0..200"):
+        await run.answer(inter.interaction_id, {"values": {"voice_volume": 250}})
     with pytest.raises(AnswerError, match="Music: no soundtrack was generated"):
         await run.answer(inter.interaction_id, {"values": {"music_source": "generated"}})
     with pytest.raises(AnswerError, match="Loop: 'bounce' is not one of"):
@@ -204,13 +222,16 @@ async def test_cc_workflow_end_to_end(tmp_path, cc_workflow):
     assert s["selected_music_prompt"] == s["music_prompts"]["prompts"][1]
     assert s["selected_music_track"] is None and s["music_generations"] == []
     summary = s["workflow_summary_text"]
-    for text in (s["selected_scene"]["title"], s["selected_title"], s["selected_music_prompt"]["prompt"]):
+    for text in (s["selected_scene"]["title"], s["selected_title"], s["selected_music_prompt"]["prompt"],
+                 s["narration_text"], "the narration voice; captions word by word"):
         assert text in summary
     export = Path(s["summary_file_path"])
     assert export.read_text(encoding="utf-8") == summary
     assert sorted(p.name for p in export.parent.iterdir()) == [
-        "captions.txt", "clip.mp4", "costs.json", "cover.jpg", "final.mp4", "overlays.srt", "run.json",
-        "source_image.png", "summary.md"]
+        "captions.ass", "captions.srt", "captions.txt", "clip.mp4", "costs.json", "cover.jpg", "final.mp4",
+        "narration.txt", "narration.wav", "overlays.srt", "run.json", "source_image.png", "summary.md"]
+    # The fake voice times five words from 0.2 s apart; the export's SRT has them as phrases.
+    assert "00:00:00,000 --> " in (export.parent / "captions.srt").read_text(encoding="utf-8")
     final = s["final_video"]
     assert (final["width"], final["height"], final["loop_mode"]) == (1080, 1920, "loop")
     # The encoding chosen is the one x264 used: it writes its settings into the stream.

@@ -194,14 +194,14 @@ def test_cli_validate_exits_2_with_file_and_path(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_cli_validate_lists_the_nine_cc_steps(cc_workflow, capsys):
+def test_cli_validate_lists_the_ten_cc_steps(cc_workflow, capsys):
     assert main(["validate", str(cc_workflow)]) == 0
     out = capsys.readouterr().out
     for i, step_id in enumerate(["user_input", "scene_generation", "image_prompts", "image_analysis",
-                                 "video_generation", "text_overlays", "titles_social", "music",
+                                 "video_generation", "text_overlays", "titles_social", "narration", "music",
                                  "workflow_summary"], start=1):
         assert f"  {i}. {step_id}: Step {i}: " in out
-    assert "ok: 9 steps" in out
+    assert "ok: 10 steps" in out
 
 
 def test_cli_validate_missing_folder(tmp_path, capsys):

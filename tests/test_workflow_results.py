@@ -75,13 +75,13 @@ def renamed_final_video(tmp_path: Path, cc_workflow: Path) -> Path:
     the summary template reading the new name: otherwise valid, only the results are left behind."""
     folder = tmp_path / "cc"
     shutil.copytree(cc_workflow, folder)
-    step = folder / "steps" / "9_workflow_summary" / "step.json"
+    step = folder / "steps" / "10_workflow_summary" / "step.json"
     data = json.loads(step.read_text(encoding="utf-8"))
     assemble = data["modules"][0]
     assert assemble["outputs_to_state"].pop("final_video") == "final_video"
     assemble["outputs_to_state"]["final_video"] = "finished_video"
     step.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    template = folder / "steps" / "9_workflow_summary" / "templates" / "cc_summary.md.j2"
+    template = folder / "steps" / "10_workflow_summary" / "templates" / "cc_summary.md.j2"
     text = template.read_text(encoding="utf-8")
     assert "state.final_video" in text
     template.write_text(text.replace("state.final_video", "state.finished_video"), encoding="utf-8")
@@ -91,7 +91,8 @@ def renamed_final_video(tmp_path: Path, cc_workflow: Path) -> Path:
 def test_the_cc_workflow_declares_the_bundle_it_always_wrote(cc_workflow):
     results = load_workflow(cc_workflow).results
     assert [r.export for r in results if r.export] == [
-        "final.*", "cover.*", "clip.*", "source_image.*", "music.*", "captions.txt", "overlays.srt", "summary.md"]
+        "final.*", "cover.*", "clip.*", "source_image.*", "music.*", "narration.*", "narration.txt", "captions.srt",
+        "captions.ass", "captions.txt", "overlays.srt", "summary.md"]
 
 
 def test_a_renamed_final_video_key_is_caught_by_validate(tmp_path, cc_workflow, capsys):
@@ -99,10 +100,10 @@ def test_a_renamed_final_video_key_is_caught_by_validate(tmp_path, cc_workflow, 
     with pytest.raises(WorkflowErrors) as caught:
         load_workflow(folder)
     where = [(e.file, e.path) for e in caught.value.errors]
-    # video, cover, music, and the overlays' cues and duration all read final_video.
-    assert where == [("cc/workflow_v3.json", "$.results[0].state_key"), ("cc/workflow_v3.json", "$.results[1].state_key"),
-                     ("cc/workflow_v3.json", "$.results[4].state_key"), ("cc/workflow_v3.json", "$.results[7].state_key"),
-                     ("cc/workflow_v3.json", "$.results[7].duration[0].state_key")]
+    # video, cover, music, narration, its two caption files, and the overlays' cues and duration
+    # all read final_video.
+    at = [f"$.results[{n}].state_key" for n in (0, 1, 4, 5, 7, 8, 11)] + ["$.results[11].duration[0].state_key"]
+    assert where == [("cc/workflow_v3.json", path) for path in at]
     assert caught.value.errors[0].reason == (
         "result 'video' reads state.final_video, which no module writes (outputs_to_state) and initial_state "
         "does not set: use the key a module writes, or add it to that module's outputs_to_state")
@@ -111,7 +112,7 @@ def test_a_renamed_final_video_key_is_caught_by_validate(tmp_path, cc_workflow, 
     err = capsys.readouterr().err
     assert ("error: cc/workflow_v3.json: at $.results[0].state_key: result 'video' reads state.final_video, "
             "which no module writes") in err
-    assert f"{folder}: 5 problem(s)" in err and "Traceback" not in err
+    assert f"{folder}: 8 problem(s)" in err and "Traceback" not in err
 
 
 def test_the_results_follow_a_rename_and_validate_again(tmp_path, cc_workflow, capsys):
@@ -120,7 +121,7 @@ def test_the_results_follow_a_rename_and_validate_again(tmp_path, cc_workflow, c
     main_file.write_text(main_file.read_text(encoding="utf-8").replace('"final_video"', '"finished_video"'),
                          encoding="utf-8")
     assert main(["validate", str(folder)]) == 0
-    assert "ok: 9 steps" in capsys.readouterr().out
+    assert "ok: 10 steps" in capsys.readouterr().out
 
 
 def test_two_results_with_one_id_or_one_file_name_are_reported(tmp_path):

@@ -77,12 +77,15 @@ class AssemblySpec:
     voice_volume: float = 1.0  # gains on top of the normalised levels: 0.5 is about -6 dB
     music_volume: float = 1.0
     clip_volume: float = 1.0
+    # Where to keep a copy of the burned captions' ASS script (the export's captions.ass).
+    captions_file: Path | None = None
 
     def __post_init__(self) -> None:
         self.clip = Path(self.clip)
         self.output = Path(self.output)
         self.music = Path(self.music) if self.music else None
         self.narration = Path(self.narration) if self.narration else None
+        self.captions_file = Path(self.captions_file) if self.captions_file else None
         self.cues = list(self.cues or [])
         self.words = list(self.words) if self.words is not None else None
 
@@ -255,6 +258,8 @@ def _render_captions(spec: AssemblySpec, work: Path, plates: list[_Plate]) -> _C
     script.write_text(ass_text(words, spec.width, spec.height, style=spec.caption_style,
                                font_name=font[1] if font else "sans-serif", font_size=size,
                                margin_v=spec.height - bottom), encoding="utf-8")
+    if spec.captions_file is not None:
+        shutil.copyfile(script, spec.captions_file)
     return _Captions(script, fonts)
 
 

@@ -326,6 +326,8 @@ class Generator:
         for prop in schema.get("required") or []:
             if prop not in out:
                 out[prop] = self.string_value({}, path + (prop,), frame, prop, self.rng(path + (prop,)))
+        if isinstance(out.get("word_count"), int) and isinstance(out.get("narration"), str):
+            out["word_count"] = len(out["narration"].split())  # as a model counts its own words
         return out
 
     def array_value(self, schema: dict[str, Any], path: tuple[Any, ...], frame: Frame, name: str) -> list[Any]:
@@ -462,6 +464,10 @@ class Generator:
             return self.fill(self.pick(V.TOPIC_TITLES if self.topic else V.TITLE_TEMPLATES, frame), frame, rng)
         if "hook" in n:
             return self.fill(self.pick(V.HOOKS, frame), frame, rng)
+        if n in ("narration", "monologue", "voice_over", "voiceover"):
+            return self.narration(frame, rng)
+        if n == "delivery":
+            return V.NARRATION_DELIVERY[frame.concept_index % len(V.NARRATION_DELIVERY)].format(noun=self.pet["noun"])
         if "narrative" in n or "story" in n:
             return self.fill(self.pick(V.NARRATIVES, frame), frame, rng)
         if "arc" in n.split("_") or "emotional_arc" in n:
@@ -642,6 +648,19 @@ class Generator:
                           "Save this for your next calm moment {e2}",
                           "Tiny paws, big comfort {e} A {weather} {time} with {name} is all we needed today {e2}")
                          [frame.concept_index % 3].replace("{e}", emoji).replace("{e2}", "🐾"), frame, rng)
+
+    def narration(self, frame: Frame, rng: random.Random) -> str:
+        """One of the pet's monologues, as many sentences as the request's word limit ("at most N
+        words") allows; a retry (a different seed) may pick another."""
+        limit = re.search(r"at most (\d{1,4}) words", self.text)
+        budget = int(limit.group(1)) if limit else 20
+        sentences = [self.fill(t, frame, rng) for t in V.NARRATIONS[self.seed % len(V.NARRATIONS)]]
+        spoken = sentences[:1]
+        for sentence in sentences[1:]:
+            if len(" ".join(spoken + [sentence]).split()) > budget:
+                break
+            spoken.append(sentence)
+        return " ".join(spoken)
 
     def notes(self, dom: str, n: str, path: tuple[Any, ...], frame: Frame) -> str:
         theme = frame.theme

@@ -295,6 +295,20 @@ OVERLAY_LINES = {
                    "The world can wait", "Let the day be soft", "Small comforts, big meaning"),
 }
 
+# The pet's inner monologues, each in speaking order: the stand-in picks one and keeps as many
+# sentences as the request's word limit allows.
+NARRATIONS = (
+    ("I am not asleep.", "I am guarding the {prop}.", "Nobody told me the {place} was this warm.",
+     "This is my spot now.", "I have decided to stay here forever.", "If you need me, I will be right here."),
+    ("Do not call it a nap.", "It is a very important meeting with my eyelids.", "The light moved, so I moved with it.",
+     "Five more minutes.", "Then maybe five more.", "Everything is exactly where it should be."),
+    ("Some days are for adventures.", "Today is not one of them.", "You may admire me quietly.",
+     "The {prop} and I have an understanding.", "I was here first.", "Doing absolutely nothing, on purpose."),
+)
+NARRATION_DELIVERY = ("Slow and sleepy, a content {noun}, a little smug",
+                      "Warm and unhurried, like a {noun} sharing a secret",
+                      "Dry and deadpan, a {noun} who takes naps very seriously")
+
 INSTRUMENTS = ("soft felt piano", "nylon-string guitar", "warm upright bass", "brushed drums", "celesta",
                "glockenspiel", "ukulele", "string quartet pad", "music box", "gentle synth pad", "cello",
                "wooden flute")

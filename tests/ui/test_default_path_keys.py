@@ -1,5 +1,5 @@
 """The creator's default path, counted: launch to the rendered MP4 with no note, one motion
-element, one provider per media step and every default kept, in at most 25 key presses at 80x24.
+element, one provider per media step (the narration's voice too) and every default kept, in at most 25 key presses at 80x24.
 Real app, real clients over HTTP against the provider stand-in; every key goes through `press`,
 which counts it, and each wait is for what the creator would wait for before the next key."""
 
@@ -61,8 +61,13 @@ async def test_the_default_path_takes_at_most_25_keys(tmp_path, standin):
         await wait_for(pilot, lambda: waiting_at(app, "select_motion_elements"), timeout=20)
         await press("enter")
         await media_step("generate_and_select_videos")
-        for module in ("select_text_overlay", "select_title", "select_description", "select_music_option",
-                       "select_music_prompt"):
+        for module in ("select_text_overlay", "select_title", "select_description"):
+            await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
+            await press("enter")
+        await wait_for(pilot, lambda: waiting_at(app, "review_narration"), timeout=20)
+        await press("ctrl+s")  # the narration as written
+        await media_step("generate_narration")
+        for module in ("select_music_option", "select_music_prompt"):
             await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
             await press("enter")
         await media_step("generate_music")
@@ -76,8 +81,13 @@ async def test_the_default_path_takes_at_most_25_keys(tmp_path, standin):
         assert len(state["selected_motion_elements"]) == 1
         # One request per media step: no key sent a second paid request.
         paid = [r.path for r in standin.requests if r.method == "POST" and "chat/completions" not in r.path]
-        assert sorted(paid) == ["/elevenlabs/v1/music", "/leonardo/api/rest/v1/generations",
+        assert sorted(paid) == ["/elevenlabs/v1/music",
+                                "/elevenlabs/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/with-timestamps",
+                                "/leonardo/api/rest/v1/generations",
                                 "/leonardo/api/rest/v1/generations-image-to-video"], paid
+        # The narration is spoken and captioned word by word without a key for it.
+        assert state["final_video"]["narration"]["caption_style"] == "words"
+        assert state["final_video"]["narration"]["words"]
 
     assert len(keys) <= KEY_BUDGET, f"{len(keys)} keys: {' '.join(keys)}"
-    assert len(keys) == 20, f"the path changed: {len(keys)} keys: {' '.join(keys)}"
+    assert len(keys) == 23, f"the path changed: {len(keys)} keys: {' '.join(keys)}"

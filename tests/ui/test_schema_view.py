@@ -467,7 +467,7 @@ async def test_copy_nudge_on_a_card():
 
 
 async def test_copy_nudge_on_fields_in_a_card_and_in_a_panel():
-    schema = load(STEPS / "8_music/schemas/cc_music_prompts_display_schema.json")
+    schema = load(STEPS / "9_music/schemas/cc_music_prompts_display_schema.json")
     data = {"prompts": [{"label": "Lo-fi", "prompt": "soft lofi beat", "negative_prompt": "drums",
                          "duration_seconds": 30}]}
     app = Host(SchemaView(schema, data, selectable=True))

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
 
 from cctui.engine.errors import AnswerError
+from cctui.engine.forms import form_fields
 from cctui.engine.ux import is_own_file_tab, media_tabs, ux
 from cctui.safe_text import clean, clean_deep
 from cctui.engine.events import JobChanged
@@ -141,6 +142,16 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
         schema = self.tabs.get(tab or "")
         return (ux(schema).get("tab_label") if schema else None) or tab or "?"
 
+    def value_labels(self, tab: str | None) -> dict[str, dict[str, str]]:
+        """What the tab's selects call their values ({param: {value: label}}), so a card says
+        "Rachel: calm, warm, young woman" where the request holds a voice id."""
+        labels: dict[str, dict[str, str]] = {}
+        for f in form_fields(self.tabs.get(tab or "") or {}):
+            named = f.schema.get("enum_labels") or f.hints.get("enum_labels")
+            if isinstance(named, dict):
+                labels[f.destination] = {str(k): str(v) for k, v in named.items()}
+        return labels
+
     def form_for(self, tab: str) -> MediaForm:
         return self.query_one("#" + dom_id("media-form", tab), MediaForm)
 
@@ -202,7 +213,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
     def _new_card(self, generation: dict[str, Any]) -> GenerationCard:
         card = GenerationCard(generation, tab_label=self.tab_label(generation.get("tab")),
                               selected_id=self.selected_id, id=dom_id("card", str(generation.get("job_id"))),
-                              can_look=self._can_look(generation))
+                              can_look=self._can_look(generation),
+                              value_labels=self.value_labels(generation.get("tab")))
         self._cards[str(generation.get("job_id"))] = card
         return card
 

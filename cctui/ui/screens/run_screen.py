@@ -322,8 +322,14 @@ class RunScreen(WorkerErrorsToApp, Screen):
         hint = "enter: continue" if not display.get("multiline") else "c (outside the box) or ctrl+s: continue"
         if display.get("required"):
             hint += "  ·  required: an empty answer is refused"
-        else:
+        elif not str(display.get("default") or "").strip():
             hint += "  ·  optional: leave empty to skip"
+        if display.get("multiline"):
+            # Inside a text box `o` and the shortcuts are letters; ctrl+o works from anywhere.
+            labels = [o.label for o in self._shown_options(interaction) if o.mode != "continue"]
+            hint += f"   ctrl+o: {', '.join(labels)}" if labels else ""
+        else:
+            hint += self._options_hint(interaction)
         if display.get("rule"):
             hint += f"  ·  {display['rule']}"
         if display.get("max_length"):
@@ -400,7 +406,7 @@ class RunScreen(WorkerErrorsToApp, Screen):
 
     async def _show_assemble(self, interaction: Interaction) -> None:
         display = interaction.display
-        hint = "Set the loop, frame, music and encoding, then Render (enter on the button).  x: cancel a render"
+        hint = "Check the settings below, then Render (enter on the button).  x: cancel a render"
         await self._replace_body(Static(display.get("title", "Assemble"), classes="pane-title", markup=False),
                                  Static(hint + self._options_hint(interaction), classes="pane-hint", markup=False),
                                  AssemblePane(display, id="assemble"))
@@ -703,8 +709,8 @@ class RunScreen(WorkerErrorsToApp, Screen):
         if option is None:
             return
         if option.mode == "continue":
-            if interaction.kind == "select":
-                self._answer_selection(self.query_one(SchemaView).selected)
+            if interaction.kind in ("select", "text_input"):
+                self.action_continue()
             return
         feedback = None
         if option.mode == "retry" and option.feedback and option.feedback.enabled:

@@ -43,7 +43,7 @@ UNKNOWN_NOTE = ("The provider's answer was lost, so this job may or may not have
                 "Look for it first (free); a resubmit is a new paid request and, if the first was made, "
                 "is paid twice. You decide.")
 FETCH_NOTE = "It is paid for and the provider holds it: fetching it again costs nothing."
-HIDDEN_PARAMS = ("prompt", "negative_prompt")
+HIDDEN_PARAMS = ("prompt", "negative_prompt", "text")  # a narration's text is its card's prompt line
 PROMPT_LENGTH = 70
 
 
@@ -118,9 +118,11 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
     ]
 
     def __init__(self, generation: dict[str, Any], *, tab_label: str | None = None,
-                 selected_id: str | None = None, id: str | None = None, can_look: bool = True):
+                 selected_id: str | None = None, id: str | None = None, can_look: bool = True,
+                 value_labels: dict[str, dict[str, str]] | None = None):
         super().__init__(id=id)
         self.generation = generation
+        self.value_labels = value_labels or {}
         # Whether the provider keeps a list of jobs to look a lost submit up in (OpenAI's images
         # and ElevenLabs' music answer at once and keep none).
         self.can_look = can_look
@@ -145,7 +147,7 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
 
     def _params_text(self) -> str:
         params = self.generation.get("params") or {}
-        parts = [f"{k.replace('_', ' ')} {v}" for k, v in params.items()
+        parts = [f"{k.replace('_', ' ')} {self.value_labels.get(k, {}).get(str(v), v)}" for k, v in params.items()
                  if k not in HIDDEN_PARAMS and isinstance(v, (str, int, float, bool)) and v != ""]
         return " · ".join(parts)
 
@@ -212,8 +214,9 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
     # ------------------------------------------------------------------ widgets
 
     def compose(self) -> ComposeResult:
-        prompt = (self.generation.get("params") or {}).get("prompt")
-        if prompt:
+        given = self.generation.get("params") or {}
+        prompt = given.get("prompt") or given.get("text")
+        if isinstance(prompt, str) and prompt:
             yield Static(shorten(prompt), classes="card-prompt", markup=False)
         params = self._params_text()
         if params:
