@@ -12,10 +12,15 @@ from typing import Any
 from cctui.providers.base import Cost, MediaRequest
 
 
+def dollars(amount: float) -> str:
+    """`$0.40`; under a cent to a tenth of one (`$0.004`), so a short voice is not shown as free."""
+    return f"${amount:.3f}" if 0 < amount < 0.01 else f"${amount:.2f}"
+
+
 def describe(cost: Cost) -> str:
     if cost.per == "graph" and not cost.amount:
         return "No charge: it runs on your own ComfyUI"
-    money = f"${cost.amount:.2f}" if cost.unit == "usd" else f"{cost.amount:g} credits"
+    money = dollars(cost.amount) if cost.unit == "usd" else f"{cost.amount:g} credits"
     model = f", {cost.model}" if cost.model else ""
     if cost.per == "second" and cost.unit_price is not None and cost.quantity is not None:
         if cost.unit_price >= 0.05:

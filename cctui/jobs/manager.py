@@ -128,6 +128,13 @@ class JobManager:
                 self._spawn(job.job_id, self._follow(job.job_id, request, job.provider_job_id))
                 followed.append(job.job_id)
                 continue
+            saved = self._saved_answer(request)
+            if saved is not None:
+                # Answered and saved under this job's name before the kill: done and paid for once.
+                await self._accepted(job.job_id, self._provider(request), request, saved)
+                self._spawn(job.job_id, self._follow(job.job_id, request, saved.provider_job_id))
+                followed.append(job.job_id)
+                continue
             if job.status is not JobStatus.UNKNOWN:
                 await self._update(job.job_id, status=JobStatus.UNKNOWN, retry_reason=None, retry_at=None,
                                    error="cctui stopped while sending this request; it may or may not have "
@@ -212,6 +219,14 @@ class JobManager:
         """The provider's search for a lost submit (`find_submitted`), or None when it has none."""
         try:
             return getattr(self._provider(request), "find_submitted", None)
+        except Exception:  # a provider that cannot be built (no key) cannot be asked
+            return None
+
+    def _saved_answer(self, request: MediaRequest) -> Submitted | None:
+        """A synchronous provider's whole answer, already on disk (`saved_answer`), or None."""
+        try:
+            look = getattr(self._provider(request), "saved_answer", None)
+            return look(request) if look is not None else None
         except Exception:  # a provider that cannot be built (no key) cannot be asked
             return None
 

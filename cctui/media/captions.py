@@ -21,6 +21,7 @@ from PIL import ImageFont
 from cctui.media.layout import safe_area
 from cctui.media.plates import _displayable
 from cctui.media.timeline import to_srt
+from cctui import word_timing
 
 CAPTION_STYLES = ("words", "phrases", "off")
 TEXT_COLOUR = "&H00FFFFFF"  # ASS colours are &HAABBGGRR, alpha 00 opaque
@@ -74,20 +75,11 @@ def as_words(items: Iterable[WordLike] | None) -> list[Word]:
 
 
 def fit_words(words: Iterable[WordLike] | None, duration: float) -> list[Word]:
-    """The words that show within 0..duration, in time order and not overlapping.
-
-    Words starting at or after the end are dropped and one crossing it is cut. An overlap (aligners
-    produce small ones) is resolved by starting the later word when the earlier ends, so every
-    word keeps its start-of-speech moment where it can.
-    """
-    fitted: list[Word] = []
-    for w in sorted(as_words(words), key=lambda w: (w.start, w.end)):
-        text = " ".join(w.text.split())
-        start = max(0.0, w.start, fitted[-1].end if fitted else 0.0)
-        end = min(w.end, duration)
-        if text and end > start:
-            fitted.append(Word(text, round(start, 3), round(end, 3)))
-    return fitted
+    """The words that show within 0..duration, by the rules the voice clients fitted them to
+    their audio with (`cctui.word_timing`): sorted, an overlap ends the earlier word where the
+    later is heard, a word crossing the end is cut there and one after it is dropped."""
+    given = [{"text": w.text, "start": w.start, "end": w.end} for w in as_words(words)]
+    return [Word(w["text"], w["start"], w["end"]) for w in word_timing.fit_words(given, duration)]
 
 
 def phrases(words: Iterable[WordLike], max_words: int = 4, max_gap: float = 0.6) -> list[Phrase]:

@@ -131,8 +131,8 @@ class ElevenLabsSpeech(SpeechJob, ElevenLabsClient):
         if request_id:
             metadata["request_id"] = request_id
         cost = self.prices.speech("elevenlabs", model, characters=characters)
-        return Submitted(provider_job_id=request_id or f"elevenlabs-tts-{uuid.uuid4()}", cost=cost,
-                         files=[finished(request, path, metadata)])
+        return finished(request, path, metadata, provider_job_id=request_id or f"elevenlabs-tts-{uuid.uuid4()}",
+                        cost=cost)
 
 
 def _header_int(value: str | None) -> int | None:

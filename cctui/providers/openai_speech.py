@@ -166,5 +166,5 @@ class OpenAISpeech(SpeechJob):
         if request_id:
             metadata["request_id"] = request_id
         cost = self._cost(model, len(text), duration or 0.0, transcribed)
-        return Submitted(provider_job_id=request_id or f"openai-tts-{uuid.uuid4()}", cost=cost,
-                         files=[finished(request, path, metadata)])
+        return finished(request, path, metadata, provider_job_id=request_id or f"openai-tts-{uuid.uuid4()}",
+                        cost=cost)

@@ -7,11 +7,12 @@ restart (`download()`) still has its captions' timing without asking (or paying)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
-from .base import JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState
+from .base import Cost, JobProgress, MediaFile, MediaRequest, ProviderError, ProviderJobState, Submitted
 from .downloads import write_atomic
 
 ACTION = "txt2speech"
@@ -80,10 +81,26 @@ async def audio_duration(path: Path) -> float | None:
         return None
 
 
-def finished(request: MediaRequest, path: Path, metadata: dict[str, Any]) -> MediaFile:
-    """The job's audio, with its metadata also written beside it for `found_again`."""
-    write_atomic(_words_path(request), json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
-    return MediaFile("audio", str(path), mime=MIME, metadata=metadata)
+def finished(request: MediaRequest, path: Path, metadata: dict[str, Any], *, provider_job_id: str,
+             cost: Cost | None) -> Submitted:
+    """The whole job's answer: the audio, and its metadata written beside it with what the
+    provider answered (its id, the charge), so `found_again` and `saved_answer` can use it."""
+    answer = {"provider_job_id": provider_job_id, "cost": dataclasses.asdict(cost) if cost else None}
+    write_atomic(_words_path(request),
+                 json.dumps({**metadata, ANSWER_KEY: answer}, ensure_ascii=False).encode("utf-8"))
+    return Submitted(provider_job_id=provider_job_id, cost=cost,
+                     files=[MediaFile("audio", str(path), mime=MIME, metadata=metadata)])
+
+
+ANSWER_KEY = "_answer"  # in the words file only: the provider's id and charge, not content metadata
+
+
+def _saved(request: MediaRequest) -> dict[str, Any] | None:
+    try:
+        saved = json.loads(_words_path(request).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) else None
 
 
 def found_again(request: MediaRequest, provider_job_id: str, provider: str) -> list[MediaFile]:
@@ -91,11 +108,23 @@ def found_again(request: MediaRequest, provider_job_id: str, provider: str) -> l
     if not path.is_file():
         raise ProviderError(f"The narration of job {provider_job_id} is not in {path.parent}; make "
                             f"it again.", "failed", provider=provider)
+    metadata = {k: v for k, v in (_saved(request) or {}).items() if k != ANSWER_KEY}
+    return [MediaFile("audio", str(path), mime=MIME, metadata=metadata)]
+
+
+def saved_answer(request: MediaRequest) -> Submitted | None:
+    """The answer of a job whose worker was killed after the provider answered and the audio was
+    saved, but before the job recorded it: the words file is written last, so with it the job is
+    done and paid for, under its own name. None when it is not on disk."""
+    saved = _saved(request)
+    answer = (saved or {}).get(ANSWER_KEY)
+    if not audio_path(request).is_file() or not isinstance(answer, dict) or not answer.get("provider_job_id"):
+        return None
     try:
-        metadata = json.loads(_words_path(request).read_text("utf-8"))
-    except (OSError, ValueError):
-        metadata = {}
-    return [MediaFile("audio", str(path), mime=MIME, metadata=metadata if isinstance(metadata, dict) else {})]
+        cost = Cost(**answer["cost"]) if isinstance(answer.get("cost"), dict) else None
+    except TypeError:
+        cost = None
+    return Submitted(provider_job_id=str(answer["provider_job_id"]), cost=cost)
 
 
 class SpeechJob:
@@ -121,3 +150,6 @@ class SpeechJob:
     async def download(self, provider_job_id: str, request: MediaRequest) -> list[MediaFile]:
         """The narration `submit()` wrote, found again on disk with its words."""
         return found_again(request, provider_job_id, self.name)
+
+    def saved_answer(self, request: MediaRequest) -> Submitted | None:
+        return saved_answer(request)

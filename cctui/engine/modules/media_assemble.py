@@ -71,6 +71,22 @@ def prefill(inputs: dict[str, Any]) -> dict[str, Any]:
             "caption_style": "words" if _made(narration) and narration_words(narration) else "off"}
 
 
+def _notes(inputs: dict[str, Any], duration: float) -> list[str]:
+    """What the creator should know before rendering: a narration that is longer than the video."""
+    narration = inputs.get("narration")
+    words = narration_words(narration)
+    spoken = max((float(w.get("end") or 0) for w in words if isinstance(w, dict)), default=0.0)
+    length = ((narration or {}).get("metadata") or {}).get("duration") if _made(narration) else None
+    speech = max(spoken, float(length) if isinstance(length, (int, float)) else 0.0)
+    if speech <= duration + 0.05:
+        return []
+    lost = sum(1 for w in words if isinstance(w, dict) and float(w.get("start") or 0) >= duration)
+    return [f"The narration is {speech:.1f} s and the video {duration:g} s: it is cut at the end"
+            + (", and its last word is not heard" if lost == 1 else
+               f", and its last {lost} words are not heard" if lost else "")
+            + ". Shorten the text in the narration step, or render it cut."]
+
+
 def _cue_json(cue: OverlayCue) -> dict[str, Any]:
     return {"index": cue.index, "text": cue.text, "start": round(cue.start, 3), "end": round(cue.end, 3)}
 
@@ -116,6 +132,7 @@ class MediaAssemble(Module):
             "narration": inputs.get("narration"),
             "duration": _duration(inputs, ctx.where),
             "cues": [_cue_json(c) for c in cues_of(inputs, ctx.where)],
+            "notes": _notes(inputs, _duration(inputs, ctx.where)),
         }
 
     def settings(self, inputs: dict[str, Any], values: dict[str, Any] | None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ class AssemblePane(Vertical):
     AssemblePane #assemble-clip { width: 30; height: auto; margin-left: 1; }
     AssemblePane .section { text-style: bold; padding: 0 1; margin-top: 1; height: auto; }
     AssemblePane #render-status { padding: 0 1; height: auto; color: $text-muted; }
+    AssemblePane .assemble-note { padding: 0 1; height: auto; color: $warning; }
     AssemblePane #render-progress { margin: 0 1; height: 1; }
     AssemblePane #render-box { height: auto; display: none; }
     AssemblePane.-rendering #render-box { display: block; }
@@ -37,6 +38,8 @@ class AssemblePane(Vertical):
         self.data = display
 
     def compose(self) -> ComposeResult:
+        for note in self.data.get("notes") or []:
+            yield Static(str(note), classes="assemble-note", markup=False)
         video = self.data.get("video") or {}
         poster = (video.get("metadata") or {}).get("poster_path")
         with Horizontal(id="assemble-top"):

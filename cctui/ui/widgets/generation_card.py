@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, ProgressBar, Static
 
+from cctui.engine.price_estimate import dollars
 from cctui.jobs.statuses import IN_PROGRESS, can_fetch_again, can_resubmit, retry_text
 from cctui.records import JobStatus
 from cctui.ui.widgets.file_opener import can_open_files, open_file
@@ -38,10 +39,14 @@ STATUS_TEXT = {
 WAITING = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED, JobStatus.NOT_DOWNLOADED, JobStatus.STALLED)
 FETCHABLE = (JobStatus.NOT_DOWNLOADED, JobStatus.STALLED)
 ACTION_TEXT = {"txt2img": "image", "img2img": "image", "img2vid": "video", "txt2vid": "video",
-               "txt2music": "music", "own_file": "copied in"}
+               "txt2music": "music", "txt2speech": "voice", "own_file": "copied in"}
 UNKNOWN_NOTE = ("The provider's answer was lost, so this job may or may not have been made (and charged). "
                 "Look for it first (free); a resubmit is a new paid request and, if the first was made, "
                 "is paid twice. You decide.")
+# The same for a provider that keeps no list of jobs to look in (an answer-at-once API).
+UNKNOWN_NOTE_NO_LIST = ("The provider's answer was lost, so this job may or may not have been made (and "
+                        "charged), and this provider keeps no list of jobs to look in. A resubmit is a new "
+                        "paid request and, if the first was made, is paid twice. You decide.")
 FETCH_NOTE = "It is paid for and the provider holds it: fetching it again costs nothing."
 HIDDEN_PARAMS = ("prompt", "negative_prompt", "text")  # a narration's text is its card's prompt line
 PROMPT_LENGTH = 70
@@ -57,7 +62,7 @@ def cost_text(cost: dict[str, Any] | None) -> str | None:
         return None
     amount, unit = cost["amount"], cost.get("unit")
     if unit == "usd":
-        return f"${amount:.2f}"
+        return dollars(amount)
     if unit == "credits":
         return f"{amount:g} credits"
     return f"{amount:g} {unit or ''}".strip()
@@ -239,7 +244,8 @@ class GenerationCard(WorkerErrorsToApp, Vertical):
             error = self.generation.get("error") or ("cancelled" if self.status is JobStatus.CANCELLED else "no reason given")
             yield Static(str(error), classes="card-error", markup=False)
             if self.status is JobStatus.UNKNOWN:
-                yield Static(UNKNOWN_NOTE, classes="card-error card-unknown-note", markup=False)
+                yield Static(UNKNOWN_NOTE if self.can_look else UNKNOWN_NOTE_NO_LIST,
+                             classes="card-error card-unknown-note", markup=False)
             elif self.status in FETCHABLE:
                 yield Static(FETCH_NOTE, classes="card-note", markup=False)
             ways = self._ways_on()

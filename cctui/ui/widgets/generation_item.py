@@ -26,6 +26,21 @@ def item_file_name(item: dict[str, Any]) -> str:
     return Path(path).name or str(item.get("content_id", ""))
 
 
+TIMING = {"alignment": "words timed by the voice service", "transcription": "words timed by a transcription",
+          "estimated": "word timing estimated"}
+
+
+def sound_note(item: dict[str, Any]) -> str:
+    """A sound's length and, for a voice, where its word timing came from: `  (10.4 s, ...)`."""
+    meta = item.get("metadata") or {}
+    parts = []
+    if isinstance(meta.get("duration"), (int, float)) and meta["duration"] > 0:
+        parts.append(f"{meta['duration']:.1f} s")
+    if meta.get("timing_source") in TIMING:
+        parts.append(TIMING[meta["timing_source"]])
+    return f"  ({', '.join(parts)})" if parts else ""
+
+
 def item_picture_path(item: dict[str, Any]) -> str | None:
     """The poster frame of a video, the file itself for an image, nothing for sound."""
     if item.get("kind") == "image":
@@ -91,7 +106,7 @@ class GenerationItem(Vertical, can_focus=True):
             yield FittedPicture(picture, name, max_height=None, room=ROOM, stands_for=self.path or picture,
                                 title=f"made by {provider}" if provider else None, opens=False)
         else:
-            yield Static(name, classes="item-name", markup=False)
+            yield Static(name + sound_note(self.item), classes="item-name", markup=False)
 
     def set_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
