@@ -89,8 +89,8 @@ def test_each_overlay_line_shows_on_its_plate_and_nothing_between(demo_run):
 def test_the_export_folder_has_every_file(demo_run):
     export = demo_run["export"]
     assert sorted(p.name for p in export.iterdir()) == [
-        "captions.txt", "clip.mp4", "costs.json", "cover.jpg", "final.mp4", "music.mp3", "overlays.srt",
-        "run.json", "source_image.png", "summary.md"]
+        "captions.ass", "captions.srt", "captions.txt", "clip.mp4", "costs.json", "cover.jpg", "final.mp4",
+        "music.mp3", "narration.mp3", "narration.txt", "overlays.srt", "run.json", "source_image.png", "summary.md"]
     state = demo_run["state"]
     captions = (export / "captions.txt").read_text(encoding="utf-8")
     assert captions.startswith(state["selected_title"] + "\n\n" + state["selected_description"]["text"] + "\n\n")

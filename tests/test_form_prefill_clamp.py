@@ -212,7 +212,7 @@ async def test_a_prefilled_value_is_never_the_answers_files_fault(tmp_path, cc_w
     await engine.close()
     assert run.status == "completed"
     assert "    generate_music: elevenlabs: Length (seconds): 2 s raised to the minimum, 3 s" in lines
-    music = providers.media("elevenlabs", "txt2music").submits
+    music = [r for r in providers.media("elevenlabs", "txt2music").submits if r.action == "txt2music"]
     assert [(r.params["prompt"], r.params["duration"]) for r in music] == [("A soft lullaby", 3)]
 
 
@@ -244,6 +244,7 @@ def test_demo_batch_run_with_a_2_second_music_suggestion_finishes(tmp_path, cc_w
     assert json.loads(state)["selected_music_prompt"]["duration_seconds"] == 2  # what the LLM said
     (request,) = [json.loads(r) for (r,) in db.execute("SELECT request FROM jobs WHERE action = 'txt2music'")]
     assert request["params"]["duration"] == 3
-    (path, metadata) = db.execute("SELECT local_path, metadata FROM content WHERE kind = 'audio'").fetchone()
+    (path, metadata) = db.execute("SELECT local_path, metadata FROM content WHERE kind = 'audio' "
+                                  "AND json_extract(metadata, '$.action') = 'txt2music'").fetchone()
     assert json.loads(metadata)["music_length_ms"] == 3000
     assert abs(probe(path).duration - 3.0) < 0.2

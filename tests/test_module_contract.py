@@ -55,7 +55,7 @@ def only(errors: list, file: str, path: str):
 
 def test_the_bundled_workflow_fits_every_contract():
     workflow = load_workflow(ROOT / "workflows" / "cc", modules=shapes())
-    assert len(workflow.steps) == 9
+    assert len(workflow.steps) == 10
 
 
 def test_an_output_the_module_does_not_produce_is_named_with_file_and_path(scratch):

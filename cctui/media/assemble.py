@@ -258,8 +258,6 @@ def _render_captions(spec: AssemblySpec, work: Path, plates: list[_Plate]) -> _C
     script.write_text(ass_text(words, spec.width, spec.height, style=spec.caption_style,
                                font_name=font[1] if font else "sans-serif", font_size=size,
                                margin_v=spec.height - bottom), encoding="utf-8")
-    if spec.captions_file is not None:
-        shutil.copyfile(script, spec.captions_file)
     return _Captions(script, fonts)
 
 
@@ -434,6 +432,9 @@ async def assemble(spec: AssemblySpec, on_progress: Callable[[float], None] | No
         result = await _verified(spec, part, tail)
         try:
             os.replace(part, out)
+            if captions is not None and spec.captions_file is not None:
+                # Only with the video it was burned into: a cancelled render leaves no stray script.
+                shutil.copyfile(captions.script, spec.captions_file)
         except OSError as exc:
             raise MediaError(f"Could not put the finished video in place at {out}: {exc.strerror or exc}") from None
     finally:

@@ -60,7 +60,7 @@ async def test_resume_follows_started_jobs_and_never_sends_them_again(tmp_path, 
     assert lines[0].startswith(f"resuming run {run_id}") and "Image Generation" in lines[0]
     assert ("leonardo", "txt2img") not in submits(second)  # followed again, not sent again
     assert submits(second)[("openai", "txt2img")] == 1
-    assert sum(" done: " in line for line in lines) == 7  # steps 3 to 9; 1 and 2 were done before
+    assert sum(" done: " in line for line in lines) == 8  # steps 3 to 10; 1 and 2 were done before
 
 
 async def test_an_unknown_job_stops_the_run_until_the_user_decides(tmp_path, cc_workflow):

@@ -32,7 +32,7 @@ async def test_runs_screen_lists_runs_with_step_age_and_cost(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.loaded and app.screen.query_one("DataTable").row_count == 2)
         table = app.screen.query_one("DataTable")
         first = [str(c) for c in table.get_row_at(0)]
-        assert first == ["20261120-101500-aaaaaa", "Cuddle Crew: 5/9 Video Generation", "2 h ago", "$0.40 + 34 cr"]
+        assert first == ["20261120-101500-aaaaaa", "Cuddle Crew: 5/10 Video Generation", "2 h ago", "$0.40 + 34 cr"]
         assert [str(c) for c in table.get_row_at(1)][1:] == ["Cuddle Crew: ✓ done", "3 d ago", "-"]
 
 
@@ -144,7 +144,7 @@ async def test_quit_in_step_five_while_a_video_generates_then_resume(tmp_path):
                        and app.screen.loaded and app.screen.query_one("DataTable").row_count == 1)
         app.engine.services.jobs.min_poll = 0.02
         table = app.screen.query_one("DataTable")
-        assert str(table.get_row_at(0)[0]) == run_id and str(table.get_row_at(0)[1]) == "Cuddle Crew: 5/9 Video Generation"
+        assert str(table.get_row_at(0)[0]) == run_id and str(table.get_row_at(0)[1]) == "Cuddle Crew: 5/10 Video Generation"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen) and app.screen.generations
                        and app.screen.generations[0]["status"] == "completed", timeout=20)

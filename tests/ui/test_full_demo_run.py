@@ -70,21 +70,37 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
                     await pilot.press("j")
             await pilot.press("enter")
 
-            # Steps 6-8.
-            for module in ("select_text_overlay", "select_title", "select_description", "select_music_option",
-                           "select_music_prompt"):
+            # Steps 6-7.
+            for module in ("select_text_overlay", "select_title", "select_description"):
                 await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
                 await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
+            # Step 8: the narration as written, spoken by OpenAI's voice (timed by its transcription).
+            await wait_for(pilot, lambda: waiting_at(app, "review_narration"), timeout=20)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
+                           and app.screen.interaction.module_name == "generate_narration", timeout=20)
+            await pilot.press("right_square_bracket")
+            assert app.screen.current_tab == "openai"
+            await pilot.press("g")
+            await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
+            await pilot.press("enter")
+            # Step 9.
+            for module in ("select_music_option", "select_music_prompt"):
+                await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
+                await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
+                           and app.screen.interaction.module_name == "generate_music", timeout=20)
             await pilot.press("g")
             await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
             await pilot.press("enter")  # the first result is selected as it arrives
 
-            # Step 9: the render form, with the generated soundtrack pre-selected; Render has focus.
+            # Step 10: the render form, with the soundtrack and the narration pre-selected; Render has focus.
             screen = run_screen(app)
             await wait_for(pilot, lambda: waiting_at(app, "assemble_video") and screen.query("#assemble"), timeout=20)
             form = screen.query_one("#assemble-form")
             assert form.widget_for("music_source").value == "generated"
+            assert form.widget_for("narration_source").value == "generated"
+            assert form.widget_for("caption_style").value == "words"
             assert len(screen.query_one("#assemble-timeline").cues) == len(
                 screen.run.state["selected_text_overlay"]["lines"])
             await pilot.press("enter")
@@ -97,6 +113,11 @@ async def test_a_whole_demo_run_by_keys(tmp_path):
             assert "$" in str(screen.query_one("#final-cost").content)
             assert state["selected_video_data"]["prompt_key"] == "sora"
             assert state["selected_music_track"]["kind"] == "audio"
+            narration = state["selected_narration"]
+            assert narration["provider"] == "openai" and narration["metadata"]["timing_source"] == "transcription"
+            assert state["final_video"]["narration"]["words"]
+            assert standin.count("POST", "/openai/v1/audio/speech") == 1
+            assert standin.count("POST", "/openai/v1/audio/transcriptions") == 1
             assert Path(state["summary_file_path"]).read_text(encoding="utf-8") == state["workflow_summary_text"]
             assert standin.count("POST", "/openai/v1/videos") == 1
     finally:

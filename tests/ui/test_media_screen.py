@@ -640,7 +640,7 @@ async def test_optional_step_can_be_skipped(tmp_path):
         assert music.widget_for("duration").value == "20"
         assert music.widget_for("force_instrumental").value is True
         skip = app.media.query_one("#media-skip", Button)
-        assert str(skip.label) == "Continue without music"
+        assert str(skip.label) == "Continue without music (s)"
         await pilot.click(skip)
         await pilot.pause()
         assert app.answers == [{"skip": True}]

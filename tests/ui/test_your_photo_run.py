@@ -127,12 +127,20 @@ async def test_your_own_photo_becomes_the_clip_by_keys(tmp_path, standin):
         await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
         await keys.press("enter")
 
-        # Steps 6-8 as offered, then the render.
-        for module in ("select_text_overlay", "select_title", "select_description", "select_music_option",
-                       "select_music_prompt"):
+        # Steps 6-7 as offered; the narration skipped (s on its voice screen); the music; the render.
+        for module in ("select_text_overlay", "select_title", "select_description"):
             await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
             await keys.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen), timeout=20)
+        await wait_for(pilot, lambda: waiting_at(app, "review_narration"), timeout=20)
+        await keys.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
+                       and app.screen.interaction.module_name == "generate_narration", timeout=20)
+        await keys.press("s")
+        for module in ("select_music_option", "select_music_prompt"):
+            await wait_for(pilot, lambda m=module: waiting_at(app, m), timeout=20)
+            await keys.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MediaScreen)
+                       and app.screen.interaction.module_name == "generate_music", timeout=20)
         await keys.press("g")
         await wait_for(pilot, lambda: media_done(app, 1), timeout=30)
         await keys.press("enter")
@@ -150,7 +158,8 @@ async def test_your_own_photo_becomes_the_clip_by_keys(tmp_path, standin):
         assert sent.size == (720, 1280) and differs(sent, upright) < 3
         assert sent.convert("RGB").getpixel((360, 820)) == pytest.approx(GINGER, abs=12)  # the cat's body
     assert photo.read_bytes() != copy.read_bytes()  # the original, on its side, was left alone
-    assert keys.count == 24, f"the whole run took {keys.count} key presses (24 expected)"
+    # 24, and 2 for the narration: its text as written (ctrl+s), no voice (s).
+    assert keys.count == 26, f"the whole run took {keys.count} key presses (26 expected)"
 
 
 # ---------------------------------------------------------------------------- snapshot (80x24)

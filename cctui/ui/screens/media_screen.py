@@ -64,6 +64,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
                 tooltip="Select the next finished generation"),
         Binding("k", "pick(-1)", "Previous result", show=False, id="media.previous_item",
                 tooltip="Select the previous finished generation"),
+        Binding("s", "skip", "Skip", id="media.skip",
+                tooltip="Continue without a generation from this step (only where the step is optional)"),
         Binding("escape", "back", "Back", id="media.back",
                 tooltip="Back to the run screen; generations go on in the background"),
         Binding("tab", "app.focus_next", "Next", show=False, id="media.focus_next",
@@ -205,8 +207,8 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             yield Button("Use this one", id="media-use", variant="success", compact=True, disabled=True,
                          tooltip="Continue with the selected generation (enter)")
             if self.display_data.get("optional"):
-                yield Button(self.display_data.get("skip_label") or "Skip", id="media-skip", compact=True,
-                             tooltip="Continue without choosing a generation")
+                yield Button(f"{self.display_data.get('skip_label') or 'Skip'} (s)", id="media-skip", compact=True,
+                             tooltip="Continue without choosing a generation (s)")
             yield Static("Select a generation (tab to it, or click it).", id="media-selection", markup=False)
         yield Footer()
 
@@ -457,7 +459,13 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
             return len(self.tabs) > 1
         if action == "view_picture":
             return self.picture_on_show() is not None
+        if action == "skip":
+            return bool(self.display_data.get("optional"))
         return True
+
+    def action_skip(self) -> None:
+        if self.display_data.get("optional"):
+            self.dismiss({"skip": True})
 
     def action_pick(self, delta: int) -> None:
         """Keyboard selection over every finished item, in creation order."""
@@ -517,8 +525,7 @@ class MediaScreen(WorkerErrorsToApp, Screen[dict[str, Any] | None]):
     @on(Button.Pressed, "#media-skip")
     def _skip_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.display_data.get("optional"):
-            self.dismiss({"skip": True})
+        self.action_skip()
 
 
 __all__ = ["MediaScreen"]
