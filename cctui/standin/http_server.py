@@ -72,6 +72,14 @@ class HTTPServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, or cctui quit while it waited) is normal
+        here; anything else is still printed. The stand-in runs inside the demo app, where a
+        traceback on stderr would be drawn over the screen."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Cut the keep-alive connections still open (their threads then end)."""
         with self._connections_lock:

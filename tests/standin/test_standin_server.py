@@ -129,3 +129,22 @@ def test_jobs_survive_a_restart_on_the_same_data_dir(tmp_path, sh):
             assert http.get(url).status_code == 200
         counts = second.submit_counts()
         assert counts["submits"]["POST /leonardo/api/rest/v1/generations"] == 1 and counts["starts"] == 2
+
+
+def test_a_client_gone_mid_request_prints_nothing(standin, capfd):
+    """The demo runs the stand-in inside the app: a client reset (cctui quit while it waited, a
+    killed worker) must not draw a traceback over the screen."""
+    import socket
+    import struct
+    import time
+
+    host, port = standin.base_urls["openai"].split("//")[1].split("/")[0].split(":")
+    conn = socket.create_connection((host, int(port)))
+    conn.sendall(b"GET /_standin/requests HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.recv(65536)  # answered; the server now waits for the next request on this connection
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()  # a reset, not a clean close
+    time.sleep(0.3)
+    with httpx.Client() as client:  # the server still answers
+        assert client.get(f"http://{host}:{port}/_standin/requests").status_code == 200
+    assert "Traceback" not in capfd.readouterr().err

@@ -1,7 +1,8 @@
 """The creator's default path, counted: launch to the rendered MP4 with no note, one motion
-element, one provider per media step (the narration's voice too) and every default kept, in at most 25 key presses at 80x24.
-Real app, real clients over HTTP against the provider stand-in; every key goes through `press`,
-which counts it, and each wait is for what the creator would wait for before the next key."""
+element, one provider per media step (the narration's voice too) and every default kept, in at
+most 25 key presses at 80x24. Real app, real clients over HTTP against the provider stand-in;
+every key goes through `press`, which counts it, and each wait is for what the creator would
+wait for before the next key."""
 
 from __future__ import annotations
 
