@@ -18,8 +18,11 @@ SIZES = [(80, 24), (120, 40)]
 
 
 def at(app, module):
+    """The run waits on `module` and its question is on screen: not the loading line, nor the
+    answer still streaming in (a snapshot taken then caught a page of another height under load)."""
     screen = next((s for s in app.screen_stack if isinstance(s, RunScreen)), None)
-    return screen is not None and screen.interaction is not None and screen.interaction.module_name == module
+    return (screen is not None and screen.interaction is not None and screen.interaction.module_name == module
+            and not screen.query("#loading") and not screen.query("#arriving"))
 
 
 async def to_scenes(pilot, app):
